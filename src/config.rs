@@ -1,0 +1,127 @@
+//! Command line and environment configuration, read once at start and shared
+//! through `AppState`. Every option has a `SHOWFLOOR_*` environment variable
+//! (the database URL is the conventional `DATABASE_URL`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+/// Showfloor: live product demos with sub-second video, checkout and reports.
+#[derive(Debug, Parser)]
+#[command(name = "showfloor", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the dashboard, the viewer pages and the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Seed a demo shop with products and a scheduled stream, then print how to sign in.
+    Demo,
+}
+
+/// Everything the process is configured with. Parsed by clap from flags or
+/// environment variables; tests build it directly with `Config::for_tests`.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address and port the HTTP server listens on.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Folder for the SQLite database, uploaded images and other local state. Created when missing.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: SQLite at DATA_DIR/showfloor.db.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Public URL shoppers and merchants reach this server at (links in mails, calendars and payment
+    /// redirects). Default: http://LISTEN. Use https://… behind a TLS reverse proxy: cookies become Secure.
+    #[arg(long, env = "SHOWFLOOR_BASE_URL", global = true)]
+    pub base_url: Option<Url>,
+
+    /// Trust the X-Forwarded-For header for the client address (only behind your own reverse proxy).
+    #[arg(
+        long,
+        env = "SHOWFLOOR_TRUST_PROXY",
+        default_value_t = false,
+        global = true
+    )]
+    pub trust_proxy: bool,
+
+    /// Maximum size of an ordinary request body, in bytes (uploads have their own limit).
+    #[arg(long, env = "SHOWFLOOR_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Largest database connection pool.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `showfloor=debug,tower_http=info`.
+    #[arg(long, env = "SHOWFLOOR_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+impl Config {
+    /// The database URL in effect: the configured one or the SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("showfloor.db").display()),
+        }
+    }
+
+    /// The public base URL in effect, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Cookies get the Secure flag when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// A configuration for tests: loopback on a random port, the given data folder and database.
+    pub fn for_tests(data_dir: PathBuf, database_url: String) -> Self {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            data_dir,
+            database_url: Some(database_url),
+            base_url: None,
+            trust_proxy: false,
+            max_body_bytes: 1024 * 1024,
+            db_max_connections: 8,
+            log: "warn".into(),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The merchant's home page, and the dashboard sections whose features have not yet
+//! produced data, each with an empty state that says what comes next.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+
+use crate::auth::roles::{
+    AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio, ViewCatalog, ViewOrders,
+    ViewReports, ViewStreams,
+};
+use crate::auth::{Member, store as auth_store};
+use crate::error::Result;
+use crate::state::AppState;
+use crate::web::{Layout, Section, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/catalog", get(catalog))
+        .route("/streams", get(streams))
+        .route("/studio", get(studio))
+        .route("/orders", get(orders))
+        .route("/reports", get(reports))
+}
+
+/// One step of the getting-started list.
+pub struct Step {
+    pub title: &'static str,
+    pub text: &'static str,
+    pub href: &'static str,
+    pub done: bool,
+    pub allowed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/home.html")]
+struct HomePage {
+    layout: Layout,
+    shop_name: String,
+    public_url: String,
+    role: &'static str,
+    team_size: usize,
+    steps: Vec<Step>,
+}
+
+async fn home(State(state): State<AppState>, user: Member<AnyMember>) -> Result<Response> {
+    let team = auth_store::team(&state.db.pool, user.shop.id).await?;
+    let invites = auth_store::pending_invites(&state.db.pool, user.shop.id).await?;
+    let steps = vec![
+        Step {
+            title: "Add the products you will demo",
+            text: "Title, price, photos and stock. Shoppers buy them from the stream.",
+            href: "/catalog",
+            done: false,
+            allowed: user.can::<EditCatalog>(),
+        },
+        Step {
+            title: "Schedule your first stream",
+            text: "Pick a time, feature a few products, share the link.",
+            href: "/streams",
+            done: false,
+            allowed: user.can::<ManageStreams>(),
+        },
+        Step {
+            title: "Invite your team",
+            text: "Hosts run the studio; marketers read the reports.",
+            href: "/settings/team",
+            done: team.len() > 1 || !invites.is_empty(),
+            allowed: user.can::<ManageShop>(),
+        },
+        Step {
+            title: "Go live from the studio",
+            text: "Your browser's camera, or OBS with the stream key.",
+            href: "/studio",
+            done: false,
+            allowed: user.can::<UseStudio>(),
+        },
+    ];
+    let page = HomePage {
+        layout: Layout::dashboard(&user, "Home", Section::Home).await,
+        shop_name: user.shop.name.clone(),
+        public_url: format!("{}/@{}", state.config.base_url(), user.shop.slug),
+        role: user.role.as_str(),
+        team_size: team.len(),
+        steps,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/empty_section.html")]
+struct EmptySection {
+    layout: Layout,
+    heading: &'static str,
+    lead: &'static str,
+    next: &'static str,
+}
+
+async fn empty(
+    user: &crate::auth::CurrentUser,
+    section: Section,
+    heading: &'static str,
+    lead: &'static str,
+    next: &'static str,
+) -> Response {
+    render(&EmptySection {
+        layout: Layout::dashboard(user, heading, section).await,
+        heading,
+        lead,
+        next,
+    })
+}
+
+async fn catalog(user: Member<ViewCatalog>) -> Response {
+    empty(
+        &user,
+        Section::Catalog,
+        "Catalogue",
+        "No products yet.",
+        "Products you add here can be pinned during a stream and bought by viewers.",
+    )
+    .await
+}
+
+async fn streams(user: Member<ViewStreams>) -> Response {
+    empty(
+        &user,
+        Section::Streams,
+        "Streams",
+        "No streams scheduled yet.",
+        "Upcoming, live and past product demos will be listed here.",
+    )
+    .await
+}
+
+async fn studio(user: Member<UseStudio>) -> Response {
+    empty(&user, Section::Studio, "Studio", "Nothing to broadcast yet.", "Schedule a stream first; the studio then lets you go live, pin products and answer questions.").await
+}
+
+async fn orders(user: Member<ViewOrders>) -> Response {
+    empty(
+        &user,
+        Section::Orders,
+        "Orders",
+        "No orders yet.",
+        "Orders placed during your streams will arrive here, live.",
+    )
+    .await
+}
+
+async fn reports(user: Member<ViewReports>) -> Response {
+    empty(&user, Section::Reports, "Reports", "No reports yet.", "Each stream gets a report once it has ended: viewers, watch time, questions, orders and revenue.").await
+}

@@ -1,0 +1,51 @@
+//! `showfloor demo`: a ready-made shop so a newcomer sees a living dashboard at once.
+//! Idempotent: a second run finds the shop and prints the same login.
+
+use crate::auth::{Role, password::NewPassword, store as auth_store};
+use crate::config::Config;
+use crate::shops::store as shops;
+
+pub const DEMO_SLUG: &str = "demo-boutique";
+pub const DEMO_EMAIL: &str = "owner@demo.showfloor.test";
+/// Printed on purpose: this account exists to be signed in to by whoever runs the demo.
+pub const DEMO_PASSWORD: &str = "showfloor-demo";
+
+pub async fn run(config: &Config) -> anyhow::Result<()> {
+    let db = crate::open_database(config).await?;
+    let pool = &db.pool;
+    let created = if shops::by_slug(pool, DEMO_SLUG).await?.is_none() {
+        let hash = NewPassword::parse(DEMO_PASSWORD, DEMO_PASSWORD)
+            .map_err(anyhow::Error::msg)?
+            .hash()
+            .await?;
+        let mut tx = pool.begin().await?;
+        let shop_id = shops::insert(
+            &mut *tx,
+            &shops::NewShop {
+                slug: DEMO_SLUG,
+                name: "Demo Boutique",
+                currency: "EUR",
+                time_zone: "Europe/Paris",
+            },
+        )
+        .await?;
+        let user_id = match auth_store::login_by_email(&mut *tx, DEMO_EMAIL).await? {
+            Some(user) => user.id,
+            None => auth_store::insert_user(&mut *tx, DEMO_EMAIL, "Demo Owner", &hash).await?,
+        };
+        auth_store::insert_membership(&mut *tx, shop_id, user_id, Role::Owner).await?;
+        tx.commit().await?;
+        true
+    } else {
+        false
+    };
+    let base = config.base_url();
+    println!(
+        "{} demo shop \"Demo Boutique\".",
+        if created { "Created the" } else { "Found the" }
+    );
+    println!("dashboard: {base}/login");
+    println!("email: {DEMO_EMAIL}");
+    println!("password: {DEMO_PASSWORD}");
+    Ok(())
+}

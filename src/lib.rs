@@ -1,0 +1,253 @@
+//! # Showfloor
+//!
+//! A self-hostable live-commerce server: merchants schedule product demos and go live,
+//! shoppers watch, ask and buy, marketers read what each stream did.
+//!
+//! ## Layout
+//! - [`config`]: the command line and `SHOWFLOOR_*` environment, read once.
+//! - [`db`]: the SQLite or PostgreSQL pool behind one set of portable queries, migrations.
+//! - [`state`]: `AppState`, what every handler can reach.
+//! - [`error`]: the one `Error` type, as an HTML page or a JSON body.
+//! - [`web`]: page layout, static assets, CSRF, security headers, metrics, rate limits.
+//! - [`auth`]: accounts, sessions, invitations, password resets, roles (`Member<P>`).
+//! - [`shops`]: the shop itself and its settings.
+//! - [`dashboard`]: the merchant's home page and the sections still waiting for data.
+//! - [`demo`]: `showfloor demo`, a seeded shop for newcomers.
+//!
+//! `app(state)` builds the router; `run` is what `main` calls.
+
+pub mod auth;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod shops;
+pub mod state;
+pub mod time;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tracing::Level;
+
+use crate::config::{Cli, Command, Config};
+use crate::db::Db;
+use crate::error::Error;
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application for `state`.
+pub fn app(state: AppState) -> Router {
+    let sessions = SessionManagerLayer::new(state.db.sessions.clone())
+        .with_name("showfloor_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::days(14),
+        ));
+
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(auth::router())
+        .merge(shops::router())
+        .merge(dashboard::router())
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(web::metrics::export))
+        .route("/static/{hash}/{name}", get(web::assets::serve))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), web::metrics::track))
+        .layer(middleware::from_fn_with_state(max_body, web::csrf::verify))
+        .layer(sessions)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(web::security::headers))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let id = request
+                                .extensions()
+                                .get::<RequestId>()
+                                .and_then(|id| id.header_value().to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                        })
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(|_| Error::Internal(anyhow::anyhow!("handler panicked")).into_response())),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> Error {
+    Error::NotFound
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.db.ping().await {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    }
+}
+
+/// Prepare the data folder and open (and migrate) the database.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            config.data_dir.display()
+        )
+    })?;
+    let probe = config.data_dir.join(".write-test");
+    std::fs::write(&probe, b"ok").with_context(|| {
+        format!(
+            "the data folder {} is not writable",
+            config.data_dir.display()
+        )
+    })?;
+    std::fs::remove_file(&probe).ok();
+    let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// A running server: its address and a way to stop it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Open the database, bind the listener and serve in a background task.
+    pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let db = open_database(&config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(config, db);
+        let (shutdown, mut stopped) = watch::channel(false);
+
+        let sessions = state.db.sessions.clone();
+        let mut cleanup_stop = shutdown.subscribe();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = sessions.continuously_delete_expired(Duration::from_secs(3600)) => {}
+                _ = cleanup_stop.changed() => {}
+            }
+        });
+
+        let router = app(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.changed().await;
+            })
+            .await
+            .context("server error")
+        });
+        Ok(Server {
+            addr,
+            state,
+            shutdown,
+            task,
+        })
+    }
+
+    /// Stop accepting connections, let in-flight requests finish, and wait.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await?
+    }
+}
+
+/// Entry point for the binary.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let server = Server::start(config).await?;
+            tracing::info!(
+                "Showfloor is listening on http://{} (public URL {})",
+                server.addr,
+                server.state.config.base_url()
+            );
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            server.stop().await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Migrate => {
+            open_database(&config).await?;
+            println!(
+                "Database is up to date ({}).",
+                redact_for_print(&config.database_url())
+            );
+            Ok(())
+        }
+        Command::Demo => demo::run(&config).await,
+    }
+}
+
+fn redact_for_print(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

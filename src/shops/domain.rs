@@ -1,0 +1,219 @@
+//! Parsed shop and account fields: each `parse` returns the value or the sentence
+//! shown beside the field.
+
+use iso_currency::{Currency, IntoEnumIterator};
+
+/// Words that would shadow a route or confuse a shopper if used as a shop address.
+const RESERVED_SLUGS: &[&str] = &[
+    "admin",
+    "api",
+    "app",
+    "dashboard",
+    "embed",
+    "healthz",
+    "login",
+    "logout",
+    "metrics",
+    "settings",
+    "signup",
+    "static",
+    "studio",
+    "support",
+    "whep",
+    "whip",
+    "www",
+    "showfloor",
+];
+
+pub fn shop_name(input: &str) -> Result<String, String> {
+    bounded_text(input, 80, "Give your shop a name.")
+}
+
+pub fn person_name(input: &str) -> Result<String, String> {
+    bounded_text(input, 80, "Tell us your name.")
+}
+
+fn bounded_text(input: &str, max: usize, empty: &str) -> Result<String, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err(empty.to_string());
+    }
+    if value.chars().count() > max {
+        return Err(format!("Keep it to {max} characters or fewer."));
+    }
+    if value.chars().any(char::is_control) {
+        return Err("Remove the control characters.".to_string());
+    }
+    Ok(value.to_string())
+}
+
+/// A URL slug: lower-case letters, digits and single hyphens, 3 to 40 characters.
+pub fn slug(input: &str) -> Result<String, String> {
+    let value = input.trim().to_ascii_lowercase();
+    if value.len() < 3 || value.len() > 40 {
+        return Err("Use 3 to 40 characters.".into());
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err("Use only letters a–z, digits and hyphens.".into());
+    }
+    if value.starts_with('-') || value.ends_with('-') || value.contains("--") {
+        return Err("Hyphens go between words, one at a time.".into());
+    }
+    if RESERVED_SLUGS.contains(&value.as_str()) {
+        return Err("This address is reserved; choose another.".into());
+    }
+    Ok(value)
+}
+
+/// A slug proposal from a name: "Anna's Tea Shop" → "annas-tea-shop".
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.to_lowercase().chars() {
+        let c = match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c == '\'' || c == '’' {
+            continue;
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_matches('-').chars().take(40).collect();
+    out.trim_end_matches('-').to_string()
+}
+
+/// An ISO 4217 code in active use (not a fund, metal or superseded code).
+pub fn currency(input: &str) -> Result<String, String> {
+    let code = input.trim().to_ascii_uppercase();
+    match Currency::from_code(&code) {
+        Some(c) if is_selectable(c) => Ok(code),
+        _ => Err(format!(
+            "{code:?} is not an ISO 4217 currency we can take payments in."
+        )),
+    }
+}
+
+fn is_selectable(c: Currency) -> bool {
+    !c.is_fund() && !c.is_special() && c.is_superseded().is_none() && c.exponent().is_some()
+}
+
+/// (code, "EUR — Euro") for every selectable currency, sorted by code.
+pub fn currency_choices() -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = Currency::iter()
+        .filter(|c| is_selectable(*c))
+        .map(|c| (c.code().to_string(), format!("{} — {}", c.code(), c.name())))
+        .collect();
+    list.sort();
+    list
+}
+
+/// An IANA time zone name known to the bundled database.
+pub fn time_zone(input: &str) -> Result<String, String> {
+    let name = input.trim();
+    match jiff::tz::TimeZone::get(name) {
+        Ok(_) if !name.is_empty() => Ok(name.to_string()),
+        _ => Err(format!(
+            "{name:?} is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
+        )),
+    }
+}
+
+/// Region/City zone names for the picker, sorted.
+pub fn time_zone_choices() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| {
+            n == "UTC" || (n.contains('/') && !n.starts_with("Etc/") && !n.starts_with("SystemV/"))
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An e-mail address, lower-cased. Deliverability is not checked, only the shape.
+pub fn email(input: &str) -> Result<String, String> {
+    let value = input.trim().to_lowercase();
+    let bad = || Err("Enter an e-mail address like name@example.com.".to_string());
+    if value.is_empty()
+        || value.len() > 254
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return bad();
+    }
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return bad();
+    };
+    if local.is_empty()
+        || local.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
+        return bad();
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_normalised_and_checked() {
+        assert_eq!(slug(" Anna-Tea ").unwrap(), "anna-tea");
+        assert!(slug("ab").is_err());
+        assert!(slug("no spaces").is_err());
+        assert!(slug("-edge").is_err());
+        assert!(slug("double--hyphen").is_err());
+        assert!(slug("login").is_err());
+        assert_eq!(slugify("Anna's Tea Shop — Paris"), "annas-tea-shop-paris");
+        assert_eq!(slugify("Café Crème"), "cafe-creme");
+    }
+
+    #[test]
+    fn currencies_must_be_iso_4217_and_payable() {
+        assert_eq!(currency("eur").unwrap(), "EUR");
+        assert_eq!(currency("JPY").unwrap(), "JPY");
+        assert!(currency("XAU").is_err()); // gold, not a payable currency
+        assert!(currency("ABC").is_err());
+        assert!(currency_choices().iter().any(|(c, _)| c == "KWD"));
+    }
+
+    #[test]
+    fn time_zones_must_be_iana_names() {
+        assert_eq!(time_zone("Europe/Paris").unwrap(), "Europe/Paris");
+        assert!(time_zone("Mars/Olympus").is_err());
+        assert!(time_zone("").is_err());
+        assert!(time_zone_choices().contains(&"America/New_York".to_string()));
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_domain() {
+        assert_eq!(email(" Anna@Example.COM ").unwrap(), "anna@example.com");
+        assert!(email("anna").is_err());
+        assert!(email("anna@localhost").is_err());
+        assert!(email("a b@example.com").is_err());
+        assert!(email("@example.com").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(shop_name("  Tea  ").unwrap(), "Tea");
+        assert!(shop_name("   ").is_err());
+        assert!(shop_name(&"x".repeat(81)).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! Static files (CSS, JS, icons) compiled into the binary, so `cargo run` and an
+//! installed binary serve the same files wherever they are started. URLs carry a
+//! content hash, so the files can be cached for a year.
+
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+struct Asset {
+    name: &'static str,
+    body: &'static [u8],
+    content_type: &'static str,
+    /// `/static/{hash}/{name}`: changes whenever the content does.
+    url: String,
+}
+
+macro_rules! asset {
+    ($name:literal, $type:literal) => {
+        (
+            $name,
+            include_bytes!(concat!("../../static/", $name)).as_slice(),
+            $type,
+        )
+    };
+}
+
+static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+    [
+        asset!("app.css", "text/css; charset=utf-8"),
+        asset!("htmx.min.js", "text/javascript; charset=utf-8"),
+        asset!("app.js", "text/javascript; charset=utf-8"),
+        asset!("favicon.svg", "image/svg+xml"),
+    ]
+    .into_iter()
+    .map(|(name, body, content_type)| {
+        let hash = hex::encode(&Sha256::digest(body)[..6]);
+        Asset {
+            name,
+            body,
+            content_type,
+            url: format!("/static/{hash}/{name}"),
+        }
+    })
+    .collect()
+});
+
+/// The cache-busting URL of a static file; panics at first use if the name is not embedded,
+/// which the tests catch, since every page renders through it.
+pub fn url(name: &str) -> &'static str {
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| a.url.as_str())
+        .unwrap_or_else(|| panic!("static asset {name} is not embedded"))
+}
+
+/// `GET /static/{hash}/{name}`: any hash serves the current file (an old page still gets
+/// a stylesheet), but only the current hash is cached as immutable.
+pub async fn serve(Path((hash, name)): Path<(String, String)>) -> Response {
+    let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cache = if asset.url.split('/').nth(2) == Some(hash.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        ],
+        asset.body,
+    )
+        .into_response()
+}

@@ -1,0 +1,7 @@
+//! API tests: the real server over real HTTP, on SQLite or PostgreSQL.
+
+mod helpers;
+
+mod accounts;
+mod operations;
+mod roles;

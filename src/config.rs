@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 use url::Url;
 
 /// Showfloor: live product demos with sub-second video, checkout and reports.
@@ -82,6 +83,30 @@ pub struct Config {
     )]
     pub db_max_connections: u32,
 
+    /// How long a live stream waits for its publisher to come back before it ends by
+    /// itself, in seconds (a dropped connection or a restarted encoder reconnects within it).
+    #[arg(
+        long,
+        env = "SHOWFLOOR_STREAM_END_GRACE_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub stream_end_grace_secs: u64,
+
+    /// SMTP server for reminder mails, e.g. `smtps://user:password@mail.example.com` or
+    /// `smtp://localhost:25`. Without it Showfloor sends no mail (the dashboard says so).
+    #[arg(long, env = "SHOWFLOOR_SMTP_URL", value_parser = parse_secret, global = true)]
+    pub smtp_url: Option<SecretString>,
+
+    /// The From address of reminder mails, e.g. `Anna's Tea <live@annas-tea.example>`.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_MAIL_FROM",
+        default_value = "Showfloor <showfloor@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `showfloor=debug,tower_http=info`.
     #[arg(long, env = "SHOWFLOOR_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -122,6 +147,13 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             db_max_connections: 8,
             log: "warn".into(),
+            stream_end_grace_secs: 300,
+            smtp_url: None,
+            mail_from: "Showfloor <showfloor@localhost>".into(),
         }
     }
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_string()))
 }

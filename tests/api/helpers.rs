@@ -25,7 +25,8 @@ pub fn on_postgres() -> bool {
     std::env::var("TEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
-async fn database_url(data_dir: &TempDir) -> String {
+/// A database of its own for one test: a SQLite file in `data_dir`, or a new PostgreSQL database.
+pub async fn database_url(data_dir: &TempDir) -> String {
     if !on_postgres() {
         return format!(
             "sqlite://{}",

@@ -107,6 +107,45 @@ pub struct Config {
     )]
     pub mail_from: String,
 
+    /// Addresses the WebRTC media sockets bind to and advertise (comma-separated). Default: the
+    /// listen IP. Never advertise 0.0.0.0: a wildcard is expanded to each interface's address.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_WEBRTC_IPS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webrtc_ips: Vec<std::net::IpAddr>,
+
+    /// UDP port range for WebRTC media, `FIRST-LAST` (one port per publisher or viewer), to open
+    /// in a firewall. Default: any ephemeral port.
+    #[arg(long, env = "SHOWFLOOR_WEBRTC_UDP_PORTS", global = true, value_parser = crate::media::parse_port_range)]
+    pub webrtc_udp_ports: Option<(u16, u16)>,
+
+    /// Public IP to advertise in ICE candidates when the server sits behind 1:1 NAT.
+    #[arg(long, env = "SHOWFLOOR_WEBRTC_PUBLIC_IP", global = true)]
+    pub webrtc_public_ip: Option<std::net::IpAddr>,
+
+    /// STUN/TURN servers handed to browsers (comma-separated URLs; TURN credentials as
+    /// `turn:user:password@host:port`). The server itself needs none (ICE-lite).
+    #[arg(
+        long,
+        env = "SHOWFLOOR_ICE_SERVERS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub ice_servers: Vec<String>,
+
+    /// Seconds a viewer still counts after their connection drops, so that a reconnect
+    /// (a phone switching networks) continues the same visit instead of starting a new one.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_VIEWER_GRACE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub viewer_grace_secs: u64,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `showfloor=debug,tower_http=info`.
     #[arg(long, env = "SHOWFLOOR_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -147,6 +186,11 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             db_max_connections: 8,
             log: "warn".into(),
+            viewer_grace_secs: 1,
+            webrtc_ips: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+            webrtc_udp_ports: None,
+            webrtc_public_ip: None,
+            ice_servers: Vec::new(),
             stream_end_grace_secs: 300,
             smtp_url: None,
             mail_from: "Showfloor <showfloor@localhost>".into(),

@@ -11,19 +11,27 @@
 //! - [`web`]: page layout, static assets, CSRF, security headers, metrics, rate limits.
 //! - [`auth`]: accounts, sessions, invitations, password resets, roles (`Member<P>`).
 //! - [`shops`]: the shop itself and its settings.
+//! - [`catalog`]: products, variants, images, inventory ledger, CSV, public JSON, Stripe sync.
+//! - [`streams`]: scheduled demos, their lifecycle and keys, public stream pages, reminders.
+//! - [`media`]: the WebRTC SFU: WHIP ingest, WHEP playback, RTP forwarding, the studio page.
+//! - [`live`]: the live room of a stream: pins and offers, Q&A, chat, reactions, presence, SSE.
 //! - [`dashboard`]: the merchant's home page and the sections still waiting for data.
 //! - [`demo`]: `showfloor demo`, a seeded shop for newcomers.
 //!
 //! `app(state)` builds the router; `run` is what `main` calls.
 
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod live;
+pub mod media;
 pub mod shops;
 pub mod state;
+pub mod streams;
 pub mod time;
 pub mod web;
 
@@ -55,6 +63,9 @@ use crate::db::Db;
 use crate::error::Error;
 use crate::state::AppState;
 
+/// How long a graceful shutdown waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application for `state`.
@@ -73,6 +84,10 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(shops::router())
         .merge(dashboard::router())
+        .merge(catalog::router())
+        .merge(media::router())
+        .merge(streams::router())
+        .merge(live::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(web::metrics::export))
         .route("/static/{hash}/{name}", get(web::assets::serve))
@@ -165,6 +180,17 @@ impl Server {
             }
         });
 
+        streams::spawn_workers(&state, shutdown.subscribe());
+        tokio::spawn(
+            state
+                .live
+                .clone()
+                .run(state.config.database_url(), shutdown.subscribe()),
+        );
+        media::glue::spawn(&state, shutdown.subscribe());
+
+        catalog::sync::spawn(state.clone(), shutdown.subscribe());
+
         let router = app(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(
@@ -188,7 +214,20 @@ impl Server {
     /// Stop accepting connections, let in-flight requests finish, and wait.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
-        self.task.await?
+        // Event streams never finish by themselves: end them so shutdown is not held open.
+        self.state.live.close();
+        let mut task = self.task;
+        let served = match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(joined) => joined?,
+            Err(_) => {
+                tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}: stopping anyway");
+                task.abort();
+                Ok(())
+            }
+        };
+        // Every WebRTC session closes with the server: sockets and tasks are released.
+        self.state.media.shutdown().await;
+        served
     }
 }
 

@@ -15,15 +15,35 @@ pub struct AppState {
     pub db: Db,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<RateLimits>,
+    /// Catalogue: the Stripe link (sync wake-ups, API address).
+    pub stripe: Arc<crate::catalog::stripe::StripeLink>,
+    /// Streams: public page cache, transition channel, background task wake-ups, mailer.
+    pub streams: Arc<crate::streams::Streams>,
+    /// Media: the WebRTC SFU's rooms and sessions (WHIP/WHEP).
+    pub media: Arc<crate::media::MediaHub>,
+    /// Live rooms: pins, Q&A, chat, reactions, presence and their event streams.
+    pub live: Arc<crate::live::LiveHub>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> AppState {
+        let streams = crate::streams::Streams::new(&config);
+        let media = crate::media::MediaHub::new(&config);
+        let live = crate::live::LiveHub::new(
+            db.clone(),
+            std::time::Duration::from_secs(config.viewer_grace_secs),
+        );
+        let metrics = Metrics::new();
+        metrics.media.attach(&media);
         AppState {
             config: Arc::new(config),
             db,
-            metrics: Metrics::new(),
+            metrics,
             limits: Arc::new(RateLimits::default()),
+            stripe: crate::catalog::stripe::StripeLink::new(),
+            streams,
+            media,
+            live,
         }
     }
 }

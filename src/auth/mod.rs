@@ -166,3 +166,26 @@ pub async fn take_destination(session: &Session) -> String {
         _ => "/".into(),
     }
 }
+
+/// The signed-in member's id and role in `shop_id`, if this session belongs to one (for
+/// public pages that show staff more, such as moderation in the live room). No redirect,
+/// no side effect when it does not.
+pub async fn member_of(
+    session: &Session,
+    db: &sqlx::AnyPool,
+    shop_id: i64,
+) -> crate::error::Result<Option<(i64, Role)>> {
+    let Ok(Some(user_id)) = session.get::<i64>(USER_KEY).await else {
+        return Ok(None);
+    };
+    let Ok(Some(version)) = session.get::<i64>(VERSION_KEY).await else {
+        return Ok(None);
+    };
+    let Some(row) = store::member(db, user_id, shop_id).await? else {
+        return Ok(None);
+    };
+    if row.session_version != version {
+        return Ok(None);
+    }
+    Ok(Role::parse(&row.role).map(|role| (user_id, role)))
+}

@@ -8,8 +8,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::auth::roles::{
-    AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio, ViewCatalog, ViewOrders,
-    ViewReports, ViewStreams,
+    AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio, ViewOrders, ViewReports,
 };
 use crate::auth::{Member, store as auth_store};
 use crate::error::Result;
@@ -19,9 +18,7 @@ use crate::web::{Layout, Section, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/catalog", get(catalog))
-        .route("/streams", get(streams))
-        .route("/studio", get(studio))
+        .route("/studio", get(crate::media::studio::index))
         .route("/orders", get(orders))
         .route("/reports", get(reports))
 }
@@ -112,32 +109,6 @@ async fn empty(
         lead,
         next,
     })
-}
-
-async fn catalog(user: Member<ViewCatalog>) -> Response {
-    empty(
-        &user,
-        Section::Catalog,
-        "Catalogue",
-        "No products yet.",
-        "Products you add here can be pinned during a stream and bought by viewers.",
-    )
-    .await
-}
-
-async fn streams(user: Member<ViewStreams>) -> Response {
-    empty(
-        &user,
-        Section::Streams,
-        "Streams",
-        "No streams scheduled yet.",
-        "Upcoming, live and past product demos will be listed here.",
-    )
-    .await
-}
-
-async fn studio(user: Member<UseStudio>) -> Response {
-    empty(&user, Section::Studio, "Studio", "Nothing to broadcast yet.", "Schedule a stream first; the studio then lets you go live, pin products and answer questions.").await
 }
 
 async fn orders(user: Member<ViewOrders>) -> Response {

@@ -33,6 +33,14 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("htmx.min.js", "text/javascript; charset=utf-8"),
         asset!("app.js", "text/javascript; charset=utf-8"),
         asset!("favicon.svg", "image/svg+xml"),
+        asset!("studio.js", "text/javascript; charset=utf-8"),
+        asset!("player.js", "text/javascript; charset=utf-8"),
+        asset!("viewer.css", "text/css; charset=utf-8"),
+        asset!("viewer.js", "text/javascript; charset=utf-8"),
+        asset!("catalog.js", "text/javascript; charset=utf-8"),
+        asset!("live.js", "text/javascript; charset=utf-8"),
+        asset!("overlay.css", "text/css; charset=utf-8"),
+        asset!("overlay.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()
     .map(|(name, body, content_type)| {

@@ -39,6 +39,8 @@ pub struct Metrics {
     pub http_latency: Family<RouteLabels, Histogram>,
     pub db_pool_size: Gauge,
     pub db_pool_idle: Gauge,
+    /// Per-stream media figures, read from the SFU at each scrape.
+    pub media: Arc<crate::media::stats::MediaCollector>,
 }
 
 impl Metrics {
@@ -72,8 +74,11 @@ impl Metrics {
             "Idle database connections",
             db_pool_idle.clone(),
         );
+        let media = Arc::new(crate::media::stats::MediaCollector::default());
+        registry.register_collector(Box::new(media.clone()));
         Arc::new(Metrics {
             registry,
+            media,
             http_requests,
             http_latency,
             db_pool_size,

@@ -21,6 +21,18 @@ pub struct RateLimits {
     pub login_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Sign-ups and reset requests per client address: 10, then one a minute.
     pub account_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// "Remind me" sign-ups per client address: 5, then one a minute.
+    pub reminder_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// "Remind me" sign-ups per stream, from everyone: 60, then one a second.
+    pub reminder_stream: DefaultKeyedRateLimiter<i64>,
+    /// Live room, per viewer: questions (3, then one every 20 s).
+    pub viewer_questions: DefaultKeyedRateLimiter<String>,
+    /// Live room, per viewer: chat messages (5, then one every 2 s).
+    pub viewer_chat: DefaultKeyedRateLimiter<String>,
+    /// Live room, per viewer: votes and other small actions (20, then 2 a second).
+    pub viewer_actions: DefaultKeyedRateLimiter<String>,
+    /// Live room, per viewer: reaction batches (10, then 4 a second).
+    pub viewer_reactions: DefaultKeyedRateLimiter<String>,
 }
 
 fn quota(burst: u32, every: Duration) -> Quota {
@@ -35,6 +47,12 @@ impl Default for RateLimits {
             login_account: DefaultKeyedRateLimiter::keyed(quota(5, Duration::from_secs(60))),
             login_ip: DefaultKeyedRateLimiter::keyed(quota(20, Duration::from_secs(6))),
             account_ip: DefaultKeyedRateLimiter::keyed(quota(10, Duration::from_secs(60))),
+            reminder_ip: DefaultKeyedRateLimiter::keyed(quota(5, Duration::from_secs(60))),
+            reminder_stream: DefaultKeyedRateLimiter::keyed(quota(60, Duration::from_secs(1))),
+            viewer_questions: DefaultKeyedRateLimiter::keyed(quota(3, Duration::from_secs(20))),
+            viewer_chat: DefaultKeyedRateLimiter::keyed(quota(5, Duration::from_secs(2))),
+            viewer_actions: DefaultKeyedRateLimiter::keyed(quota(20, Duration::from_millis(500))),
+            viewer_reactions: DefaultKeyedRateLimiter::keyed(quota(10, Duration::from_millis(250))),
         }
     }
 }

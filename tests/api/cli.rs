@@ -10,7 +10,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_showfloor");
 
 fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).env_remove("DATABASE_URL").env("SHOWFLOOR_LOG", "warn");
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env("SHOWFLOOR_LOG", "warn");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -27,8 +29,17 @@ fn help_documents_every_option_and_its_environment_variable() {
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     for needle in [
-        "--listen", "SHOWFLOOR_LISTEN", "--data-dir", "SHOWFLOOR_DATA_DIR", "--database-url", "DATABASE_URL",
-        "--base-url", "SHOWFLOOR_BASE_URL", "serve", "migrate", "demo",
+        "--listen",
+        "SHOWFLOOR_LISTEN",
+        "--data-dir",
+        "SHOWFLOOR_DATA_DIR",
+        "--database-url",
+        "DATABASE_URL",
+        "--base-url",
+        "SHOWFLOOR_BASE_URL",
+        "serve",
+        "migrate",
+        "demo",
     ] {
         assert!(help.contains(needle), "help lacks {needle}:\n{help}");
     }
@@ -39,20 +50,41 @@ fn a_port_in_use_exits_non_zero_with_one_clear_sentence() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let dir = TempDir::new().unwrap();
-    let out = run(&["--listen", &addr, "--data-dir", dir.path().to_str().unwrap()], &[]);
+    let out = run(
+        &[
+            "--listen",
+            &addr,
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(!out.status.success());
     let err = stderr(&out);
-    assert!(err.contains(&format!("error: cannot listen on {addr}")), "{err}");
+    assert!(
+        err.contains(&format!("error: cannot listen on {addr}")),
+        "{err}"
+    );
     assert!(err.to_lowercase().contains("in use"), "{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_unknown_database_url_scheme_is_explained() {
     let dir = TempDir::new().unwrap();
-    let out = run(&["migrate", "--data-dir", dir.path().to_str().unwrap()], &[("DATABASE_URL", "mysql://root@localhost/x")]);
+    let out = run(
+        &["migrate", "--data-dir", dir.path().to_str().unwrap()],
+        &[("DATABASE_URL", "mysql://root@localhost/x")],
+    );
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("must start with sqlite:// or postgres://"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("must start with sqlite:// or postgres://"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -63,7 +95,11 @@ fn a_data_folder_that_cannot_be_created_is_explained() {
     let bad = file.join("data");
     let out = run(&["migrate", "--data-dir", bad.to_str().unwrap()], &[]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("cannot create the data folder"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot create the data folder"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -82,7 +118,12 @@ async fn demo_seeds_once_and_prints_the_same_login_every_time() {
     let first = tokio::task::spawn_blocking({
         let data = data.clone();
         let url = url.clone();
-        move || run(&["demo", "--data-dir", &data], &[("DATABASE_URL", url.as_str())])
+        move || {
+            run(
+                &["demo", "--data-dir", &data],
+                &[("DATABASE_URL", url.as_str())],
+            )
+        }
     })
     .await
     .unwrap();
@@ -92,8 +133,14 @@ async fn demo_seeds_once_and_prints_the_same_login_every_time() {
 
     let counts = || async {
         let db = showfloor::db::Db::connect(&url, 2).await.unwrap();
-        let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops").fetch_one(&db.pool).await.unwrap();
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await.unwrap();
+        let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
         db.pool.close().await;
         (shops, users)
     };
@@ -102,13 +149,23 @@ async fn demo_seeds_once_and_prints_the_same_login_every_time() {
 
     let second = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || run(&["demo", "--data-dir", &data], &[("DATABASE_URL", url.as_str())])
+        move || {
+            run(
+                &["demo", "--data-dir", &data],
+                &[("DATABASE_URL", url.as_str())],
+            )
+        }
     })
     .await
     .unwrap();
     assert!(second.status.success(), "{}", stderr(&second));
     let second_out = String::from_utf8_lossy(&second.stdout).to_string();
-    let login = |s: &str| s.lines().filter(|l| l.starts_with("email: ") || l.starts_with("password: ")).map(str::to_owned).collect::<Vec<_>>();
+    let login = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("email: ") || l.starts_with("password: "))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(login(&first_out), login(&second_out));
     assert_eq!(counts().await, before, "a second run changes nothing");
 }

@@ -55,6 +55,11 @@ pub async fn database_url(data_dir: &TempDir) -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    // Server errors show in the output of the test that caused them.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_test_writer()
+        .try_init();
     let data_dir = TempDir::new().expect("temp dir");
     let url = database_url(&data_dir).await;
     let config = Config::for_tests(data_dir.path().to_path_buf(), url);

@@ -1,8 +1,19 @@
 //! API tests: the real server over real HTTP, on SQLite or PostgreSQL.
 
 mod helpers;
+mod sse;
 
 mod accounts;
+mod catalog;
+mod catalog_csv;
+mod catalog_images;
+mod catalog_stripe;
 mod cli;
+mod live;
 mod operations;
 mod roles;
+mod streams;
+mod streams_lifecycle;
+mod streams_public;
+mod streams_reminders;
+mod streams_support;

@@ -1,0 +1,443 @@
+//! SQL for products and variants. Every query names the shop: a product id from
+//! another shop finds nothing. Stock changes live in `inventory`, images in `images`.
+
+use sqlx::{AnyExecutor, FromRow};
+
+use super::domain::{ProductOption, Status};
+use crate::db::now_ms;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Product {
+    pub id: i64,
+    pub shop_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub currency: String,
+    pub sku: Option<String>,
+    pub status: String,
+    pub tags: String,
+    /// JSON list of `ProductOption`; read it with `Product::options()`.
+    pub options: String,
+    pub stripe_product_id: Option<String>,
+    pub sync_state: String,
+    pub sync_error: Option<String>,
+    pub sync_attempts: i64,
+    pub sync_next_at: Option<i64>,
+    pub synced_at: Option<i64>,
+    pub revision: i64,
+    pub synced_revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Product {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Draft)
+    }
+    pub fn options(&self) -> Vec<ProductOption> {
+        serde_json::from_str(&self.options).unwrap_or_default()
+    }
+    pub fn tag_list(&self) -> Vec<&str> {
+        self.tags.split(", ").filter(|t| !t.is_empty()).collect()
+    }
+}
+
+const PRODUCT_COLUMNS: &str = "id, shop_id, slug, title, description, price, compare_at_price, \
+     currency, sku, status, tags, options, stripe_product_id, sync_state, sync_error, \
+     sync_attempts, sync_next_at, synced_at, revision, synced_revision, created_at, updated_at";
+
+/// A BOOLEAN column read through the `Any` driver. PostgreSQL decodes BOOLEAN natively
+/// but the Any driver refuses SQLite's BOOLEAN type, so queries select flags with
+/// `flag("column")` (a BIGINT 0 or 1 on both backends) and fields convert from this.
+#[derive(Debug, Clone, Copy, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Flag(i64);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0 != 0
+    }
+}
+
+/// `CAST(CASE WHEN column THEN 1 ELSE 0 END AS BIGINT) AS column`, for `Flag` fields.
+pub fn flag(column: &str) -> String {
+    format!("CAST(CASE WHEN {column} THEN 1 ELSE 0 END AS BIGINT) AS {column}")
+}
+
+/// The buyable unit. `stock` is what can be sold now; `unlimited` ones are never out.
+#[derive(Debug, Clone, FromRow)]
+pub struct Variant {
+    pub id: i64,
+    pub product_id: i64,
+    pub position: i64,
+    pub title: String,
+    pub sku: Option<String>,
+    pub price_override: Option<i64>,
+    #[sqlx(try_from = "Flag")]
+    pub unlimited: bool,
+    pub stock: i64,
+    pub stripe_price_id: Option<String>,
+    pub stripe_price_amount: Option<i64>,
+    pub stripe_price_currency: Option<String>,
+}
+
+impl Variant {
+    /// The price a shopper pays for this variant.
+    pub fn price(&self, product: &Product) -> i64 {
+        self.price_override.unwrap_or(product.price)
+    }
+}
+
+const VARIANT_COLUMNS: &str = "id, product_id, position, title, sku, price_override, \
+     CAST(CASE WHEN unlimited THEN 1 ELSE 0 END AS BIGINT) AS unlimited, \
+     stock, stripe_price_id, stripe_price_amount, stripe_price_currency";
+
+/// A validated product, as the form and the CSV import produce it.
+#[derive(Debug, Clone)]
+pub struct ProductInput {
+    pub title: String,
+    pub slug: String,
+    pub description: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub currency: String,
+    pub sku: Option<String>,
+    pub status: Status,
+    pub tags: Vec<String>,
+    pub options: Vec<ProductOption>,
+}
+
+impl ProductInput {
+    fn options_json(&self) -> String {
+        serde_json::to_string(&self.options).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+pub async fn insert_product(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    p: &ProductInput,
+) -> sqlx::Result<i64> {
+    let now = now_ms();
+    sqlx::query_scalar(
+        "INSERT INTO products (shop_id, slug, title, description, price, compare_at_price, \
+         currency, sku, status, tags, options, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(shop_id)
+    .bind(&p.slug)
+    .bind(&p.title)
+    .bind(&p.description)
+    .bind(p.price)
+    .bind(p.compare_at_price)
+    .bind(&p.currency)
+    .bind(p.sku.as_deref())
+    .bind(p.status.as_str())
+    .bind(p.tags.join(", "))
+    .bind(p.options_json())
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Save the product's own fields; bumps `revision` so a running Stripe sync notices.
+pub async fn update_product(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    id: i64,
+    p: &ProductInput,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE products SET slug = $1, title = $2, description = $3, price = $4, \
+         compare_at_price = $5, currency = $6, sku = $7, status = $8, tags = $9, options = $10, \
+         revision = revision + 1, updated_at = $11 WHERE id = $12 AND shop_id = $13",
+    )
+    .bind(&p.slug)
+    .bind(&p.title)
+    .bind(&p.description)
+    .bind(p.price)
+    .bind(p.compare_at_price)
+    .bind(&p.currency)
+    .bind(p.sku.as_deref())
+    .bind(p.status.as_str())
+    .bind(p.tags.join(", "))
+    .bind(p.options_json())
+    .bind(now_ms())
+    .bind(id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_status(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    id: i64,
+    status: Status,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE products SET status = $1, revision = revision + 1, updated_at = $2 \
+         WHERE id = $3 AND shop_id = $4",
+    )
+    .bind(status.as_str())
+    .bind(now_ms())
+    .bind(id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn product(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<Product>> {
+    sqlx::query_as(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1 AND shop_id = $2"
+    ))
+    .bind(id)
+    .bind(shop_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn product_by_slug(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    slug: &str,
+) -> sqlx::Result<Option<Product>> {
+    sqlx::query_as(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE slug = $1 AND shop_id = $2"
+    ))
+    .bind(slug)
+    .bind(shop_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Every product of the shop, oldest first (for the CSV export).
+pub async fn all_products(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<Product>> {
+    sqlx::query_as(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE shop_id = $1 ORDER BY id"
+    ))
+    .bind(shop_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn product_count(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM products WHERE shop_id = $1")
+        .bind(shop_id)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn slug_taken(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    slug: &str,
+    except_product: i64,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM products WHERE shop_id = $1 AND slug = $2 AND id <> $3",
+    )
+    .bind(shop_id)
+    .bind(slug)
+    .bind(except_product)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The first free slug among `base`, `base-2`, `base-3`, … (one query).
+pub async fn free_slug(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    base: &str,
+    except_product: i64,
+) -> sqlx::Result<String> {
+    let taken: Vec<String> = sqlx::query_scalar(
+        "SELECT slug FROM products WHERE shop_id = $1 AND id <> $2 AND (slug = $3 OR slug LIKE $4)",
+    )
+    .bind(shop_id)
+    .bind(except_product)
+    .bind(base)
+    .bind(format!("{base}-%"))
+    .fetch_all(db)
+    .await?;
+    if !taken.iter().any(|s| s == base) {
+        return Ok(base.to_string());
+    }
+    let next = (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| format!("{base}-x"));
+    Ok(next)
+}
+
+/// Whether another product of the shop uses `sku`, as its own or a live variant's.
+pub async fn sku_taken(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    sku: &str,
+    except_product: i64,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM products WHERE shop_id = $1 AND sku = $2 AND id <> $3) \
+              + (SELECT COUNT(*) FROM variants WHERE shop_id = $1 AND sku = $2 AND product_id <> $3)",
+    )
+    .bind(shop_id)
+    .bind(sku)
+    .bind(except_product)
+    .fetch_one(db)
+    .await?;
+    Ok(n > 0)
+}
+
+/// The live variants of a product, in option order.
+pub async fn variants(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    product_id: i64,
+) -> sqlx::Result<Vec<Variant>> {
+    sqlx::query_as(&format!(
+        "SELECT {VARIANT_COLUMNS} FROM variants WHERE product_id = $1 AND shop_id = $2 \
+         AND removed_at IS NULL ORDER BY position, id"
+    ))
+    .bind(product_id)
+    .bind(shop_id)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn variant(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    id: i64,
+) -> sqlx::Result<Option<Variant>> {
+    sqlx::query_as(&format!(
+        "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1 AND shop_id = $2 AND removed_at IS NULL"
+    ))
+    .bind(id)
+    .bind(shop_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A new variant with no stock; stock arrives through `inventory::record`.
+pub async fn insert_variant(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    product_id: i64,
+    position: i64,
+    title: &str,
+    sku: Option<&str>,
+    unlimited: bool,
+) -> sqlx::Result<i64> {
+    let now = now_ms();
+    sqlx::query_scalar(
+        "INSERT INTO variants (product_id, shop_id, position, title, sku, unlimited, stock, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id",
+    )
+    .bind(product_id)
+    .bind(shop_id)
+    .bind(position)
+    .bind(title)
+    .bind(sku)
+    .bind(unlimited)
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn place_variant(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    id: i64,
+    position: i64,
+    title: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE variants SET position = $1, title = $2, updated_at = $3 WHERE id = $4 AND shop_id = $5",
+    )
+    .bind(position)
+    .bind(title)
+    .bind(now_ms())
+    .bind(id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The merchant's per-variant fields: SKU, price override, unlimited stock.
+pub async fn update_variant(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    id: i64,
+    sku: Option<&str>,
+    price_override: Option<i64>,
+    unlimited: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE variants SET sku = $1, price_override = $2, unlimited = $3, updated_at = $4 \
+         WHERE id = $5 AND shop_id = $6",
+    )
+    .bind(sku)
+    .bind(price_override)
+    .bind(unlimited)
+    .bind(now_ms())
+    .bind(id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Hide a variant an option edit removed; orders that point at it keep working.
+/// Its SKU is released so a new variant can take it.
+pub async fn remove_variant(db: impl AnyExecutor<'_>, shop_id: i64, id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE variants SET removed_at = $1, sku = NULL, updated_at = $1 WHERE id = $2 AND shop_id = $3",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Recompute the text the dashboard search looks in: title, SKUs and tags.
+pub async fn reindex(
+    conn: &mut sqlx::AnyConnection,
+    shop_id: i64,
+    product_id: i64,
+) -> sqlx::Result<()> {
+    let Some(p) = product(&mut *conn, shop_id, product_id).await? else {
+        return Ok(());
+    };
+    let skus: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT sku FROM variants WHERE product_id = $1 AND shop_id = $2 AND removed_at IS NULL",
+    )
+    .bind(product_id)
+    .bind(shop_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut parts = vec![p.title.clone(), p.tags.clone()];
+    parts.extend(p.sku.clone());
+    parts.extend(skus.into_iter().flatten());
+    let text = parts.join(" | ").to_lowercase();
+    sqlx::query("UPDATE products SET search_text = $1 WHERE id = $2 AND shop_id = $3")
+        .bind(text)
+        .bind(product_id)
+        .bind(shop_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! Reading a room: its event streams (viewers and moderators) and its state as JSON, which
+//! a page renders first and reloads after a `resync`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::store::presence::Source;
+use super::viewer::Viewer;
+use super::{LiveStream, events, public_stream, sse, store};
+use crate::error::{ApiError, Error};
+use crate::state::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EventsQuery {
+    /// The last event id the page was rendered with (the first connection has no
+    /// Last-Event-ID header yet).
+    after: Option<i64>,
+    #[serde(default)]
+    r#ref: String,
+    #[serde(default)]
+    utm_source: String,
+    #[serde(default)]
+    utm_medium: String,
+    #[serde(default)]
+    utm_campaign: String,
+    #[serde(default)]
+    embed: Option<u8>,
+    /// `0` from the studio: staff watching the room are not counted as viewers.
+    watch: Option<u8>,
+}
+
+fn clip(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> Result<Response, ApiError> {
+    let stream = public_stream(&state, &shop, &stream).await?;
+    let last = sse::last_event_id(&headers, query.after);
+    let staff = crate::auth::member_of(&viewer.session, &state.db.pool, stream.shop_id)
+        .await?
+        .is_some();
+    let counted = !(staff && query.watch == Some(0)) && stream.status == "live";
+    let presence = if counted {
+        let source = Source {
+            referrer: clip(&query.r#ref, 500),
+            utm_source: clip(&query.utm_source, 100),
+            utm_medium: clip(&query.utm_medium, 100),
+            utm_campaign: clip(&query.utm_campaign, 100),
+            embedded: query.embed == Some(1),
+        };
+        Some(
+            state
+                .live
+                .join(stream.shop_id, stream.id, &viewer.id, &source)
+                .await?,
+        )
+    } else {
+        None
+    };
+    let entry = state.live.room(stream.shop_id, stream.id).await?;
+    let sse = sse::feed(&state.db.pool, &entry.room, last, presence, state.live.closing()).await?;
+    Ok(sse.into_response())
+}
+
+/// The room as JSON: what a page renders and what a viewer reloads after a resync.
+pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Result<Value, Error> {
+    let pool = &state.db.pool;
+    // Read the resume point first: anything that happens while the rest is read is
+    // replayed after it, and the page skips what it already shows by id.
+    let last_event_id = store::last_event_id(pool, stream.id).await?;
+    let settings = store::room_settings(pool, stream.shop_id, stream.id).await?;
+    let pin = match store::pins::open_pin(pool, stream.id).await? {
+        Some(pin) => store::pins::card(pool, stream.shop_id, pin.product_id)
+            .await?
+            .map(|card| events::pin(&pin, &card)),
+        None => None,
+    };
+    let questions: Vec<Value> = store::questions::list(pool, stream.id, false)
+        .await?
+        .iter()
+        .map(|q| events::question(q, stream.started_at))
+        .collect();
+    let featured = match settings.featured_question_id {
+        Some(id) => store::questions::get(pool, stream.id, id)
+            .await?
+            .filter(|q| q.status == "visible")
+            .map(|q| events::question(&q, stream.started_at)),
+        None => None,
+    };
+    let chat: Vec<Value> = store::chat::recent(pool, stream.id, 50)
+        .await?
+        .iter()
+        .map(events::chat)
+        .collect();
+    let counts = state.live.counts(stream.shop_id, stream.id).await?;
+    let entry = state.live.room(stream.shop_id, stream.id).await?;
+    Ok(json!({
+        "stream": { "id": stream.id, "status": stream.status, "title": stream.title, "started_at": stream.started_at },
+        "last_event_id": last_event_id,
+        "pin": pin,
+        "featured": featured,
+        "questions": questions,
+        "chat": chat,
+        "viewers": counts,
+        "reactions": entry.room.reactions_total(),
+        "settings": { "slow_mode_secs": settings.slow_mode_secs, "premoderation": settings.premoderation.0 },
+        "me": me,
+    }))
+}
+
+pub async fn snapshot(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Json<Value>, ApiError> {
+    let stream = public_stream(&state, &shop, &stream).await?;
+    let access = super::access(&state, stream, &viewer).await?;
+    let me = json!({ "name": viewer.name, "moderator": access.moderator, "staff": access.user_id.is_some() });
+    Ok(Json(room_state(&state, &access.stream, me).await?))
+}
+
+/// Moderators' feed: questions waiting for approval. Not replayed; reload the queue on reconnect.
+pub async fn moderation_events(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Response, ApiError> {
+    let stream = public_stream(&state, &shop, &stream).await?;
+    let access = super::access(&state, stream, &viewer).await?;
+    if !access.moderator {
+        return Err(ApiError(Error::Forbidden));
+    }
+    let entry = state
+        .live
+        .room(access.stream.shop_id, access.stream.id)
+        .await?;
+    Ok(sse::feed(&state.db.pool, &entry.moderation, None, None, state.live.closing())
+        .await?
+        .into_response())
+}
+
+/// Every question not hidden, pending ones included, in queue order (moderators only).
+pub async fn queue(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Json<Value>, ApiError> {
+    let stream = public_stream(&state, &shop, &stream).await?;
+    let access = super::access(&state, stream, &viewer).await?;
+    if !access.moderator {
+        return Err(ApiError(Error::Forbidden));
+    }
+    let questions: Vec<Value> = store::questions::list(&state.db.pool, access.stream.id, true)
+        .await?
+        .iter()
+        .map(|q| events::question(q, access.stream.started_at))
+        .collect();
+    Ok(Json(json!({ "questions": questions })))
+}

@@ -1,0 +1,194 @@
+//! Building peer connections the way the SFU needs them: ICE-lite, mDNS off, host
+//! candidates only on the configured addresses (loopback included, for tests and
+//! same-machine setups), an optional 1:1 NAT address, a UDP port from the configured
+//! range, and only the codecs we forward (VP8, H.264, Opus) with NACK/PLI feedback.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+};
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCConfigurationBuilder, RTCIceCandidateType, RTCSessionDescription, Registry,
+    SettingEngineBuilder, register_default_interceptors,
+};
+
+use crate::config::Config;
+
+/// The codecs a publisher may send, as the 400 for an unsupported offer lists them.
+pub const ACCEPTED_CODECS: &str = "VP8 or H.264 video, Opus audio";
+
+/// How long to wait for ICE gathering (host candidates only: normally instant).
+const GATHER_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Network settings for media, from the configuration.
+pub struct PeerFactory {
+    ips: Vec<IpAddr>,
+    ports: Option<(u16, u16)>,
+    next_port: AtomicU32,
+    public_ip: Option<IpAddr>,
+    /// STUN/TURN URLs for browsers (`Link: <…>; rel="ice-server"`).
+    pub ice_servers: Vec<String>,
+}
+
+impl PeerFactory {
+    pub fn new(config: &Config) -> PeerFactory {
+        let ips = if config.webrtc_ips.is_empty() {
+            vec![config.listen.ip()]
+        } else {
+            config.webrtc_ips.clone()
+        };
+        PeerFactory {
+            ips,
+            ports: config.webrtc_udp_ports,
+            next_port: AtomicU32::new(0),
+            public_ip: config.webrtc_public_ip,
+            ice_servers: config.ice_servers.clone(),
+        }
+    }
+
+    /// A port for a new connection: 0 (ephemeral) or the next free one in the range.
+    fn pick_port(&self) -> u16 {
+        let Some((first, last)) = self.ports else {
+            return 0;
+        };
+        let span = u32::from(last - first) + 1;
+        for _ in 0..span {
+            let offset = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
+            let port = first + offset as u16;
+            let free = self
+                .ips
+                .iter()
+                .all(|ip| UdpSocket::bind(SocketAddr::new(*ip, port)).is_ok());
+            if free {
+                return port;
+            }
+        }
+        tracing::warn!("every UDP port in {first}-{last} is in use; using an ephemeral port");
+        0
+    }
+
+    /// A new peer connection reporting to `handler`.
+    pub async fn build(
+        &self,
+        handler: Arc<dyn PeerConnectionEventHandler>,
+    ) -> anyhow::Result<Arc<dyn PeerConnection>> {
+        let mut engine = media_engine()?;
+        let registry =
+            super::feedback::register(register_default_interceptors(Registry::new(), &mut engine)?);
+        let mut settings = SettingEngineBuilder::new()
+            .with_lite(true)
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .with_include_loopback_candidate(true)
+            .with_ice_timeouts(
+                Some(Duration::from_secs(5)),
+                Some(Duration::from_secs(15)),
+                Some(Duration::from_secs(2)),
+            );
+        if let Some(ip) = self.public_ip {
+            settings = settings.with_nat_1to1_ips(vec![ip.to_string()], RTCIceCandidateType::Host);
+        }
+        let port = self.pick_port();
+        let addrs: Vec<SocketAddr> = self
+            .ips
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, port))
+            .collect();
+        let pc = PeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_media_engine(engine)
+            .with_setting_engine(settings.build())
+            .with_interceptor_registry(registry)
+            .with_handler(handler)
+            .with_udp_addrs(addrs)
+            .build()
+            .await?;
+        Ok(Arc::new(pc))
+    }
+}
+
+/// Apply `offer`, answer it, and wait (bounded) for our candidates to be in the answer.
+pub async fn answer(
+    pc: &Arc<dyn PeerConnection>,
+    offer: RTCSessionDescription,
+    gathered: &tokio::sync::Notify,
+) -> anyhow::Result<String> {
+    pc.set_remote_description(offer).await?;
+    let answer = pc.create_answer(None).await?;
+    pc.set_local_description(answer).await?;
+    let _ = tokio::time::timeout(GATHER_TIMEOUT, gathered.notified()).await;
+    let local = pc
+        .local_description()
+        .await
+        .ok_or_else(|| anyhow::anyhow!("no local description after answering"))?;
+    Ok(local.sdp)
+}
+
+fn video_feedback() -> Vec<RTCPFeedback> {
+    [
+        ("goog-remb", ""),
+        ("ccm", "fir"),
+        ("nack", ""),
+        ("nack", "pli"),
+    ]
+    .into_iter()
+    .map(|(typ, parameter)| RTCPFeedback {
+        typ: typ.into(),
+        parameter: parameter.into(),
+    })
+    .collect()
+}
+
+fn codec(mime: &str, clock_rate: u32, channels: u16, fmtp: &str, pt: u8) -> RTCRtpCodecParameters {
+    let rtcp_feedback = if mime.starts_with("video/") && mime != "video/rtx" {
+        video_feedback()
+    } else {
+        Vec::new()
+    };
+    RTCRtpCodecParameters {
+        rtp_codec: RTCRtpCodec {
+            mime_type: mime.into(),
+            clock_rate,
+            channels,
+            sdp_fmtp_line: fmtp.into(),
+            rtcp_feedback,
+        },
+        payload_type: pt,
+    }
+}
+
+/// Only what the SFU forwards: Opus; VP8 and H.264 (constrained baseline and baseline,
+/// packetization mode 1 and 0), each with RTX for retransmissions.
+pub fn media_engine() -> anyhow::Result<MediaEngine> {
+    let mut engine = MediaEngine::default();
+    engine.register_codec(
+        codec("audio/opus", 48000, 2, "minptime=10;useinbandfec=1", 111),
+        RtpCodecKind::Audio,
+    )?;
+    let h264 = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=";
+    let video = [
+        codec("video/VP8", 90000, 0, "", 96),
+        codec("video/rtx", 90000, 0, "apt=96", 97),
+        codec("video/H264", 90000, 0, &format!("{h264}42e01f"), 102),
+        codec("video/rtx", 90000, 0, "apt=102", 103),
+        codec("video/H264", 90000, 0, &format!("{h264}42001f"), 104),
+        codec("video/rtx", 90000, 0, "apt=104", 105),
+        codec(
+            "video/H264",
+            90000,
+            0,
+            "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f",
+            106,
+        ),
+        codec("video/rtx", 90000, 0, "apt=106", 107),
+    ];
+    for c in video {
+        engine.register_codec(c, RtpCodecKind::Video)?;
+    }
+    Ok(engine)
+}

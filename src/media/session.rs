@@ -1,0 +1,167 @@
+//! A publisher or viewer session: its peer connection, the tasks serving it, and the
+//! connection-state handling that closes it on failure, disconnect timeout or close.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionState,
+};
+
+use super::MediaHub;
+use super::room::Room;
+
+/// How long a disconnected session may take to come back before it is closed.
+pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Publisher,
+    Viewer,
+}
+
+pub struct Session {
+    pub id: String,
+    pub stream_id: i64,
+    pub kind: SessionKind,
+    /// The publisher session's packet generation (0 for viewers).
+    pub generation: u64,
+    pub pc: Arc<dyn PeerConnection>,
+    pub state: watch::Receiver<RTCPeerConnectionState>,
+    pub created: Instant,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// A reconnecting publisher took over: its departure is not "publisher gone".
+    replaced: AtomicBool,
+}
+
+impl Session {
+    pub fn new(
+        id: String,
+        stream_id: i64,
+        kind: SessionKind,
+        generation: u64,
+        pc: Arc<dyn PeerConnection>,
+        state: watch::Receiver<RTCPeerConnectionState>,
+    ) -> Session {
+        Session {
+            id,
+            stream_id,
+            kind,
+            generation,
+            pc,
+            state,
+            created: Instant::now(),
+            tasks: Mutex::new(Vec::new()),
+            replaced: AtomicBool::new(false),
+        }
+    }
+
+    pub fn add_task(&self, task: JoinHandle<()>) {
+        self.tasks.lock().expect("session lock").push(task);
+    }
+
+    pub fn stop_tasks(&self) {
+        for task in self.tasks.lock().expect("session lock").drain(..) {
+            task.abort();
+        }
+    }
+
+    pub fn mark_replaced(&self) {
+        self.replaced.store(true, Ordering::Relaxed);
+    }
+
+    pub fn replaced(&self) -> bool {
+        self.replaced.load(Ordering::Relaxed)
+    }
+
+    /// Connected now, or still setting up (not failed, closed or disconnected).
+    pub fn is_alive(&self) -> bool {
+        matches!(
+            *self.state.borrow(),
+            RTCPeerConnectionState::Connected
+                | RTCPeerConnectionState::Connecting
+                | RTCPeerConnectionState::New
+                | RTCPeerConnectionState::Unspecified
+        )
+    }
+}
+
+/// Receives one peer connection's events.
+pub struct Events {
+    pub hub: Weak<MediaHub>,
+    pub id: String,
+    pub gathered: Arc<Notify>,
+    pub state: watch::Sender<RTCPeerConnectionState>,
+    /// Publishers only: where their tracks go.
+    pub publish_to: Option<(Arc<Room>, u64)>,
+}
+
+impl Events {
+    pub fn new(
+        hub: &Arc<MediaHub>,
+        id: &str,
+        publish_to: Option<(Arc<Room>, u64)>,
+    ) -> (Arc<Events>, watch::Receiver<RTCPeerConnectionState>) {
+        let (state, state_rx) = watch::channel(RTCPeerConnectionState::New);
+        let events = Arc::new(Events {
+            hub: Arc::downgrade(hub),
+            id: id.to_string(),
+            gathered: Arc::new(Notify::new()),
+            state,
+            publish_to,
+        });
+        (events, state_rx)
+    }
+
+    fn close_later(&self, after: Option<Duration>) {
+        let hub = self.hub.clone();
+        let id = self.id.clone();
+        let mut state = self.state.subscribe();
+        tokio::spawn(async move {
+            if let Some(wait) = after {
+                // Come back within the timeout, or be closed.
+                let back = tokio::time::timeout(
+                    wait,
+                    state.wait_for(|s| *s == RTCPeerConnectionState::Connected),
+                )
+                .await;
+                if matches!(back, Ok(Ok(_))) {
+                    return;
+                }
+            }
+            if let Some(hub) = hub.upgrade() {
+                hub.close_session(&id).await;
+            }
+        });
+    }
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Events {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.notify_one();
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        self.state.send_replace(state);
+        match state {
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
+                self.close_later(None)
+            }
+            RTCPeerConnectionState::Disconnected => self.close_later(Some(DISCONNECT_TIMEOUT)),
+            _ => {}
+        }
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        if let Some((room, generation)) = &self.publish_to {
+            tokio::spawn(super::publish::read_track(room.clone(), *generation, track));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! WHIP ingest (RFC 9725): `POST /whip/{stream}` with the stream key as bearer token
+//! and an SDP offer → `201 Created`, the answer and the session's `Location`;
+//! `DELETE` on that location stops publishing.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::http::{Refusal, cors, created};
+use super::{SessionKind, publish, sdp};
+use crate::auth::Member;
+use crate::auth::roles::UseStudio;
+use crate::state::AppState;
+use crate::streams::{self, Actor, Status, StreamRef, store};
+use crate::web::ratelimit::{ClientIp, check};
+
+pub async fn publish(
+    State(state): State<AppState>,
+    Path(stream): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match start(&state, &stream, ip, &headers, &body).await {
+        Ok(response) => response,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn start(
+    state: &AppState,
+    stream: &str,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, Refusal> {
+    let hub = &state.media;
+    // Every attempt counts, so that key guessing is slow whatever the answer.
+    check(&hub.publish_attempts, &ip, "publishing attempts")?;
+    let Some(key) = sdp::bearer(headers) else {
+        return Err(Refusal::unauthorized());
+    };
+    let Some(stream) = streams::verify_stream_key(&state.db.pool, stream, key).await? else {
+        return Err(Refusal::unauthorized());
+    };
+    open(state, stream, headers, body).await
+}
+
+/// `POST /studio/{id}/publish`: WHIP for the studio page, authorised by the signed-in
+/// member's session (and CSRF token) instead of the stream key.
+pub async fn publish_from_studio(
+    State(state): State<AppState>,
+    user: Member<UseStudio>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let stream = match store::by_id(&state.db.pool, user.shop.id, id).await {
+        Ok(Some(stream)) => StreamRef::from(&stream),
+        Ok(None) => return Refusal::not_found("There is no such stream.").into_response(),
+        Err(err) => return Refusal::from(err).into_response(),
+    };
+    match open(&state, stream, &headers, &body).await {
+        Ok(response) => response,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn open(
+    state: &AppState,
+    stream: StreamRef,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, Refusal> {
+    let hub = &state.media;
+    if matches!(stream.status, Status::Ended | Status::Cancelled) {
+        return Err(Refusal::conflict(
+            "ended",
+            "This stream has ended or was cancelled. Schedule a new one to go live again.",
+        ));
+    }
+    let offer = sdp::parse_offer(headers, body)?;
+    let (session, answer) = publish::start(hub, stream.id, offer).await?;
+    if let Err(err) = streams::go_live(state, stream.id, Actor::Publisher).await {
+        session.mark_replaced();
+        hub.close_session(&session.id).await;
+        return Err(err.into());
+    }
+    let location = format!("/whip/{}/{}", stream.public_id, session.id);
+    Ok(created(answer, location, &hub.peers.ice_servers))
+}
+
+/// `DELETE /whip/{stream}/{session}`: the broadcaster stops (the grace period starts).
+pub async fn stop(
+    State(state): State<AppState>,
+    Path((_stream, session)): Path<(String, String)>,
+) -> Response {
+    let hub = &state.media;
+    match hub.session(&session) {
+        Some(s) if s.kind == SessionKind::Publisher => {
+            hub.close_session(&session).await;
+            (StatusCode::OK, cors()).into_response()
+        }
+        _ => Refusal::not_found("No such publishing session.").into_response(),
+    }
+}

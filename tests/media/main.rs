@@ -1,0 +1,15 @@
+//! Media tests: real WebRTC over loopback (WHIP publisher and WHEP viewers built on the
+//! same `webrtc` crate), and the real-Chromium end-to-end test. Run inside a network
+//! namespace with only loopback (`scripts/test` does); always on SQLite, since the
+//! namespace cannot reach a PostgreSQL server.
+
+#[path = "../api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+mod browser;
+mod fixtures;
+mod lifecycle;
+mod refusals;
+mod wait;
+mod whip_whep;

@@ -1,0 +1,143 @@
+//! What WHIP and WHEP refuse, and how.
+
+use showfloor::media::client::{Client, http};
+
+use crate::fixtures::scheduled_stream;
+use crate::whip_whep::publisher;
+
+const OFFER_TYPE: (&str, &str) = ("Content-Type", "application/sdp");
+
+#[tokio::test]
+async fn a_wrong_or_missing_stream_key_is_refused_with_401() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let wrong = Client::publish(&base, &live.public_id, "not-the-key")
+        .await
+        .unwrap();
+    let reply = wrong.err().expect("refused");
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    let path = format!("/whip/{}", live.public_id);
+    let none = http("POST", &base, &path, &[OFFER_TYPE], "v=0\r\n")
+        .await
+        .unwrap();
+    assert_eq!(none.status, 401);
+    let unknown = Client::publish(&base, "no-such-stream", &live.key)
+        .await
+        .unwrap();
+    assert_eq!(unknown.err().expect("refused").status, 401);
+}
+
+#[tokio::test]
+async fn bad_offers_are_refused_with_the_reason() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let path = format!("/whip/{}", live.public_id);
+    let auth = format!("Bearer {}", live.key);
+    let with = |ct: &'static str| vec![("Content-Type", ct), ("Authorization", auth.as_str())];
+
+    let wrong_type = http("POST", &base, &path, &with("text/plain"), "v=0")
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status, 415, "{}", wrong_type.body);
+    let big = "a".repeat(65 * 1024);
+    let too_big = http("POST", &base, &path, &with("application/sdp"), &big)
+        .await
+        .unwrap();
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    let empty = http("POST", &base, &path, &with("application/sdp"), "")
+        .await
+        .unwrap();
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    let garbage = http(
+        "POST",
+        &base,
+        &path,
+        &with("application/sdp"),
+        "hello\r\nworld",
+    )
+    .await
+    .unwrap();
+    assert_eq!(garbage.status, 400, "{}", garbage.body);
+    assert!(
+        garbage.body.contains("could not be parsed"),
+        "{}",
+        garbage.body
+    );
+    let av1 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 45\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:45 AV1/90000\r\n";
+    let unsupported = http("POST", &base, &path, &with("application/sdp"), av1)
+        .await
+        .unwrap();
+    assert_eq!(unsupported.status, 400, "{}", unsupported.body);
+    assert!(
+        unsupported.body.contains("VP8 or H.264 video, Opus audio"),
+        "{}",
+        unsupported.body
+    );
+    assert_eq!(
+        live.app
+            .server
+            .as_ref()
+            .unwrap()
+            .state
+            .media
+            .session_count(),
+        0,
+        "nothing left open"
+    );
+}
+
+#[tokio::test]
+async fn viewers_get_404_for_an_unknown_stream_and_409_before_it_is_live() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let unknown = Client::play(&base, "no-such-stream").await.unwrap();
+    assert_eq!(unknown.err().expect("refused").status, 404);
+    let early = Client::play(&base, &live.public_id).await.unwrap();
+    let reply = early.err().expect("refused");
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert!(
+        reply.body.contains("\"reason\":\"not_live\""),
+        "{}",
+        reply.body
+    );
+
+    let status = http("GET", &base, &format!("/whep/{}", live.public_id), &[], "")
+        .await
+        .unwrap();
+    assert!(
+        status.body.contains("\"status\":\"scheduled\""),
+        "{}",
+        status.body
+    );
+    let options = http(
+        "OPTIONS",
+        &base,
+        &format!("/whep/{}", live.public_id),
+        &[],
+        "",
+    )
+    .await
+    .unwrap();
+    assert_eq!(options.status, 204);
+}
+
+#[tokio::test]
+async fn deleting_an_unknown_session_is_404() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let p = publisher(&base, &live.public_id, &live.key).await;
+    let bogus = format!("/whip/{}/nope", live.public_id);
+    assert_eq!(
+        http("DELETE", &base, &bogus, &[], "").await.unwrap().status,
+        404
+    );
+    let viewer_path = format!("/whep/{}/nope", live.public_id);
+    assert_eq!(
+        http("DELETE", &base, &viewer_path, &[], "")
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+    assert_eq!(p.stop().await.unwrap(), 200);
+}

@@ -28,6 +28,18 @@ pub enum Command {
     Migrate,
     /// Seed a demo shop with products and a scheduled stream, then print how to sign in.
     Demo,
+    /// Stripe maintenance commands.
+    Stripe {
+        #[command(subcommand)]
+        action: StripeCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum StripeCommand {
+    /// Re-read the Checkout Session of every pending order from Stripe and apply what
+    /// missed webhooks would have (paid, or expired with the stock released).
+    Reconcile,
 }
 
 /// Everything the process is configured with. Parsed by clap from flags or
@@ -146,6 +158,16 @@ pub struct Config {
     )]
     pub viewer_grace_secs: u64,
 
+    /// Minutes a Buy holds stock for a shopper who has not paid yet; then the units go
+    /// back on sale.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_RESERVATION_MINUTES",
+        default_value_t = 15,
+        global = true
+    )]
+    pub reservation_minutes: u64,
+
     /// Log filter (tracing's EnvFilter syntax), e.g. `info` or `showfloor=debug,tower_http=info`.
     #[arg(long, env = "SHOWFLOOR_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -187,6 +209,7 @@ impl Config {
             db_max_connections: 8,
             log: "warn".into(),
             viewer_grace_secs: 1,
+            reservation_minutes: 15,
             webrtc_ips: vec![std::net::IpAddr::from([127, 0, 0, 1])],
             webrtc_udp_ports: None,
             webrtc_public_ip: None,

@@ -1,4 +1,5 @@
-//! `showfloor demo`: a ready-made shop so a newcomer sees a living dashboard at once.
+//! `showfloor demo`: a ready-made shop (products with photos, a scheduled stream) so a
+//! newcomer sees a living dashboard at once.
 //! Idempotent: a second run finds the shop and prints the same login.
 
 use crate::auth::{Role, password::NewPassword, store as auth_store};
@@ -39,7 +40,13 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     } else {
         false
     };
+    let shop = shops::by_slug(pool, DEMO_SLUG)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo shop disappeared"))?;
+    // Each step changes nothing when its data is already there.
+    crate::catalog::demo::seed_demo(pool, &config.data_dir, shop.id).await?;
     let base = config.base_url();
+    let stream = crate::streams::demo::seed_demo(&db, shop.id, &base).await?;
     println!(
         "{} demo shop \"Demo Boutique\".",
         if created { "Created the" } else { "Found the" }
@@ -47,5 +54,18 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     println!("dashboard: {base}/login");
     println!("email: {DEMO_EMAIL}");
     println!("password: {DEMO_PASSWORD}");
+    println!("stream page: {}", stream.public_url);
+    println!(
+        "WHIP URL (OBS → Settings → Stream → WHIP): {}",
+        stream.whip_url
+    );
+    match (&stream.key, &stream.hint) {
+        (Some(key), _) => println!("stream key (shown once, keep it): {key}"),
+        (None, Some(hint)) => println!("stream key: {hint}"),
+        (None, None) => println!("stream key: rotate it on the stream's page in the dashboard"),
+    }
+    println!(
+        "Start the server with `cargo run --release` (same data folder), sign in, and go live from the Studio."
+    );
     Ok(())
 }

@@ -15,6 +15,8 @@
 //! - [`streams`]: scheduled demos, their lifecycle and keys, public stream pages, reminders.
 //! - [`media`]: the WebRTC SFU: WHIP ingest, WHEP playback, RTP forwarding, the studio page.
 //! - [`live`]: the live room of a stream: pins and offers, Q&A, chat, reactions, presence, SSE.
+//! - [`orders`]: Buy with an inventory reservation, the cart and checkout pages, the order lifecycle.
+//! - [`payments`]: the provider trait (Stripe Checkout, offline test), Stripe webhooks, reconcile.
 //! - [`dashboard`]: the merchant's home page and the sections still waiting for data.
 //! - [`demo`]: `showfloor demo`, a seeded shop for newcomers.
 //!
@@ -29,6 +31,8 @@ pub mod demo;
 pub mod error;
 pub mod live;
 pub mod media;
+pub mod orders;
+pub mod payments;
 pub mod shops;
 pub mod state;
 pub mod streams;
@@ -88,6 +92,8 @@ pub fn app(state: AppState) -> Router {
         .merge(media::router())
         .merge(streams::router())
         .merge(live::router())
+        .merge(orders::router())
+        .merge(payments::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(web::metrics::export))
         .route("/static/{hash}/{name}", get(web::assets::serve))
@@ -181,12 +187,14 @@ impl Server {
         });
 
         streams::spawn_workers(&state, shutdown.subscribe());
+        orders::spawn_workers(&state, shutdown.subscribe());
         tokio::spawn(
             state
                 .live
                 .clone()
                 .run(state.config.database_url(), shutdown.subscribe()),
         );
+        live::lifecycle::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());
 
         catalog::sync::spawn(state.clone(), shutdown.subscribe());
@@ -257,6 +265,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => demo::run(&config).await,
+        Command::Stripe {
+            action: config::StripeCommand::Reconcile,
+        } => payments::reconcile::run(&config).await,
     }
 }
 

@@ -23,6 +23,8 @@ pub struct AppState {
     pub media: Arc<crate::media::MediaHub>,
     /// Live rooms: pins, Q&A, chat, reactions, presence and their event streams.
     pub live: Arc<crate::live::LiveHub>,
+    /// Orders: the reservation length and the reservation clock's wake-up.
+    pub orders: Arc<crate::orders::Orders>,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             db.clone(),
             std::time::Duration::from_secs(config.viewer_grace_secs),
         );
+        let config_reservation_secs = config.reservation_minutes.max(1) * 60;
         let metrics = Metrics::new();
         metrics.media.attach(&media);
         AppState {
@@ -44,6 +47,9 @@ impl AppState {
             streams,
             media,
             live,
+            orders: Arc::new(crate::orders::Orders::new(std::time::Duration::from_secs(
+                config_reservation_secs,
+            ))),
         }
     }
 }

@@ -4,9 +4,12 @@
 (function () {
   "use strict";
 
+  // The dashboard pages carry the token in a meta tag; the cached public pages get it
+  // from the room's state (tied to the shopper's session).
+  var roomToken = "";
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
+    return meta ? meta.getAttribute("content") : roomToken;
   }
 
   // POST JSON with the page's CSRF token; resolves to {ok, status, body}.
@@ -49,6 +52,7 @@
       .then(function (r) { if (!r.ok) throw new Error("state " + r.status); return r.json(); })
       .then(function (state) {
         self.lastId = Math.max(self.lastId, state.last_event_id || 0);
+        if (state.me && state.me.csrf) roomToken = state.me.csrf;
         self.emit("state", state);
         return state;
       });

@@ -17,6 +17,14 @@
   root.insertBefore(video, root.firstChild);
   if (!status.parentNode) { root.appendChild(status); }
   root.appendChild(unmute); root.appendChild(full);
+  unmute.hidden = true;
+  // The box takes the video's shape once known (a phone broadcasting in portrait too).
+  video.addEventListener("resize", function () {
+    if (video.videoWidth && video.videoHeight) {
+      root.style.setProperty("--player-ratio", video.videoWidth + " / " + video.videoHeight);
+      root.classList.toggle("player-portrait", video.videoHeight > video.videoWidth);
+    }
+  });
 
   var pc = null, session = null, delay = 1000, timer = null, ended = false, lastFrames = -1, stalls = 0;
 
@@ -34,9 +42,14 @@
     video.muted = false; video.play().catch(function () {}); unmute.hidden = true;
   });
   full.addEventListener("click", function () {
+    if (document.fullscreenElement) { document.exitFullscreen().catch(function () {}); return; }
     var el = root.requestFullscreen ? root : video;
     if (el.requestFullscreen) { el.requestFullscreen().catch(function () {}); }
     else if (video.webkitEnterFullscreen) { video.webkitEnterFullscreen(); }
+  });
+
+  document.addEventListener("fullscreenchange", function () {
+    full.textContent = document.fullscreenElement === root ? "Exit full screen" : "Full screen";
   });
 
   function gathered(conn) {
@@ -53,10 +66,10 @@
     if (pc) { pc.close(); }
     pc = null; session = null;
   }
-  function retry(text) {
+  function retry(text, state) {
     teardown();
     if (ended) { return; }
-    say(text, "waiting");
+    say(text, state || "reconnecting");
     clearTimeout(timer);
     timer = setTimeout(connect, delay);
     delay = Math.min(delay * 2, 15000);
@@ -91,7 +104,7 @@
       return res.json().catch(function () { return {}; }).then(function (body) {
         var reason = body.reason || "";
         if (reason === "ended") { ended = true; teardown(); say("This stream has ended. Thanks for watching!", "ended"); return; }
-        if (reason === "not_live") { retry("Starting soon. The video appears here as soon as the host goes live."); return; }
+        if (reason === "not_live") { retry("Starting soon. The video appears here as soon as the host goes live.", "soon"); return; }
         retry(body.error || "The video is not available right now. Retrying…");
       });
     }).catch(function () { retry("Cannot reach the video. Retrying…"); });
@@ -109,7 +122,7 @@
         say("Live", "playing");
         unmute.hidden = !video.muted;
       } else if (lastFrames >= 0 && ++stalls >= 3) {
-        say("The host is reconnecting…", "waiting");
+        say("The host is reconnecting…", "reconnecting");
         if (stalls >= 8) { stalls = 0; retry("Reconnecting…"); }
       }
       lastFrames = frames;

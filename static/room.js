@@ -69,6 +69,7 @@
     var form = el("form", "pin-card-buy");
     form.setAttribute("data-buy", "");
     form.setAttribute("data-product", p.product_id);
+    if (offer) form.setAttribute("data-pin", pin.id);
     if (variants.length > 0) {
       var label = el("label", "visually-hidden", "Choose an option");
       var select = el("select", "pin-card-variant");

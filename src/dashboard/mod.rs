@@ -8,7 +8,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::auth::roles::{
-    AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio, ViewOrders, ViewReports,
+    AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio, ViewReports,
 };
 use crate::auth::{Member, store as auth_store};
 use crate::error::Result;
@@ -19,7 +19,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/studio", get(crate::media::studio::index))
-        .route("/orders", get(orders))
         .route("/reports", get(reports))
 }
 
@@ -46,19 +45,20 @@ struct HomePage {
 async fn home(State(state): State<AppState>, user: Member<AnyMember>) -> Result<Response> {
     let team = auth_store::team(&state.db.pool, user.shop.id).await?;
     let invites = auth_store::pending_invites(&state.db.pool, user.shop.id).await?;
+    let progress = progress(&state.db.pool, user.shop.id).await?;
     let steps = vec![
         Step {
             title: "Add the products you will demo",
             text: "Title, price, photos and stock. Shoppers buy them from the stream.",
             href: "/catalog",
-            done: false,
+            done: progress.products > 0,
             allowed: user.can::<EditCatalog>(),
         },
         Step {
             title: "Schedule your first stream",
             text: "Pick a time, feature a few products, share the link.",
             href: "/streams",
-            done: false,
+            done: progress.streams > 0,
             allowed: user.can::<ManageStreams>(),
         },
         Step {
@@ -72,7 +72,7 @@ async fn home(State(state): State<AppState>, user: Member<AnyMember>) -> Result<
             title: "Go live from the studio",
             text: "Your browser's camera, or OBS with the stream key.",
             href: "/studio",
-            done: false,
+            done: progress.went_live > 0,
             allowed: user.can::<UseStudio>(),
         },
     ];
@@ -111,17 +111,33 @@ async fn empty(
     })
 }
 
-async fn orders(user: Member<ViewOrders>) -> Response {
-    empty(
-        &user,
-        Section::Orders,
-        "Orders",
-        "No orders yet.",
-        "Orders placed during your streams will arrive here, live.",
-    )
-    .await
-}
-
 async fn reports(user: Member<ViewReports>) -> Response {
     empty(&user, Section::Reports, "Reports", "No reports yet.", "Each stream gets a report once it has ended: viewers, watch time, questions, orders and revenue.").await
+}
+
+/// What the shop has done so far, for the getting-started list.
+struct Progress {
+    products: i64,
+    streams: i64,
+    went_live: i64,
+}
+
+async fn progress(db: &sqlx::AnyPool, shop_id: i64) -> sqlx::Result<Progress> {
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(shop_id)
+            .fetch_one(db)
+            .await
+    };
+    Ok(Progress {
+        products: count(
+            "SELECT COUNT(*) FROM products WHERE shop_id = $1 AND status <> 'archived'",
+        )
+        .await?,
+        streams: count("SELECT COUNT(*) FROM streams WHERE shop_id = $1").await?,
+        went_live: count(
+            "SELECT COUNT(*) FROM streams WHERE shop_id = $1 AND started_at IS NOT NULL",
+        )
+        .await?,
+    })
 }

@@ -39,6 +39,13 @@ enum Message {
     Reactions { node: String, stream: i64, n: u64 },
     /// How many viewers a node has in a stream now.
     Viewers { node: String, stream: i64, n: i64 },
+    /// An event for the shop's staff only (the order ticker).
+    Staff {
+        node: String,
+        stream: i64,
+        kind: String,
+        data: String,
+    },
     /// An event for moderators only (questions waiting for approval).
     Moderation {
         node: String,
@@ -67,6 +74,8 @@ pub struct RoomEntry {
     pub room: Room,
     /// Events only moderators see (questions waiting for approval); never replayed.
     pub moderation: Room,
+    /// Events only the shop's staff see in the studio (orders, revenue); never replayed.
+    pub staff: Room,
     pub shop_id: i64,
     presence: Mutex<Presence>,
 }
@@ -143,6 +152,7 @@ impl LiveHub {
         let entry = Arc::new(RoomEntry {
             room: Room::new(stream_id, last_id, reactions.max(0) as u64),
             moderation: Room::new(stream_id, 0, 0),
+            staff: Room::new(stream_id, 0, 0),
             shop_id,
             presence: Mutex::new(Presence {
                 peak,
@@ -215,6 +225,29 @@ impl LiveHub {
             .moderation
             .publish(LiveEvent::ephemeral(kind, data.clone()));
         self.notify(&Message::Moderation {
+            node: self.node.clone(),
+            stream: stream_id,
+            kind: kind.into(),
+            data,
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Deliver an event to the studio of a stream, on every node (order ticker). Not stored.
+    pub async fn staff(
+        &self,
+        shop_id: i64,
+        stream_id: i64,
+        kind: &str,
+        data: serde_json::Value,
+    ) -> sqlx::Result<()> {
+        let data = data.to_string();
+        let entry = self.room(shop_id, stream_id).await?;
+        entry
+            .staff
+            .publish(LiveEvent::ephemeral(kind, data.clone()));
+        self.notify(&Message::Staff {
             node: self.node.clone(),
             stream: stream_id,
             kind: kind.into(),
@@ -419,7 +452,8 @@ impl LiveHub {
             Message::Event { node, stream, .. }
             | Message::Reactions { node, stream, .. }
             | Message::Viewers { node, stream, .. }
-            | Message::Moderation { node, stream, .. } => (node.clone(), *stream),
+            | Message::Moderation { node, stream, .. }
+            | Message::Staff { node, stream, .. } => (node.clone(), *stream),
         };
         if node == self.node {
             return;
@@ -437,6 +471,9 @@ impl LiveHub {
                 lock(&entry.presence)
                     .remote
                     .insert(node, (n, Instant::now()));
+            }
+            Message::Staff { kind, data, .. } => {
+                entry.staff.publish(LiveEvent::ephemeral(kind, data))
             }
             Message::Moderation { kind, data, .. } => {
                 entry.moderation.publish(LiveEvent::ephemeral(kind, data))

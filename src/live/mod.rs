@@ -6,6 +6,7 @@
 
 pub mod events;
 pub mod hub;
+pub mod lifecycle;
 pub mod offer;
 pub mod room;
 pub mod sse;
@@ -15,6 +16,7 @@ pub mod viewer;
 mod moderation;
 mod overlay;
 mod state;
+mod studio;
 mod viewer_actions;
 
 use axum::Router;
@@ -62,6 +64,8 @@ pub fn router() -> Router<AppState> {
             get(state::moderation_events),
         )
         .route(&format!("{base}/moderation/queue"), get(state::queue))
+        .route(&format!("{base}/products"), get(studio::products))
+        .route(&format!("{base}/staff/events"), get(state::staff_events))
         .route("/overlay/{token}", get(overlay::page))
         .route("/overlay/{token}/events", get(overlay::events))
         .route("/overlay/{token}/state", get(overlay::snapshot))
@@ -139,6 +143,21 @@ pub async fn load_moderator(
         return Err(Error::Forbidden);
     }
     require_live(&access.stream)?;
+    Ok(access)
+}
+
+/// A studio member of the stream's shop (any stream state: the panel loads before going live).
+pub async fn load_staff(
+    state: &AppState,
+    shop: &str,
+    stream: &str,
+    viewer: &Viewer,
+) -> Result<Access> {
+    let stream = public_stream(state, shop, stream).await?;
+    let access = access(state, stream, viewer).await?;
+    if access.user_id.is_none() {
+        return Err(Error::Forbidden);
+    }
     Ok(access)
 }
 

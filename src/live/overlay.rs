@@ -68,9 +68,15 @@ pub async fn events(
     let stream = stream_of(&state, &token).await?;
     let entry = state.live.room(stream.shop_id, stream.id).await?;
     let last = sse::last_event_id(&headers, None);
-    Ok(sse::feed(&state.db.pool, &entry.room, last, None, state.live.closing())
-        .await?
-        .into_response())
+    Ok(sse::feed(
+        &state.db.pool,
+        &entry.room,
+        last,
+        None,
+        state.live.closing(),
+    )
+    .await?
+    .into_response())
 }
 
 pub async fn snapshot(

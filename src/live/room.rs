@@ -208,9 +208,14 @@ mod tests {
             room.publish(LiveEvent::durable(id, "chat", "{}"));
         }
         assert_eq!(
-            room.subscribe(Some(11)).1,
-            Backlog::FromDatabase(11),
-            "11 was evicted"
+            room.subscribe(Some(10)).1,
+            Backlog::FromDatabase(10),
+            "11 was evicted: a viewer who last saw 10 reads the database"
+        );
+        assert_eq!(
+            ids(room.subscribe(Some(11)).1).len(),
+            RECENT_EVENTS,
+            "one who saw 11 is served from memory"
         );
     }
 

@@ -68,7 +68,14 @@ pub async fn events(
         None
     };
     let entry = state.live.room(stream.shop_id, stream.id).await?;
-    let sse = sse::feed(&state.db.pool, &entry.room, last, presence, state.live.closing()).await?;
+    let sse = sse::feed(
+        &state.db.pool,
+        &entry.room,
+        last,
+        presence,
+        state.live.closing(),
+    )
+    .await?;
     Ok(sse.into_response())
 }
 
@@ -125,7 +132,28 @@ pub async fn snapshot(
 ) -> Result<Json<Value>, ApiError> {
     let stream = public_stream(&state, &shop, &stream).await?;
     let access = super::access(&state, stream, &viewer).await?;
-    let me = json!({ "name": viewer.name, "moderator": access.moderator, "staff": access.user_id.is_some() });
+    let overlay = match access.user_id {
+        Some(_) => {
+            let settings =
+                store::room_settings(&state.db.pool, access.stream.shop_id, access.stream.id)
+                    .await?;
+            Some(format!(
+                "{}/overlay/{}",
+                state.config.base_url(),
+                settings.overlay_token
+            ))
+        }
+        None => None,
+    };
+    let me = json!({
+        "name": viewer.name,
+        "moderator": access.moderator,
+        "staff": access.user_id.is_some(),
+        "overlay_url": overlay,
+        // The public page is cached and carries no session: the room's posts take their
+        // CSRF token from here.
+        "csrf": crate::web::csrf::token(&viewer.session).await,
+    });
     Ok(Json(room_state(&state, &access.stream, me).await?))
 }
 
@@ -144,9 +172,15 @@ pub async fn moderation_events(
         .live
         .room(access.stream.shop_id, access.stream.id)
         .await?;
-    Ok(sse::feed(&state.db.pool, &entry.moderation, None, None, state.live.closing())
-        .await?
-        .into_response())
+    Ok(sse::feed(
+        &state.db.pool,
+        &entry.moderation,
+        None,
+        None,
+        state.live.closing(),
+    )
+    .await?
+    .into_response())
 }
 
 /// Every question not hidden, pending ones included, in queue order (moderators only).
@@ -166,4 +200,26 @@ pub async fn queue(
         .map(|q| events::question(q, access.stream.started_at))
         .collect();
     Ok(Json(json!({ "questions": questions })))
+}
+
+/// The studio's feed: orders as they are reserved, paid, refunded (staff of the shop only).
+pub async fn staff_events(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Response, ApiError> {
+    let access = super::load_staff(&state, &shop, &stream, &viewer).await?;
+    let entry = state
+        .live
+        .room(access.stream.shop_id, access.stream.id)
+        .await?;
+    Ok(sse::feed(
+        &state.db.pool,
+        &entry.staff,
+        None,
+        None,
+        state.live.closing(),
+    )
+    .await?
+    .into_response())
 }

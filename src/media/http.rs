@@ -131,6 +131,15 @@ pub async fn options() -> Response {
     (StatusCode::NO_CONTENT, headers).into_response()
 }
 
+/// `PATCH` on a session: trickle ICE and ICE restarts (RFC 9725 §4.3). The SFU is
+/// ICE-lite with every candidate in its answer and supports neither, and the RFC asks
+/// for 405 then; CORS headers come along so a browser client can read the refusal.
+pub async fn no_trickle() -> Response {
+    let mut headers = cors();
+    headers.insert(header::ALLOW, HeaderValue::from_static("DELETE, OPTIONS"));
+    (StatusCode::METHOD_NOT_ALLOWED, headers).into_response()
+}
+
 /// `Link` headers announcing the configured STUN/TURN servers (RFC 9725 §4.6).
 pub fn ice_server_links(servers: &[String]) -> Vec<HeaderValue> {
     servers

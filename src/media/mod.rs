@@ -261,7 +261,9 @@ pub fn router() -> Router<AppState> {
         .route("/whip/{stream}", post(whip::publish).options(http::options))
         .route(
             "/whip/{stream}/{session}",
-            axum::routing::delete(whip::stop).options(http::options),
+            axum::routing::delete(whip::stop)
+                .patch(http::no_trickle)
+                .options(http::options),
         )
         .route(
             "/whep/{stream}",
@@ -269,7 +271,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/whep/{stream}/{session}",
-            axum::routing::delete(whep::leave).options(http::options),
+            axum::routing::delete(whep::leave)
+                .patch(http::no_trickle)
+                .options(http::options),
         )
         .route("/studio/{stream}", get(studio::page))
         .route("/studio/{stream}/publish", post(whip::publish_from_studio))

@@ -63,6 +63,11 @@ struct BroadcastPage {
     public_url: String,
     ice_servers: String,
     studio_js: &'static str,
+    /// The live room (pins, Q&A, chat) shown beside the broadcaster: src/live.
+    room_url: String,
+    live_js: &'static str,
+    studio_live_js: &'static str,
+    studio_live_css: &'static str,
 }
 
 /// `GET /studio/{id}`: the broadcaster for one stream.
@@ -85,6 +90,10 @@ pub async fn page(
         public_url: format!("{base}/@{}/{}", user.shop.slug, stream.slug),
         ice_servers: state.config.ice_servers.join(","),
         studio_js: assets::url("studio.js"),
+        room_url: format!("/@{}/{}/live", user.shop.slug, stream.slug),
+        live_js: assets::url("live.js"),
+        studio_live_js: assets::url("studio-live.js"),
+        studio_live_css: assets::url("studio-live.css"),
     };
     Ok(render(&page))
 }

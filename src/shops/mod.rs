@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::auth::Member;
@@ -21,7 +21,9 @@ use crate::state::AppState;
 use crate::web::{Layout, Section, flash, render, render_status};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/settings", get(settings).post(save_settings))
+    Router::new()
+        .route("/settings", get(settings).post(save_settings))
+        .route("/settings/chat-filter", post(save_chat_filter))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +47,8 @@ struct SettingsPage {
     currencies: Vec<(String, String)>,
     time_zones: Vec<String>,
     public_url: String,
+    /// The live room's word filter, one word per line.
+    filter_words: String,
 }
 
 async fn page(
@@ -53,7 +57,12 @@ async fn page(
     form: SettingsForm,
     errors: FormErrors,
 ) -> SettingsPage {
+    let filter_words = crate::live::store::chat::filter_words(&state.db.pool, user.shop.id)
+        .await
+        .unwrap_or_default()
+        .join("\n");
     SettingsPage {
+        filter_words,
         layout: Layout::dashboard(user, "Settings", Section::Settings).await,
         public_url: format!("{}/@{}", state.config.base_url(), user.shop.slug),
         form,
@@ -110,5 +119,54 @@ async fn save_settings(
         Err(err) => return Err(err.into()),
     }
     flash(&user.session, "success", "Settings saved.").await;
+    Ok(Redirect::to("/settings").into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ChatFilterForm {
+    #[serde(default)]
+    words: String,
+}
+
+/// Most words in a shop's chat filter.
+const FILTER_MAX_WORDS: usize = 500;
+
+/// `POST /settings/chat-filter`: the words kept out of live chat and questions.
+async fn save_chat_filter(
+    State(state): State<AppState>,
+    user: Member<ManageShop>,
+    Form(form): Form<ChatFilterForm>,
+) -> Result<Response> {
+    let mut words: Vec<String> = form
+        .words
+        .split([',', '\n'])
+        .map(|w| w.trim().to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.sort();
+    words.dedup();
+    if words.len() > FILTER_MAX_WORDS || words.iter().any(|w| w.chars().count() > 40) {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "words",
+            format!("Keep the filter to {FILTER_MAX_WORDS} words of at most 40 characters each."),
+        );
+        let shop_form = SettingsForm {
+            name: user.shop.name.clone(),
+            slug: user.shop.slug.clone(),
+            currency: user.shop.currency.clone(),
+            time_zone: user.shop.time_zone.clone(),
+        };
+        let mut page = page(&state, &user, shop_form, errors).await;
+        page.filter_words = form.words;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    crate::live::store::chat::replace_filter_words(&state.db.pool, user.shop.id, &words).await?;
+    flash(
+        &user.session,
+        "success",
+        format!("Chat filter saved ({} words).", words.len()),
+    )
+    .await;
     Ok(Redirect::to("/settings").into_response())
 }

@@ -17,6 +17,12 @@ pub struct Assets {
     pub css: &'static str,
     pub js: &'static str,
     pub icon: &'static str,
+    /// Live pages only: the WHEP player and the live room (pins, Q&A, chat, hearts).
+    pub player_js: &'static str,
+    pub live_js: &'static str,
+    pub room_js: &'static str,
+    pub room_css: &'static str,
+    pub checkout_js: &'static str,
 }
 
 impl Assets {
@@ -25,6 +31,11 @@ impl Assets {
             css: assets::url("viewer.css"),
             js: assets::url("viewer.js"),
             icon: assets::url("favicon.svg"),
+            player_js: assets::url("player.js"),
+            live_js: assets::url("live.js"),
+            room_js: assets::url("room.js"),
+            room_css: assets::url("room.css"),
+            checkout_js: assets::url("checkout.js"),
         }
     }
 }

@@ -39,8 +39,13 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("viewer.js", "text/javascript; charset=utf-8"),
         asset!("catalog.js", "text/javascript; charset=utf-8"),
         asset!("live.js", "text/javascript; charset=utf-8"),
+        asset!("room.js", "text/javascript; charset=utf-8"),
+        asset!("studio-live.js", "text/javascript; charset=utf-8"),
+        asset!("studio-live.css", "text/css; charset=utf-8"),
+        asset!("room.css", "text/css; charset=utf-8"),
         asset!("overlay.css", "text/css; charset=utf-8"),
         asset!("overlay.js", "text/javascript; charset=utf-8"),
+        asset!("checkout.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()
     .map(|(name, body, content_type)| {

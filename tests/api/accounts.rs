@@ -613,3 +613,30 @@ async fn settings_changes_are_validated_and_saved() {
     assert_eq!(page.input_value("name").as_deref(), Some("Fine Tea"));
     assert!(page.contains("<option value=\"JPY\" selected>"));
 }
+
+#[tokio::test]
+async fn the_getting_started_list_ticks_off_what_the_shop_has_done() {
+    let app = spawn_app().await;
+    let owner = app.browser();
+    owner.sign_up("progress-shop", &email("owner")).await;
+    let done = |page: &crate::helpers::Page| page.texts("ol.checklist li.done strong");
+    assert!(done(&owner.get("/").await).is_empty());
+
+    let shop_id: i64 = sqlx::query_scalar("SELECT id FROM shops")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
+         VALUES ($1, 'tea', 'Tea', 500, 'EUR', 'active', 0, 0)",
+    )
+    .bind(shop_id)
+    .execute(app.db())
+    .await
+    .unwrap();
+    owner.invite(&email("host"), "host").await;
+    assert_eq!(
+        done(&owner.get("/").await),
+        ["Add the products you will demo", "Invite your team"]
+    );
+}

@@ -615,3 +615,23 @@ async fn the_list_filters_sorts_and_pages_ten_thousand_products_quickly() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn the_demo_seed_adds_five_photographed_products_once() {
+    let app = spawn_app().await;
+    let owner = owner(&app, "demo-seed").await;
+    let shop_id: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = 'demo-seed'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        showfloor::catalog::demo::seed_demo(app.db(), &app.config.data_dir, shop_id)
+            .await
+            .unwrap();
+    }
+    let list = owner.get("/catalog?status=active").await;
+    assert_eq!(list.texts(".product-link").len(), 5, "seeded once");
+    assert_eq!(list.texts("img.thumb").len(), 5, "each with a photo");
+    let sizes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM variants v JOIN products p ON p.id = v.product_id WHERE p.slug = 'linen-overshirt'").fetch_one(app.db()).await.unwrap();
+    assert_eq!(sizes, 3);
+}

@@ -133,19 +133,31 @@ async fn demo_seeds_once_and_prints_the_same_login_every_time() {
 
     let counts = || async {
         let db = showfloor::db::Db::connect(&url, 2).await.unwrap();
-        let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+        let mut counts = [0i64; 5];
+        let queries = [
+            "SELECT COUNT(*) FROM shops",
+            "SELECT COUNT(*) FROM users",
+            "SELECT COUNT(*) FROM products WHERE status = 'active'",
+            "SELECT COUNT(*) FROM product_images",
+            "SELECT COUNT(*) FROM streams WHERE status = 'scheduled'",
+        ];
+        for (n, sql) in counts.iter_mut().zip(queries) {
+            *n = sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap();
+        }
         db.pool.close().await;
-        (shops, users)
+        counts
     };
     let before = counts().await;
-    assert_eq!(before, (1, 1));
+    let [shops, users, products, images, streams] = before;
+    assert_eq!((shops, users), (1, 1));
+    assert!(
+        products >= 3 && images >= products,
+        "products with photos: {products} products, {images} images"
+    );
+    assert_eq!(streams, 1, "one scheduled demo stream");
+    assert!(first_out.contains("stream page: http"), "{first_out}");
+    assert!(first_out.contains("/whip/"), "{first_out}");
+    assert!(first_out.contains("stream key (shown once"), "{first_out}");
 
     let second = tokio::task::spawn_blocking({
         let url = url.clone();

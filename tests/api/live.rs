@@ -907,3 +907,142 @@ async fn two_nodes_on_one_postgres_database_share_the_room() {
     assert_eq!(total, 2, "viewer counts add up across nodes");
     node_b.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn viewers_hear_the_stream_go_live_and_end_and_the_pin_closes_with_it() {
+    let app = spawn_app().await;
+    let live = live_stream(&app, "lifecycle-room").await;
+    sqlx::query("UPDATE streams SET status = 'scheduled', started_at = NULL WHERE id = $1")
+        .bind(live.stream_id)
+        .execute(app.db())
+        .await
+        .unwrap();
+    let viewer = app.browser();
+    let mut feed = viewer.events(&live.base, None).await;
+
+    let started = live
+        .owner
+        .post(&format!("/streams/{}/start", live.stream_id), &[])
+        .await;
+    assert!(
+        started.status.is_redirection(),
+        "start: {} {}",
+        started.status,
+        started.body
+    );
+    let status = feed
+        .next_named("status", WAIT)
+        .await
+        .expect("went live")
+        .json();
+    assert_eq!(status["status"], "live");
+
+    live.owner
+        .post_json(
+            &format!("{}/pin", live.base),
+            json!({ "product_id": live.products[0] }),
+        )
+        .await;
+    feed.next_named("pin", WAIT).await.expect("pin");
+    let ended = live
+        .owner
+        .post(&format!("/streams/{}/end", live.stream_id), &[])
+        .await;
+    assert!(
+        ended.status.is_redirection(),
+        "end: {} {}",
+        ended.status,
+        ended.body
+    );
+    feed.next_named("unpin", WAIT)
+        .await
+        .expect("the pin closes when the stream ends");
+    assert_eq!(
+        feed.next_named("status", WAIT).await.expect("ended").json()["status"],
+        "ended"
+    );
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pins WHERE ended_at IS NULL")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+}
+
+#[tokio::test]
+async fn the_studio_lists_featured_products_and_searches_the_catalogue_for_staff_only() {
+    let app = spawn_app().await;
+    let live = live_stream(&app, "studio-products").await;
+    sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) SELECT $1, shop_id, id, 0 FROM products WHERE id = $2")
+        .bind(live.stream_id)
+        .bind(live.products[1])
+        .execute(app.db())
+        .await
+        .unwrap();
+    let get = |b: &Browser, q: &str| {
+        let url = format!("{}{}/products{q}", b.base, live.base);
+        let client = b.client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let featured: Value = get(&live.owner, "").await.json().await.unwrap();
+    assert_eq!(featured["products"].as_array().unwrap().len(), 1);
+    assert_eq!(featured["products"][0]["title"], "Straw hat");
+    let found: Value = get(&live.owner, "?q=LINEN").await.json().await.unwrap();
+    assert_eq!(found["products"][0]["title"], "Linen shirt");
+    assert_eq!(
+        get(&app.browser(), "").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_shops_word_filter_keeps_words_out_of_chat() {
+    let app = spawn_app().await;
+    let live = live_stream(&app, "filter-room").await;
+    let saved = live
+        .owner
+        .post("/settings/chat-filter", &[("words", "Scam\nfake, scam")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert!(live.owner.get("/settings").await.contains("fake\nscam"));
+    let viewer = named_viewer(&app, &live, "Vic").await;
+    let (status, body) = viewer
+        .post_json(
+            &format!("{}/chat", live.base),
+            json!({ "body": "this is a SCAM!" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"].as_str().unwrap().contains("does not allow"));
+    assert_eq!(
+        viewer
+            .post_json(&format!("{}/chat", live.base), json!({ "body": "scampi!" }))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn the_room_state_gives_a_shopper_on_a_cached_page_a_token_for_their_session() {
+    let app = spawn_app().await;
+    let live = live_stream(&app, "token-room").await;
+    let shopper = app.browser();
+    let state = shopper.state(&live.base).await;
+    let token = state["me"]["csrf"]
+        .as_str()
+        .expect("token in the state")
+        .to_string();
+    let response = shopper
+        .client
+        .post(format!("{}{}/name", shopper.base, live.base))
+        .header("x-csrf-token", token)
+        .json(&json!({ "name": "Cached" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        state["me"]["overlay_url"].is_null(),
+        "the overlay address is for staff only"
+    );
+}

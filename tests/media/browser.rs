@@ -11,7 +11,7 @@ use crate::fixtures::{scheduled_stream, status};
 use crate::helpers::PASSWORD;
 use crate::wait::until_async;
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -20,7 +20,7 @@ impl Drop for Driver {
     }
 }
 
-async fn chromedriver() -> Option<(Driver, String)> {
+pub(crate) async fn chromedriver() -> Option<(Driver, String)> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
@@ -47,7 +47,7 @@ async fn chromedriver() -> Option<(Driver, String)> {
     Some((driver, format!("http://127.0.0.1:{port}")))
 }
 
-async fn chromium(webdriver: &str, profile: &tempfile::TempDir) -> Client {
+pub(crate) async fn chromium(webdriver: &str, profile: &tempfile::TempDir) -> Client {
     let mut args = vec![
         "--headless=new",
         "--use-fake-device-for-media-stream",
@@ -185,15 +185,14 @@ async fn the_studio_publishes_the_camera_and_a_shopper_plays_it_in_chromium() {
         .goto(&format!("{base}/@{}/spring-knitwear", live.shop_slug))
         .await
         .unwrap();
-    // Until the stream page template includes player.js itself, load it the way the page will.
-    let player = showfloor::web::assets::url("player.js");
-    shopper
-        .execute(
-            "if (!document.querySelector('video')) { var s = document.createElement('script'); s.src = arguments[0]; document.head.appendChild(s); }",
-            vec![json!(player)],
-        )
-        .await
-        .unwrap();
+    // The live stream page loads player.js and the live room itself.
+    assert!(
+        shopper
+            .find(fantoccini::Locator::Css("[data-live-room]"))
+            .await
+            .is_ok(),
+        "the live room is on the page"
+    );
     until_async(
         Duration::from_secs(20),
         "the shopper's video to have a size",

@@ -10,6 +10,7 @@ mod helpers;
 mod browser;
 mod fixtures;
 mod lifecycle;
+mod live_room;
 mod refusals;
 mod wait;
 mod whip_whep;

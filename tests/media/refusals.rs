@@ -141,3 +141,23 @@ async fn deleting_an_unknown_session_is_404() {
     );
     assert_eq!(p.stop().await.unwrap(), 200);
 }
+
+#[tokio::test]
+async fn trickle_ice_patches_are_refused_with_405_and_cors_headers() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let p = publisher(&base, &live.public_id, &live.key).await;
+    let fragment = "a=ice-ufrag:abcd\r\na=ice-pwd:efghijklmnopqrstuvwxyz\r\nm=audio 9 RTP/AVP 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n";
+    let reply = http(
+        "PATCH",
+        &base,
+        &p.location,
+        &[("Content-Type", "application/trickle-ice-sdpfrag")],
+        fragment,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status, 405, "{}", reply.body);
+    assert_eq!(reply.header("allow"), Some("DELETE, OPTIONS"));
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+}

@@ -202,3 +202,49 @@ pub async fn card(
         currency,
     }))
 }
+
+/// A product the studio can pin: (id, title, price, currency, thumbnail file).
+#[derive(Debug, Clone, FromRow)]
+pub struct Pinnable {
+    pub id: i64,
+    pub title: String,
+    pub price: i64,
+    pub currency: String,
+    pub thumb_file: Option<String>,
+}
+
+const PINNABLE: &str = "p.id, p.title, p.price, p.currency, \
+     (SELECT i.thumb_file FROM product_images i WHERE i.product_id = p.id ORDER BY i.position, i.id LIMIT 1) AS thumb_file";
+
+/// The stream's featured products in the host's order (active ones only).
+pub async fn featured(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    stream_id: i64,
+) -> sqlx::Result<Vec<Pinnable>> {
+    sqlx::query_as(&format!(
+        "SELECT {PINNABLE} FROM stream_products sp JOIN products p ON p.id = sp.product_id \
+         WHERE sp.stream_id = $1 AND sp.shop_id = $2 AND p.status = 'active' ORDER BY sp.position, sp.id"
+    ))
+    .bind(stream_id)
+    .bind(shop_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Active products of the shop whose title or SKU contains `query` (case-insensitive).
+pub async fn search(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    query: &str,
+) -> sqlx::Result<Vec<Pinnable>> {
+    let pattern = format!("%{}%", query.to_lowercase().replace(['\\', '%', '_'], ""));
+    sqlx::query_as(&format!(
+        "SELECT {PINNABLE} FROM products p WHERE p.shop_id = $1 AND p.status = 'active' \
+         AND (LOWER(p.title) LIKE $2 OR LOWER(COALESCE(p.sku, '')) LIKE $2) ORDER BY p.title LIMIT 20"
+    ))
+    .bind(shop_id)
+    .bind(pattern)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,172 @@
+//! Flash-sale benchmark: 2,000 concurrent buyers (real HTTP on loopback, one cookie jar
+//! each) race for 100 units of one variant. Reports Buy attempts per second, p50/p99
+//! latency of the Buy request, and checks that exactly 100 were reserved.
+//!
+//! `cargo bench --bench flash_sale` (SQLite), or with
+//! `BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` for PostgreSQL.
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use showfloor::Server;
+use showfloor::config::Config;
+use sqlx::Connection;
+
+const BUYERS: usize = 2_000;
+const UNITS: i64 = 100;
+
+async fn database(dir: &std::path::Path) -> String {
+    let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {
+        return format!("sqlite://{}", dir.join("bench.db").display());
+    };
+    let name = format!("sf_bench_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+        .expect("create db");
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap()
+}
+
+async fn csrf(c: &reqwest::Client, base: &str) -> String {
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    page.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = database(dir.path()).await;
+    let backend = if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let mut config = Config::for_tests(dir.path().to_path_buf(), url);
+    config.db_max_connections = 16;
+    let server = Server::start(config).await.expect("server");
+    let base = format!("http://{}", server.addr);
+    let db = server.state.db.pool.clone();
+
+    let owner = client();
+    let token = csrf(&owner, &base).await;
+    let form = [
+        ("shop_name", "Bench"),
+        ("shop_slug", "bench"),
+        ("currency", "EUR"),
+        ("time_zone", "UTC"),
+        ("name", "Owner"),
+        ("email", "bench@example.com"),
+        ("password", "correct horse battery"),
+        ("password_confirm", "correct horse battery"),
+        ("csrf_token", token.as_str()),
+    ];
+    assert_eq!(
+        owner
+            .post(format!("{base}/signup"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let now = showfloor::db::now_ms();
+    let shop: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = 'bench'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let product: i64 = sqlx::query_scalar("INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) VALUES ($1, 'p', 'Drop', 1000, 'EUR', 'active', $2, $2) RETURNING id")
+        .bind(shop).bind(now).fetch_one(&db).await.unwrap();
+    let variant: i64 = sqlx::query_scalar("INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) VALUES ($1, $2, 0, '', $3, $4, $4) RETURNING id")
+        .bind(product).bind(shop).bind(UNITS).bind(now).fetch_one(&db).await.unwrap();
+    let stream: i64 = sqlx::query_scalar("INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, started_at, created_at, updated_at) VALUES ($1, 'benchpub', 's', 'Drop', $2, 60, 'live', $2, $2, $2) RETURNING id")
+        .bind(shop).bind(now).fetch_one(&db).await.unwrap();
+    sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) VALUES ($1, $2, $3, 0)").bind(stream).bind(shop).bind(product).execute(&db).await.unwrap();
+
+    // Each buyer has a session and CSRF token before the sale opens (they are watching).
+    let buyers: Vec<reqwest::Client> = (0..BUYERS).map(|_| client()).collect();
+    let mut tokens = Vec::with_capacity(BUYERS);
+    for chunk in buyers.chunks(100) {
+        tokens.extend(join_all(chunk.iter().map(|c| csrf(c, &base))).await);
+    }
+    let path = format!("{base}/@bench/s/buy");
+    let started = Instant::now();
+    let results = join_all(buyers.iter().zip(&tokens).map(|(c, t)| {
+        let path = path.clone();
+        async move {
+            let t0 = Instant::now();
+            let r = c
+                .post(&path)
+                .header("x-csrf-token", t)
+                .json(&serde_json::json!({"variant_id": variant}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let _ = r.bytes().await;
+            (status, t0.elapsed())
+        }
+    }))
+    .await;
+    let elapsed = started.elapsed();
+    let reserved = results.iter().filter(|(s, _)| *s == 201).count();
+    let sold_out = results.iter().filter(|(s, _)| *s == 409).count();
+    let mut latencies: Vec<Duration> = results.iter().map(|(_, d)| *d).collect();
+    latencies.sort();
+    let pct =
+        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).min(latencies.len()) - 1];
+    let stock: i64 = sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
+        .bind(variant)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    let held: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines WHERE variant_id = $1 AND stock_state = 'held'").bind(variant).fetch_one(&db).await.unwrap();
+    assert_eq!(
+        reserved as i64, UNITS,
+        "exactly the units on sale were reserved"
+    );
+    assert_eq!(
+        stock + held,
+        UNITS,
+        "no oversell: available + reserved = initial"
+    );
+    println!(
+        "flash sale on {backend}: {BUYERS} buyers, {UNITS} units → {reserved} reserved, {sold_out} sold out, {} other; \
+         {:.0} attempts/s, {:.0} reservations/s over {:.2} s; Buy latency p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        BUYERS - reserved - sold_out,
+        BUYERS as f64 / elapsed.as_secs_f64(),
+        reserved as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        latencies.last().unwrap().as_secs_f64() * 1000.0,
+    );
+    server.stop().await.ok();
+}

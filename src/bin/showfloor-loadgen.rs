@@ -1,0 +1,128 @@
+//! The broadcasting load tool: starts a release `showfloor` server of its own on
+//! loopback (or targets one), publishes one synthetic 2.5 Mbps VP8 + Opus stream over
+//! WHIP and attaches WHEP viewers. `whep` measures forwarding; `soak` checks memory
+//! over many join/leave cycles. Figures and commands: docs/benchmarks.md.
+
+#[path = "loadgen/probe.rs"]
+mod probe;
+#[path = "loadgen/server.rs"]
+mod server;
+#[path = "loadgen/soak.rs"]
+mod soak;
+#[path = "loadgen/viewers.rs"]
+mod viewers;
+#[path = "loadgen/whep.rs"]
+mod whep;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "showfloor-loadgen", about = "Load the SFU over loopback")]
+struct Cli {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(subcommand)]
+    command: Mode,
+}
+
+#[derive(Args)]
+struct TargetArgs {
+    /// The server binary to start (default: `showfloor` next to this tool).
+    #[arg(long, global = true)]
+    server_bin: Option<PathBuf>,
+    /// Load a running server instead (loopback only); needs --stream, --key and --pid.
+    #[arg(long, global = true, requires_all = ["stream", "key", "pid"])]
+    url: Option<String>,
+    /// The stream's public id (with --url).
+    #[arg(long, global = true)]
+    stream: Option<String>,
+    /// The stream key (with --url).
+    #[arg(long, global = true)]
+    key: Option<String>,
+    /// The server's process id, for /proc (with --url).
+    #[arg(long, global = true)]
+    pid: Option<u32>,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Attach viewers step by step and report delivery, loss, CPU, memory, join time.
+    Whep {
+        /// Viewer counts to measure, in increasing order.
+        #[arg(long, value_delimiter = ',', default_value = "50,100,200,300")]
+        viewers: Vec<usize>,
+        /// Seconds measured at each step.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// Viewers joining at the same time.
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
+    },
+    /// Join and leave many times; the server's RSS must come back.
+    Soak {
+        #[arg(long, default_value_t = 1000)]
+        cycles: usize,
+        /// Cycles before the baseline is taken (lazily grown pools, caches).
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
+    },
+}
+
+async fn target(args: &TargetArgs) -> anyhow::Result<server::Target> {
+    if let (Some(url), Some(stream), Some(key), Some(pid)) =
+        (&args.url, &args.stream, &args.key, args.pid)
+    {
+        return server::Target::existing(url, stream, key, pid);
+    }
+    let bin = match &args.server_bin {
+        Some(bin) => bin.clone(),
+        None => std::env::current_exe()?.with_file_name("showfloor"),
+    };
+    server::Target::spawn(&bin).await
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let run = async {
+        let target = target(&cli.target).await?;
+        match cli.command {
+            Mode::Whep {
+                viewers,
+                seconds,
+                parallel,
+            } => {
+                let options = whep::Options {
+                    viewers,
+                    seconds,
+                    parallel,
+                };
+                whep::run(&target, &options).await
+            }
+            Mode::Soak {
+                cycles,
+                warmup,
+                parallel,
+            } => {
+                let options = soak::Options {
+                    cycles,
+                    parallel,
+                    warmup,
+                };
+                soak::run(&target, &options).await
+            }
+        }
+    };
+    match run.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! A WHIP/WHEP client on the same WebRTC stack, for the integration tests and the
+//! load tool: a publisher sending a synthetic stream (see [`super::synth`]) and a
+//! viewer recording or counting what it receives. Plain HTTP/1.1 only (loopback).
+
+mod http;
+mod peer;
+mod receive;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::bail;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use tokio::sync::watch;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState};
+
+pub use http::{Reply, http};
+pub use peer::{opus, vp8};
+pub use receive::{Received, Sink, Tally};
+
+/// A connected WHIP or WHEP client.
+pub struct Client {
+    pub pc: Arc<dyn PeerConnection>,
+    pub state: watch::Receiver<RTCPeerConnectionState>,
+    pub base: String,
+    pub location: String,
+    pub answer: String,
+    /// Viewers: what arrived (every packet only when recording, see [`Client::play_with`]).
+    pub sink: Sink,
+    /// Publishers: the tracks to write to.
+    pub tracks: Vec<Arc<TrackLocalStaticRTP>>,
+}
+
+impl Client {
+    /// Publish to `/whip/{stream}` with `key`: a VP8 and an Opus track.
+    pub async fn publish(
+        base: &str,
+        stream: &str,
+        key: &str,
+    ) -> anyhow::Result<Result<Client, Reply>> {
+        let (pc, gathered, state) = peer::peer(None, None).await?;
+        let mut tracks = Vec::new();
+        for (kind, codec) in [(RtpCodecKind::Video, vp8()), (RtpCodecKind::Audio, opus())] {
+            let ssrc = rand::random::<u32>();
+            let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+                "synthetic".into(),
+                format!("{kind}"),
+                format!("{kind}"),
+                kind,
+                vec![RTCRtpEncodingParameters {
+                    rtp_coding_parameters: RTCRtpCodingParameters {
+                        ssrc: Some(ssrc),
+                        ..Default::default()
+                    },
+                    codec,
+                    ..Default::default()
+                }],
+            )));
+            pc.add_track(track.clone() as Arc<dyn TrackLocal>).await?;
+            tracks.push(track);
+        }
+        let path = format!("/whip/{stream}");
+        let client = |location, answer| Client {
+            pc: pc.clone(),
+            state,
+            base: base.into(),
+            location,
+            answer,
+            sink: Sink::default(),
+            tracks,
+        };
+        match peer::negotiate(&pc, &gathered, base, &path, Some(key)).await? {
+            Ok((location, answer)) => Ok(Ok(client(location, answer))),
+            Err(reply) => {
+                let _ = pc.close().await;
+                Ok(Err(reply))
+            }
+        }
+    }
+
+    /// Play `/whep/{stream}`: receive-only audio and video, every packet recorded.
+    pub async fn play(base: &str, stream: &str) -> anyhow::Result<Result<Client, Reply>> {
+        Client::play_with(base, stream, None).await
+    }
+
+    /// Play, offering VP8 and Opus at payload types `pts` instead of the usual ones,
+    /// every packet recorded.
+    pub async fn play_with(
+        base: &str,
+        stream: &str,
+        pts: Option<(u8, u8)>,
+    ) -> anyhow::Result<Result<Client, Reply>> {
+        let sink = Sink {
+            log: Some(Arc::new(Mutex::new(Vec::new()))),
+            ..Sink::default()
+        };
+        Client::play_into(base, stream, pts, sink).await
+    }
+
+    /// Play, only counting packets (the load tool).
+    pub async fn play_counting(base: &str, stream: &str) -> anyhow::Result<Result<Client, Reply>> {
+        Client::play_into(base, stream, None, Sink::default()).await
+    }
+
+    async fn play_into(
+        base: &str,
+        stream: &str,
+        pts: Option<(u8, u8)>,
+        sink: Sink,
+    ) -> anyhow::Result<Result<Client, Reply>> {
+        let (pc, gathered, state) = peer::peer(Some(sink.clone()), pts).await?;
+        for kind in [RtpCodecKind::Video, RtpCodecKind::Audio] {
+            let init = RTCRtpTransceiverInit {
+                direction: RTCRtpTransceiverDirection::Recvonly,
+                ..Default::default()
+            };
+            pc.add_transceiver_from_kind(kind, Some(init)).await?;
+        }
+        let path = format!("/whep/{stream}");
+        match peer::negotiate(&pc, &gathered, base, &path, None).await? {
+            Ok((location, answer)) => Ok(Ok(Client {
+                pc,
+                state,
+                base: base.into(),
+                location,
+                answer,
+                sink,
+                tracks: Vec::new(),
+            })),
+            Err(reply) => {
+                let _ = pc.close().await;
+                Ok(Err(reply))
+            }
+        }
+    }
+
+    /// Wait until connected, or fail after `deadline`.
+    pub async fn connected(&mut self, deadline: Duration) -> anyhow::Result<()> {
+        let reached = tokio::time::timeout(
+            deadline,
+            self.state
+                .wait_for(|s| *s == RTCPeerConnectionState::Connected),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok());
+        if !reached {
+            bail!(
+                "not connected within {deadline:?} (state {})",
+                *self.state.borrow()
+            );
+        }
+        Ok(())
+    }
+
+    /// `DELETE` the session, then close the connection.
+    pub async fn stop(&self) -> anyhow::Result<u16> {
+        let status = http("DELETE", &self.base, &self.location, &[], "")
+            .await?
+            .status;
+        let _ = self.pc.close().await;
+        Ok(status)
+    }
+
+    /// Packets received so far (viewers that record).
+    pub fn received(&self) -> Vec<Received> {
+        self.sink
+            .log
+            .as_ref()
+            .map(|log| log.lock().expect("log").clone())
+            .unwrap_or_default()
+    }
+
+    /// Counts of what this viewer received.
+    pub fn tally(&self) -> &Tally {
+        &self.sink.tally
+    }
+}

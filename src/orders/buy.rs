@@ -1,0 +1,183 @@
+//! `POST /@{shop}/{stream}/buy`: the Buy button. JSON (from checkout.js, CSRF in the
+//! header) or a plain form; the answer says where to pay, or why nothing was reserved.
+//! The shopper's open order for this stream is their cart, remembered in the session.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+use super::domain;
+use super::reserve::{self, BuyRequest, Refusal};
+use super::store::{self, Order};
+use crate::catalog::money;
+use crate::error::{ApiError, Error};
+use crate::live::viewer::Viewer;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+struct BuyForm {
+    variant_id: Option<serde_json::Value>,
+    quantity: Option<serde_json::Value>,
+    /// The price and currency the shopper's page showed (checked, never used).
+    price: Option<serde_json::Value>,
+    currency: Option<String>,
+    /// The pin whose live offer the shopper saw.
+    pin_id: Option<serde_json::Value>,
+}
+
+/// A whole number from JSON (number or string) or a form field.
+fn number(value: &Option<serde_json::Value>, what: &str) -> Result<Option<i64>, String> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| format!("The {what} must be a whole number.")),
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(serde_json::Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("The {what} must be a whole number.")),
+        Some(_) => Err(format!("The {what} must be a whole number.")),
+    }
+}
+
+fn cart_key(stream_id: i64) -> String {
+    format!("cart:{stream_id}")
+}
+
+/// The shopper's open order for a stream, if the session remembers one.
+pub async fn cart(
+    state: &AppState,
+    session: &Session,
+    stream_id: i64,
+) -> crate::error::Result<Option<Order>> {
+    let Some(token) = session
+        .get::<String>(&cart_key(stream_id))
+        .await
+        .ok()
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    Ok(store::by_token(&state.db.pool, &token)
+        .await?
+        .filter(|o| o.status == "pending"))
+}
+
+pub async fn buy(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    match run(&state, &shop, &stream, &viewer, is_json, &body).await {
+        Ok(answer) if is_json => (StatusCode::CREATED, Json(answer)).into_response(),
+        Ok(answer) => Redirect::to(answer["checkout_url"].as_str().unwrap_or("/")).into_response(),
+        Err(Refusal::SoldOut(message)) => (
+            StatusCode::CONFLICT,
+            Json(json!({"error": message, "sold_out": true})),
+        )
+            .into_response(),
+        Err(Refusal::Invalid(message)) => ApiError(Error::BadRequest(message)).into_response(),
+        Err(Refusal::Database(err)) => ApiError(Error::Database(err)).into_response(),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    shop: &str,
+    stream: &str,
+    viewer: &Viewer,
+    is_json: bool,
+    body: &[u8],
+) -> Result<serde_json::Value, Refusal> {
+    let form: BuyForm = if is_json {
+        serde_json::from_slice(body)
+            .map_err(|_| Refusal::Invalid("The request is not valid JSON.".into()))?
+    } else {
+        serde_urlencoded::from_bytes(body)
+            .map_err(|_| Refusal::Invalid("The form could not be read.".into()))?
+    };
+    let stream = crate::live::store::stream_by_slugs(&state.db.pool, shop, stream)
+        .await?
+        .ok_or_else(|| Refusal::Invalid("This stream does not exist.".into()))?;
+    let sell_after_end: bool = sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(CASE WHEN sell_after_end THEN 1 ELSE 0 END AS BIGINT) FROM streams WHERE id = $1",
+    )
+    .bind(stream.id)
+    .fetch_one(&state.db.pool)
+    .await?
+        != 0;
+    match stream.status.as_str() {
+        "live" => {}
+        "ended" if sell_after_end => {}
+        "scheduled" => {
+            return Err(Refusal::Invalid(
+                "This stream has not started yet; products go on sale when it is live.".into(),
+            ));
+        }
+        _ => {
+            return Err(Refusal::Invalid(
+                "This stream's products are no longer sold here.".into(),
+            ));
+        }
+    }
+    let variant_id = number(&form.variant_id, "variant")
+        .map_err(Refusal::Invalid)?
+        .ok_or_else(|| Refusal::Invalid("Choose an option first.".into()))?;
+    let quantity = domain::quantity(number(&form.quantity, "quantity").map_err(Refusal::Invalid)?)
+        .map_err(Refusal::Invalid)?;
+    let shown_price = number(&form.price, "price").map_err(Refusal::Invalid)?;
+    let offer_pin = number(&form.pin_id, "pin").map_err(Refusal::Invalid)?;
+    let cart = cart(state, &viewer.session, stream.id)
+        .await
+        .map_err(|_| Refusal::Invalid("Your session could not be read; reload the page.".into()))?;
+    let reservation_ms = state.orders.reservation().as_millis() as i64;
+    let bought = reserve::buy(
+        &state.db,
+        BuyRequest {
+            stream: &stream,
+            viewer_id: &viewer.id,
+            variant_id,
+            quantity,
+            cart,
+            shown_price,
+            shown_currency: form.currency,
+            offer_pin,
+            reservation_ms,
+        },
+    )
+    .await?;
+    if bought.new_order {
+        let _ = viewer
+            .session
+            .insert(&cart_key(stream.id), &bought.token)
+            .await;
+    }
+    if let Ok(Some(order)) = store::by_token(&state.db.pool, &bought.token).await {
+        super::ticker::emit(state, &order, "reserved");
+    }
+    Ok(json!({
+        "order": bought.number,
+        "quantity": bought.quantity,
+        "title": bought.title,
+        "unit_price": bought.unit_price,
+        "currency": bought.currency,
+        "price_display": money::format(bought.unit_price, &bought.currency),
+        "checkout_url": format!("/checkout/{}", bought.token),
+        "status_url": format!("/checkout/{}/status", bought.token),
+        "reserved_minutes": reservation_ms / 60_000,
+    }))
+}

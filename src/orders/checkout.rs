@@ -1,0 +1,398 @@
+//! The shopper's side after Buy, opened in a new tab or popup so the stream keeps
+//! playing: the order (cart) page with Pay and Cancel, the offline test checkout, the
+//! confirmation page with the order number, and a status JSON the stream page polls.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+use super::domain::OrderStatus;
+use super::lifecycle::{self, Paid, Payment};
+use super::store::{self, Actor, Order};
+use super::view::{self, LineView};
+use crate::db::now_ms;
+use crate::error::{Error, FormErrors, Result};
+use crate::payments::{self, CheckoutRequest};
+use crate::state::AppState;
+use crate::web::{Layout, render, render_status};
+
+#[derive(Template)]
+#[template(path = "orders/checkout.html")]
+struct CheckoutPage {
+    layout: Layout,
+    order: Order,
+    lines: Vec<LineView>,
+    total: String,
+    status: OrderStatus,
+    expires_iso: String,
+    stream_path: String,
+    message: String,
+}
+
+async fn load(state: &AppState, token: &str) -> Result<Order> {
+    store::by_token(&state.db.pool, token)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+async fn checkout_page(
+    state: &AppState,
+    session: &Session,
+    order: Order,
+    message: String,
+) -> Result<CheckoutPage> {
+    let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
+    Ok(CheckoutPage {
+        layout: Layout::public(session, format!("Order {}", order.number)).await,
+        lines: view::lines(&lines),
+        total: view::total(&order),
+        status: order.status(),
+        expires_iso: crate::time::iso(order.expires_at),
+        stream_path: view::stream_path(&state.db.pool, &order)
+            .await?
+            .unwrap_or_else(|| "/".into()),
+        order,
+        message,
+    })
+}
+
+/// `GET /checkout/{token}`
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    if order.status().is_paid() {
+        return Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response());
+    }
+    Ok(render(
+        &checkout_page(&state, &session, order, String::new()).await?,
+    ))
+}
+
+/// `GET /checkout/{token}/status`: what the stream page shows about this order.
+pub async fn status(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    Ok(Json(json!({
+        "number": order.number,
+        "status": order.status,
+        "paid": order.status().is_paid(),
+        "total_display": view::total(&order),
+        "confirmation_url": format!("/checkout/{token}/done"),
+    }))
+    .into_response())
+}
+
+/// The refusal for an order that can no longer be paid, releasing it if its time is up.
+async fn closed(state: &AppState, order: &Order) -> Result<Option<String>> {
+    if order.status() == OrderStatus::Pending && order.expires_at <= now_ms() {
+        let mut tx = state.db.pool.begin().await?;
+        lifecycle::release(
+            &mut tx,
+            order,
+            OrderStatus::Expired,
+            Actor::System,
+            "Reservation ended without payment",
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Some("This reservation has ended and the items went back on sale; nothing was charged. Tap Buy on the stream to try again.".into()));
+    }
+    Ok(match order.status() {
+        OrderStatus::Pending => None,
+        OrderStatus::Expired => Some("This reservation has ended and the items went back on sale; nothing was charged. Tap Buy on the stream to try again.".into()),
+        OrderStatus::Cancelled => Some("This order was cancelled; nothing was charged.".into()),
+        _ => Some("This order is already paid.".into()),
+    })
+}
+
+/// `POST /checkout/{token}/pay`: start payment with the shop's provider.
+pub async fn pay(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    if let Some(message) = closed(&state, &order).await? {
+        let order = load(&state, &token).await?;
+        return Ok(render_status(
+            StatusCode::CONFLICT,
+            &checkout_page(&state, &session, order, message).await?,
+        ));
+    }
+    let provider = payments::provider_for(&state, order.shop_id).await?;
+    let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
+    let base = state.config.base_url();
+    let attempt = store::checkout_attempts(&state.db.pool, &order).await? + 1;
+    let request = CheckoutRequest {
+        order: &order,
+        lines: &lines,
+        success_url: format!("{base}/checkout/{token}/done"),
+        cancel_url: format!("{base}/checkout/{token}"),
+        attempt,
+    };
+    // The cart is closed from here on: the next Buy starts a new order.
+    sqlx::query("UPDATE orders SET provider = $1 WHERE id = $2 AND shop_id = $3")
+        .bind(provider.name())
+        .bind(order.id)
+        .bind(order.shop_id)
+        .execute(&state.db.pool)
+        .await?;
+    match provider.start(&request).await {
+        Ok(started) => {
+            if let Some(reference) = &started.reference {
+                sqlx::query(
+                    "UPDATE orders SET stripe_session_id = $1 WHERE id = $2 AND shop_id = $3",
+                )
+                .bind(reference)
+                .bind(order.id)
+                .bind(order.shop_id)
+                .execute(&state.db.pool)
+                .await?;
+            }
+            let record = store::PaymentRecord {
+                provider: provider.name(),
+                kind: "checkout",
+                reference: started.reference.as_deref(),
+                amount: order.total,
+                note: "Checkout started",
+            };
+            store::record_payment(&state.db.pool, &order, &record).await?;
+            Ok(Redirect::to(&started.redirect).into_response())
+        }
+        Err(failure) => {
+            tracing::warn!(order = order.id, error = %failure.0, "starting payment failed");
+            let record = store::PaymentRecord {
+                provider: provider.name(),
+                kind: "failure",
+                reference: None,
+                amount: 0,
+                note: &failure.0,
+            };
+            store::record_payment(&state.db.pool, &order, &record).await?;
+            let message = "The payment service is not answering right now. Your items are still reserved: try again in a moment.".to_string();
+            Ok(render_status(
+                StatusCode::BAD_GATEWAY,
+                &checkout_page(&state, &session, order, message).await?,
+            ))
+        }
+    }
+}
+
+/// `POST /checkout/{token}/cancel`: the shopper gives the items back.
+pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    let mut tx = state.db.pool.begin().await?;
+    let done = lifecycle::release(
+        &mut tx,
+        &order,
+        OrderStatus::Cancelled,
+        Actor::Shopper,
+        "Cancelled by the shopper",
+    )
+    .await?;
+    tx.commit().await?;
+    if done {
+        super::ticker::emit(&state, &order, "cancelled");
+    }
+    let back = view::stream_path(&state.db.pool, &order)
+        .await?
+        .unwrap_or_else(|| "/".into());
+    Ok(Redirect::to(&back).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "orders/test_checkout.html")]
+struct TestCheckoutPage {
+    layout: Layout,
+    order: Order,
+    lines: Vec<LineView>,
+    total: String,
+    form: TestForm,
+    errors: FormErrors,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TestForm {
+    name: String,
+    email: String,
+    address: String,
+}
+
+async fn test_checkout(
+    state: &AppState,
+    session: &Session,
+    order: Order,
+    form: TestForm,
+    errors: FormErrors,
+    message: String,
+) -> Result<TestCheckoutPage> {
+    if crate::catalog::stripe::account::get(&state.db.pool, order.shop_id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::NotFound);
+    }
+    let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
+    Ok(TestCheckoutPage {
+        layout: Layout::public(session, "Test checkout").await,
+        lines: view::lines(&lines),
+        total: view::total(&order),
+        order,
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /checkout/{token}/test`: the offline provider's payment page.
+pub async fn test_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    if order.status().is_paid() {
+        return Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response());
+    }
+    Ok(render(
+        &test_checkout(
+            &state,
+            &session,
+            order,
+            TestForm::default(),
+            FormErrors::default(),
+            String::new(),
+        )
+        .await?,
+    ))
+}
+
+fn validate(form: &TestForm) -> FormErrors {
+    let mut errors = FormErrors::default();
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add("name", "Enter your name (up to 100 characters).");
+    }
+    let email = form.email.trim();
+    if email.len() > 254
+        || !email
+            .split_once('@')
+            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
+    {
+        errors.add("email", "Enter an e-mail address like anna@example.com.");
+    }
+    let address = form.address.trim();
+    if address.is_empty() || address.chars().count() > 500 {
+        errors.add(
+            "address",
+            "Enter the address to ship to (up to 500 characters).",
+        );
+    }
+    errors
+}
+
+/// `POST /checkout/{token}/test`: mark the order paid (no money moves).
+pub async fn test_pay(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+    Form(form): Form<TestForm>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    if let Some(message) = closed(&state, &order).await? {
+        let order = load(&state, &token).await?;
+        let page = test_checkout(
+            &state,
+            &session,
+            order,
+            form,
+            FormErrors::default(),
+            message,
+        )
+        .await?;
+        return Ok(render_status(StatusCode::CONFLICT, &page));
+    }
+    let errors = validate(&form);
+    if !errors.is_empty() {
+        let page = test_checkout(&state, &session, order, form, errors, String::new()).await?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let payment = Payment {
+        provider: "test",
+        reference: None,
+        amount: order.total,
+        email: form.email.trim(),
+        name: form.name.trim(),
+        address: form.address.trim(),
+        payment_intent: None,
+    };
+    let mut tx = state.db.pool.begin().await?;
+    // Only a pending order is paid here: a released one is refused, never revived.
+    let paid = if order.status() == OrderStatus::Pending {
+        lifecycle::mark_paid(&mut tx, &order, &payment, Actor::TestProvider).await?
+    } else {
+        Paid::Flagged
+    };
+    if paid != Paid::Now {
+        drop(tx);
+        let order = load(&state, &token).await?;
+        let message = "This order can no longer be paid; nothing was charged.".to_string();
+        let page = test_checkout(
+            &state,
+            &session,
+            order,
+            form,
+            FormErrors::default(),
+            message,
+        )
+        .await?;
+        return Ok(render_status(StatusCode::CONFLICT, &page));
+    }
+    tx.commit().await?;
+    if let Some(fresh) = store::by_token(&state.db.pool, &token).await? {
+        super::ticker::emit(&state, &fresh, "paid");
+    }
+    Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "orders/done.html")]
+struct DonePage {
+    layout: Layout,
+    order: Order,
+    lines: Vec<LineView>,
+    total: String,
+    paid: bool,
+    stream_path: String,
+    checkout_js: &'static str,
+}
+
+/// `GET /checkout/{token}/done`: the confirmation with the order number.
+pub async fn done(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
+    Ok(render(&DonePage {
+        layout: Layout::public(&session, format!("Order {}", order.number)).await,
+        lines: view::lines(&lines),
+        total: view::total(&order),
+        paid: order.status().is_paid(),
+        checkout_js: crate::web::assets::url("checkout.js"),
+        stream_path: view::stream_path(&state.db.pool, &order)
+            .await?
+            .unwrap_or_else(|| "/".into()),
+        order,
+    }))
+}

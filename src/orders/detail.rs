@@ -1,0 +1,273 @@
+//! `/orders/{number}`: one order for the merchant: lines, attribution, payments and
+//! webhook history, timeline; and the actions: fulfil, refund (with restock), cancel.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::domain::OrderStatus;
+use super::lifecycle;
+use super::store::{self, Actor, Order, PaymentEntry, TimelineEntry, WebhookEntry};
+use super::view::{self, LineView};
+use crate::auth::Member;
+use crate::auth::roles::{ManageOrders, ViewOrders};
+use crate::catalog::money;
+use crate::error::{Error, Result};
+use crate::payments::Provider;
+use crate::state::AppState;
+use crate::web::{Layout, Section, flash, render};
+
+#[derive(Template)]
+#[template(path = "orders/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    order: Order,
+    status: OrderStatus,
+    lines: Vec<LineView>,
+    total: String,
+    refunded: String,
+    refundable: String,
+    stream: String,
+    pin: String,
+    created: String,
+    timeline: Vec<(String, TimelineEntry)>,
+    payments: Vec<(String, String, PaymentEntry)>,
+    webhooks: Vec<(String, WebhookEntry)>,
+    can_manage: bool,
+}
+
+async fn load(state: &AppState, shop_id: i64, number: &str) -> Result<Order> {
+    store::by_number(&state.db.pool, shop_id, number)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: Member<ViewOrders>,
+    Path(number): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, user.shop.id, &number).await?;
+    let db = &state.db.pool;
+    let zone = crate::time::zone(&user.shop.time_zone);
+    let at = |ms: i64| crate::time::date_time(ms, &zone);
+    let streams = super::dashboard::streams(db, user.shop.id).await?;
+    let stream = order
+        .stream_id
+        .and_then(|id| streams.iter().find(|(s, _)| *s == id))
+        .map(|(_, t)| t.clone())
+        .unwrap_or_else(|| "—".into());
+    let pin: Option<String> = match order.pin_id {
+        Some(pin) => sqlx::query_scalar("SELECT p.title FROM pins pn JOIN products p ON p.id = pn.product_id WHERE pn.id = $1 AND pn.shop_id = $2")
+            .bind(pin)
+            .bind(user.shop.id)
+            .fetch_optional(db)
+            .await?,
+        None => None,
+    };
+    let lines = store::lines(db, user.shop.id, order.id).await?;
+    let page = DetailPage {
+        layout: Layout::dashboard(&user, format!("Order {}", order.number), Section::Orders).await,
+        status: order.status(),
+        lines: view::lines(&lines),
+        total: view::total(&order),
+        refunded: money::format(order.refunded_amount, &order.currency),
+        refundable: money::decimal(order.total - order.refunded_amount, &order.currency),
+        stream,
+        pin: pin.unwrap_or_else(|| "—".into()),
+        created: at(order.created_at),
+        timeline: store::timeline(db, user.shop.id, order.id)
+            .await?
+            .into_iter()
+            .map(|t| (at(t.at), t))
+            .collect(),
+        payments: store::payments(db, user.shop.id, order.id)
+            .await?
+            .into_iter()
+            .map(|p| (at(p.created_at), money::format(p.amount, &p.currency), p))
+            .collect(),
+        webhooks: store::webhooks(db, user.shop.id, order.id)
+            .await?
+            .into_iter()
+            .map(|w| (at(w.received_at), w))
+            .collect(),
+        can_manage: user.can::<ManageOrders>(),
+        order,
+    };
+    Ok(render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FulfilForm {
+    carrier: String,
+    tracking_number: String,
+}
+
+pub async fn fulfil(
+    State(state): State<AppState>,
+    user: Member<ManageOrders>,
+    Path(number): Path<String>,
+    Form(form): Form<FulfilForm>,
+) -> Result<Response> {
+    let order = load(&state, user.shop.id, &number).await?;
+    let (carrier, tracking) = (form.carrier.trim(), form.tracking_number.trim());
+    if carrier.chars().count() > 60 || tracking.chars().count() > 100 {
+        return Err(Error::BadRequest(
+            "Keep the carrier to 60 and the tracking number to 100 characters.".into(),
+        ));
+    }
+    let mut tx = state.db.pool.begin().await?;
+    if !lifecycle::fulfil(&mut tx, &order, carrier, tracking, Actor::User(user.id)).await? {
+        return Err(Error::Conflict(format!(
+            "An order that is {} cannot be fulfilled.",
+            order.status().label().to_lowercase()
+        )));
+    }
+    tx.commit().await?;
+    flash(
+        &user.session,
+        "success",
+        format!("Order {number} is fulfilled."),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/orders/{number}")).into_response())
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: Member<ManageOrders>,
+    Path(number): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, user.shop.id, &number).await?;
+    let mut tx = state.db.pool.begin().await?;
+    if !lifecycle::release(
+        &mut tx,
+        &order,
+        OrderStatus::Cancelled,
+        Actor::User(user.id),
+        "Cancelled by the shop",
+    )
+    .await?
+    {
+        return Err(Error::Conflict(
+            "Only an order awaiting payment can be cancelled; refund a paid one.".into(),
+        ));
+    }
+    tx.commit().await?;
+    flash(
+        &user.session,
+        "success",
+        format!("Order {number} is cancelled and its items are back on sale."),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/orders/{number}")).into_response())
+}
+
+/// `amount` (decimal in the order's currency) and `restock_{line id}` units.
+pub async fn refund(
+    State(state): State<AppState>,
+    user: Member<ManageOrders>,
+    Path(number): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    let order = load(&state, user.shop.id, &number).await?;
+    let left = order.total - order.refunded_amount;
+    let amount = money::parse(
+        form.get("amount").map(String::as_str).unwrap_or(""),
+        &order.currency,
+    )
+    .map_err(Error::BadRequest)?;
+    if amount <= 0 || amount > left {
+        return Err(Error::BadRequest(format!(
+            "Refund between {} and {}.",
+            money::format(1, &order.currency),
+            money::format(left, &order.currency)
+        )));
+    }
+    let mut restock = Vec::new();
+    for (key, value) in &form {
+        if let Some(line) = key
+            .strip_prefix("restock_")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            let units = value
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|u| *u >= 0)
+                .ok_or_else(|| {
+                    Error::BadRequest(
+                        "Enter how many units go back on the shelf, 0 or more.".into(),
+                    )
+                })?;
+            restock.push((line, units));
+        }
+    }
+    if !order.status().is_paid() || order.status() == OrderStatus::Refunded {
+        return Err(Error::Conflict("Only a paid order can be refunded.".into()));
+    }
+    let provider = crate::payments::provider_for(&state, user.shop.id).await?;
+    let provider_name = if order.provider.as_deref() == Some("stripe") {
+        provider.name()
+    } else {
+        "test"
+    };
+    let key = format!(
+        "showfloor-o{}-refund-{}-{}",
+        order.id, order.refunded_amount, amount
+    );
+    let reference = if provider_name == "stripe" {
+        provider
+            .refund(&order, amount, &key)
+            .await
+            .map_err(|f| Error::Conflict(f.0))?
+            .reference
+    } else {
+        crate::payments::offline::Offline
+            .refund(&order, amount, &key)
+            .await
+            .map_err(|f| Error::Conflict(f.0))?
+            .reference
+    };
+    let mut tx = state.db.pool.begin().await?;
+    let record = store::PaymentRecord {
+        provider: provider_name,
+        kind: "refund",
+        reference: Some(&reference),
+        amount,
+        note: "Refunded from the dashboard",
+    };
+    if !lifecycle::refund(
+        &mut tx,
+        &order,
+        amount,
+        &restock,
+        Actor::User(user.id),
+        &record,
+    )
+    .await?
+    {
+        return Err(Error::Conflict(
+            "The order changed meanwhile; reload and check what is left to refund.".into(),
+        ));
+    }
+    tx.commit().await?;
+    if let Some(fresh) = store::by_id(&state.db.pool, user.shop.id, order.id).await? {
+        super::ticker::emit(&state, &fresh, "refunded");
+    }
+    flash(
+        &user.session,
+        "success",
+        format!(
+            "Refunded {} on order {number}.",
+            money::format(amount, &order.currency)
+        ),
+    )
+    .await;
+    Ok(Redirect::to(&format!("/orders/{number}")).into_response())
+}

@@ -39,17 +39,11 @@ enum Message {
     Reactions { node: String, stream: i64, n: u64 },
     /// How many viewers a node has in a stream now.
     Viewers { node: String, stream: i64, n: i64 },
-    /// An event for the shop's staff only (the order ticker).
-    Staff {
+    /// An event for a private audience of the stream (moderators or staff). Not stored.
+    Private {
         node: String,
         stream: i64,
-        kind: String,
-        data: String,
-    },
-    /// An event for moderators only (questions waiting for approval).
-    Moderation {
-        node: String,
-        stream: i64,
+        audience: Audience,
         kind: String,
         data: String,
     },
@@ -67,6 +61,14 @@ pub struct LiveHub {
     /// Set when the server stops: every event stream ends, so a graceful shutdown does
     /// not wait for viewers who never hang up (their browsers reconnect elsewhere).
     closing: tokio::sync::watch::Sender<bool>,
+}
+
+/// Who a private event is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Moderators,
+    Staff,
 }
 
 /// A room and what the hub tracks beside it.
@@ -120,6 +122,15 @@ impl Presence {
 pub struct Counts {
     pub now: i64,
     pub peak: i64,
+}
+
+impl RoomEntry {
+    fn feed(&self, audience: Audience) -> &Room {
+        match audience {
+            Audience::Moderators => &self.moderation,
+            Audience::Staff => &self.staff,
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -219,19 +230,8 @@ impl LiveHub {
         kind: &str,
         data: serde_json::Value,
     ) -> sqlx::Result<()> {
-        let data = data.to_string();
-        let entry = self.room(shop_id, stream_id).await?;
-        entry
-            .moderation
-            .publish(LiveEvent::ephemeral(kind, data.clone()));
-        self.notify(&Message::Moderation {
-            node: self.node.clone(),
-            stream: stream_id,
-            kind: kind.into(),
-            data,
-        })
-        .await;
-        Ok(())
+        self.private(Audience::Moderators, shop_id, stream_id, kind, data)
+            .await
     }
 
     /// Deliver an event to the studio of a stream, on every node (order ticker). Not stored.
@@ -242,14 +242,27 @@ impl LiveHub {
         kind: &str,
         data: serde_json::Value,
     ) -> sqlx::Result<()> {
+        self.private(Audience::Staff, shop_id, stream_id, kind, data)
+            .await
+    }
+
+    async fn private(
+        &self,
+        audience: Audience,
+        shop_id: i64,
+        stream_id: i64,
+        kind: &str,
+        data: serde_json::Value,
+    ) -> sqlx::Result<()> {
         let data = data.to_string();
         let entry = self.room(shop_id, stream_id).await?;
         entry
-            .staff
+            .feed(audience)
             .publish(LiveEvent::ephemeral(kind, data.clone()));
-        self.notify(&Message::Staff {
+        self.notify(&Message::Private {
             node: self.node.clone(),
             stream: stream_id,
+            audience,
             kind: kind.into(),
             data,
         })
@@ -452,8 +465,7 @@ impl LiveHub {
             Message::Event { node, stream, .. }
             | Message::Reactions { node, stream, .. }
             | Message::Viewers { node, stream, .. }
-            | Message::Moderation { node, stream, .. }
-            | Message::Staff { node, stream, .. } => (node.clone(), *stream),
+            | Message::Private { node, stream, .. } => (node.clone(), *stream),
         };
         if node == self.node {
             return;
@@ -472,12 +484,14 @@ impl LiveHub {
                     .remote
                     .insert(node, (n, Instant::now()));
             }
-            Message::Staff { kind, data, .. } => {
-                entry.staff.publish(LiveEvent::ephemeral(kind, data))
-            }
-            Message::Moderation { kind, data, .. } => {
-                entry.moderation.publish(LiveEvent::ephemeral(kind, data))
-            }
+            Message::Private {
+                audience,
+                kind,
+                data,
+                ..
+            } => entry
+                .feed(audience)
+                .publish(LiveEvent::ephemeral(kind, data)),
         }
     }
 

@@ -13,6 +13,7 @@ mod live;
 mod operations;
 mod orders;
 mod orders_crash;
+mod orders_roles;
 mod orders_stripe;
 mod orders_support;
 mod roles;

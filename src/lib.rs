@@ -17,7 +17,8 @@
 //! - [`live`]: the live room of a stream: pins and offers, Q&A, chat, reactions, presence, SSE.
 //! - [`orders`]: Buy with an inventory reservation, the cart and checkout pages, the order lifecycle.
 //! - [`payments`]: the provider trait (Stripe Checkout, offline test), Stripe webhooks, reconcile.
-//! - [`dashboard`]: the merchant's home page and the sections still waiting for data.
+//! - [`reports`]: engagement reports per stream: KPIs, timeline chart, products, funnel, CSV.
+//! - [`dashboard`]: the merchant's home page and the getting-started list.
 //! - [`demo`]: `showfloor demo`, a seeded shop for newcomers.
 //!
 //! `app(state)` builds the router; `run` is what `main` calls.
@@ -33,6 +34,7 @@ pub mod live;
 pub mod media;
 pub mod orders;
 pub mod payments;
+pub mod reports;
 pub mod shops;
 pub mod state;
 pub mod streams;
@@ -94,6 +96,7 @@ pub fn app(state: AppState) -> Router {
         .merge(live::router())
         .merge(orders::router())
         .merge(payments::router())
+        .merge(reports::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(web::metrics::export))
         .route("/static/{hash}/{name}", get(web::assets::serve))

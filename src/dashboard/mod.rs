@@ -1,5 +1,4 @@
-//! The merchant's home page, and the dashboard sections whose features have not yet
-//! produced data, each with an empty state that says what comes next.
+//! The merchant's home page: the shop at a glance and the getting-started list.
 
 use askama::Template;
 use axum::Router;
@@ -7,9 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::auth::roles::{
-    AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio, ViewReports,
-};
+use crate::auth::roles::{AnyMember, EditCatalog, ManageShop, ManageStreams, UseStudio};
 use crate::auth::{Member, store as auth_store};
 use crate::error::Result;
 use crate::state::AppState;
@@ -19,7 +16,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/studio", get(crate::media::studio::index))
-        .route("/reports", get(reports))
 }
 
 /// One step of the getting-started list.
@@ -85,34 +81,6 @@ async fn home(State(state): State<AppState>, user: Member<AnyMember>) -> Result<
         steps,
     };
     Ok(render(&page))
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/empty_section.html")]
-struct EmptySection {
-    layout: Layout,
-    heading: &'static str,
-    lead: &'static str,
-    next: &'static str,
-}
-
-async fn empty(
-    user: &crate::auth::CurrentUser,
-    section: Section,
-    heading: &'static str,
-    lead: &'static str,
-    next: &'static str,
-) -> Response {
-    render(&EmptySection {
-        layout: Layout::dashboard(user, heading, section).await,
-        heading,
-        lead,
-        next,
-    })
-}
-
-async fn reports(user: Member<ViewReports>) -> Response {
-    empty(&user, Section::Reports, "Reports", "No reports yet.", "Each stream gets a report once it has ended: viewers, watch time, questions, orders and revenue.").await
 }
 
 /// What the shop has done so far, for the getting-started list.

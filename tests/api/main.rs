@@ -16,6 +16,7 @@ mod orders_crash;
 mod orders_roles;
 mod orders_stripe;
 mod orders_support;
+mod reports;
 mod roles;
 mod streams;
 mod streams_lifecycle;

@@ -1,0 +1,174 @@
+//! CSV exports with stable column names: the KPIs of every reported stream
+//! (`/reports/streams.csv`) or of one (`/reports/streams/{id}/kpis.csv`), and a
+//! stream's per-minute timeline (`/reports/streams/{id}/timeline.csv`). Money is a
+//! plain decimal beside its currency, durations whole seconds, rates fractions.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::pages::{Sort, list_kpis};
+use super::report::{self, Kpis};
+use super::store::{self, StreamRow};
+use crate::auth::Member;
+use crate::auth::roles::ViewReports;
+use crate::catalog::money;
+use crate::db::now_ms;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+pub const KPI_COLUMNS: [&str; 26] = [
+    "stream_id",
+    "title",
+    "status",
+    "started_at",
+    "ended_at",
+    "live_seconds",
+    "unique_viewers",
+    "peak_concurrent_viewers",
+    "peak_at",
+    "watch_time_seconds",
+    "average_watch_time_seconds",
+    "engaged_viewers",
+    "engagement_rate",
+    "questions_asked",
+    "questions_answered",
+    "median_answer_seconds",
+    "orders",
+    "units",
+    "revenue",
+    "average_order_value",
+    "currency",
+    "buying_viewers",
+    "conversion_rate",
+    "refunds",
+    "refunded_amount",
+    "time_zone",
+];
+
+pub const TIMELINE_COLUMNS: [&str; 5] = [
+    "minute",
+    "starts_at",
+    "concurrent_viewers",
+    "orders",
+    "reactions",
+];
+
+fn kpi_row(s: &StreamRow, k: &Kpis, currency: &str, tz: &str) -> Vec<String> {
+    let secs = |ms: i64| (ms / 1000).to_string();
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let m = |v: i64| money::decimal(v, currency);
+    vec![
+        s.id.to_string(),
+        s.title.clone(),
+        s.status.clone(),
+        crate::time::iso(k.window.start),
+        opt(s.ended_at.map(crate::time::iso)),
+        secs(k.window.duration_ms()),
+        k.unique_viewers.to_string(),
+        k.peak_viewers.to_string(),
+        opt(k.peak_at.map(crate::time::iso)),
+        secs(k.watch_time_ms),
+        opt(k.average_watch_time_ms.map(secs)),
+        k.engaged_viewers.to_string(),
+        opt(k.engagement_rate.map(|r| r.fraction())),
+        k.questions_asked.to_string(),
+        k.questions_answered.to_string(),
+        opt(k.median_answer_ms.map(secs)),
+        k.orders.to_string(),
+        k.units.to_string(),
+        m(k.revenue),
+        opt(k.average_order_value.map(m)),
+        currency.to_string(),
+        k.buying_viewers.to_string(),
+        opt(k.conversion_rate.map(|r| r.fraction())),
+        k.refunds.to_string(),
+        m(k.refunded_amount),
+        tz.to_string(),
+    ]
+}
+
+fn csv_response(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Result<Response> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Internal(e.into());
+    out.write_record(header_row).map_err(fail)?;
+    for row in rows {
+        out.write_record(&row).map_err(fail)?;
+    }
+    let body = out
+        .into_inner()
+        .map_err(|e| Error::Internal(anyhow::anyhow!("csv: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /reports/streams.csv`: one row per reported stream, in the list's order.
+pub async fn streams(
+    State(state): State<AppState>,
+    user: Member<ViewReports>,
+    Query(sort): Query<Sort>,
+) -> Result<Response> {
+    let rows = list_kpis(&state.db.pool, user.shop.id, &sort)
+        .await?
+        .iter()
+        .map(|(s, k)| kpi_row(s, k, &user.shop.currency, &user.shop.time_zone))
+        .collect();
+    csv_response("streams.csv", &KPI_COLUMNS, rows)
+}
+
+/// `GET /reports/streams/{id}/kpis.csv`: the header alone while the stream is scheduled.
+pub async fn kpis(
+    State(state): State<AppState>,
+    user: Member<ViewReports>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let db = &state.db.pool;
+    let stream = store::stream(db, user.shop.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let data = store::stream_data(db, user.shop.id, id).await?;
+    let rows = report::kpis(&stream, &data, now_ms())
+        .map(|k| kpi_row(&stream, &k, &user.shop.currency, &user.shop.time_zone))
+        .into_iter()
+        .collect();
+    csv_response(&format!("stream-{id}-kpis.csv"), &KPI_COLUMNS, rows)
+}
+
+/// `GET /reports/streams/{id}/timeline.csv`: one row per minute of the live window.
+pub async fn timeline(
+    State(state): State<AppState>,
+    user: Member<ViewReports>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let db = &state.db.pool;
+    let stream = store::stream(db, user.shop.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let data = store::stream_data(db, user.shop.id, id).await?;
+    let rows = report::minutes(&stream, &data, now_ms())
+        .into_iter()
+        .map(|m| {
+            vec![
+                m.index.to_string(),
+                crate::time::iso(m.start),
+                m.viewers.to_string(),
+                m.orders.to_string(),
+                m.reactions.to_string(),
+            ]
+        })
+        .collect();
+    csv_response(
+        &format!("stream-{id}-timeline.csv"),
+        &TIMELINE_COLUMNS,
+        rows,
+    )
+}

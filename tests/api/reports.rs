@@ -1,0 +1,254 @@
+//! Engagement reports against a hand-computed fixture: a ten-minute stream with seven
+//! viewers (one reconnect merged by the live room, one return after the grace period),
+//! two pins, four orders (one fully refunded, one expired), four questions and chat.
+//! Every KPI below is computed by hand in the comments; the CSV exports parse back to
+//! the same numbers. Then who may read reports, and a stream that never went live.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{email, spawn_app};
+
+mod fixture;
+
+use fixture::fixture;
+
+fn parse_csv(body: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().expect("header row").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stream_report_matches_the_hand_computed_fixture() {
+    let app = spawn_app().await;
+    let f = fixture(&app, "report-shop").await;
+
+    let page = f
+        .owner
+        .get(&format!("/reports/streams/{}", f.stream_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let tiles = page.texts("#kpis .stat dd");
+    assert_eq!(
+        tiles,
+        [
+            "6",
+            "4",
+            "25 min 00 s",
+            "4 min 10 s",
+            "66.7 %",
+            "3 / 4",
+            "2",
+            "€172.00",
+            "€86.00",
+            "33.3 %",
+            "1"
+        ]
+    );
+    assert!(
+        page.contains("at 09:03")
+            && page.contains("median answer 1 min 00 s")
+            && page.contains("€25.00")
+    );
+    assert_eq!(
+        page.texts("#timeline tbody td:nth-child(2)"),
+        ["1", "2", "3", "4", "3", "3", "2", "3", "3", "2"]
+    );
+    assert_eq!(
+        page.texts("#timeline tbody th").first().map(String::as_str),
+        Some("09:00")
+    );
+    assert_eq!(
+        page.texts("#products tbody td"),
+        [
+            "3 min 00 s",
+            "1",
+            "2",
+            "€98.00",
+            "4 min 00 s",
+            "1",
+            "1",
+            "€25.00"
+        ]
+    );
+    assert_eq!(
+        page.texts("#products tbody th"),
+        ["Linen shirt", "Straw hat"]
+    );
+    assert_eq!(
+        page.texts("#funnel tbody td:nth-child(2)"),
+        ["6", "4", "4", "2"]
+    );
+    let questions = page.texts("#questions li strong");
+    assert_eq!(
+        questions[..2],
+        ["What sizes are left?", "Is the shirt pre-washed?"]
+    );
+    // The chart: one band per pin, one marker per kept order, labelled, no inline style.
+    assert_eq!(page.texts("#timeline-chart .pin-band").len(), 2);
+    assert_eq!(page.texts("#timeline-chart .order-marker").len(), 2);
+    assert!(page.contains("Linen shirt pinned 09:01–09:04") && page.contains("Order at 09:07"));
+    assert!(!page.body.contains("style=") && !page.body.contains("<script>"));
+
+    let list = f.owner.get("/reports").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        list.texts("#reports tbody td a"),
+        ["Spring demo"],
+        "only streams that went live"
+    );
+    assert_eq!(list.texts("#reports tbody td.num")[..2], ["6", "4"]);
+    let sorted = f.owner.get("/reports?sort=revenue&dir=asc").await;
+    assert!(sorted.contains("aria-sort=\"ascending\""));
+}
+
+#[tokio::test]
+async fn csv_exports_parse_back_to_the_same_numbers() {
+    let app = spawn_app().await;
+    let f = fixture(&app, "csv-report").await;
+
+    let kpis = f
+        .owner
+        .get(&format!("/reports/streams/{}/kpis.csv", f.stream_id))
+        .await;
+    assert_eq!(kpis.status, StatusCode::OK);
+    assert!(
+        kpis.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let rows = parse_csv(&kpis.body);
+    assert_eq!(rows.len(), 1);
+    let k = &rows[0];
+    for (column, expected) in [
+        ("stream_id", f.stream_id.to_string().as_str()),
+        ("live_seconds", "600"),
+        ("unique_viewers", "6"),
+        ("peak_concurrent_viewers", "4"),
+        ("peak_at", "2027-01-15T08:03:00Z"),
+        ("watch_time_seconds", "1500"),
+        ("average_watch_time_seconds", "250"),
+        ("engaged_viewers", "4"),
+        ("engagement_rate", "0.6667"),
+        ("questions_asked", "4"),
+        ("questions_answered", "3"),
+        ("median_answer_seconds", "60"),
+        ("orders", "2"),
+        ("units", "4"),
+        ("revenue", "172.00"),
+        ("average_order_value", "86.00"),
+        ("currency", "EUR"),
+        ("buying_viewers", "2"),
+        ("conversion_rate", "0.3333"),
+        ("refunds", "1"),
+        ("refunded_amount", "25.00"),
+    ] {
+        assert_eq!(k[column], expected, "{column}");
+    }
+    let all = parse_csv(&f.owner.get("/reports/streams.csv").await.body);
+    assert_eq!(all, rows, "the shop-wide export carries the same row");
+
+    let timeline = f
+        .owner
+        .get(&format!("/reports/streams/{}/timeline.csv", f.stream_id))
+        .await;
+    let minutes = parse_csv(&timeline.body);
+    let column = |name: &str| {
+        minutes
+            .iter()
+            .map(|m| m[name].parse::<i64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(column("minute"), (0..10).collect::<Vec<_>>());
+    assert_eq!(column("concurrent_viewers"), [1, 2, 3, 4, 3, 3, 2, 3, 3, 2]);
+    assert_eq!(column("orders"), [0, 0, 1, 0, 0, 0, 0, 1, 0, 0]);
+    assert_eq!(column("reactions"), [0, 0, 0, 12, 0, 0, 0, 5, 0, 0]);
+    assert_eq!(minutes[3]["starts_at"], "2027-01-15T08:03:00Z");
+    assert_eq!(
+        column("concurrent_viewers").into_iter().max(),
+        Some(4),
+        "the peak tile"
+    );
+}
+
+#[tokio::test]
+async fn marketers_read_reports_hosts_get_403_and_other_shops_404() {
+    let app = spawn_app().await;
+    let f = fixture(&app, "report-roles").await;
+    let host = app.browser();
+    host.accept_invite(&f.owner.invite(&email("host"), "host").await, "Hal")
+        .await;
+    let marketer = app.browser();
+    marketer
+        .accept_invite(&f.owner.invite(&email("mia"), "marketer").await, "Mia")
+        .await;
+    let stranger = app.browser();
+    stranger.sign_up("report-other", &email("other")).await;
+
+    let report = format!("/reports/streams/{}", f.stream_id);
+    let paths = [
+        report.clone(),
+        format!("{report}/kpis.csv"),
+        format!("{report}/timeline.csv"),
+        "/reports".into(),
+        "/reports/streams.csv".into(),
+    ];
+    for path in &paths {
+        assert_eq!(
+            marketer.get(path).await.status,
+            StatusCode::OK,
+            "marketer {path}"
+        );
+        let denied = host.get(path).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "host {path}");
+        assert!(
+            denied.contains("Not allowed"),
+            "host {path} sees the 403 page"
+        );
+    }
+    for path in &paths[..3] {
+        assert_eq!(
+            stranger.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "other shop {path}"
+        );
+    }
+    assert_eq!(
+        f.owner.get("/reports/streams/999999").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let theirs = stranger.get("/reports").await;
+    assert!(theirs.contains("No reports yet.") && !theirs.contains("Spring demo"));
+}
+
+#[tokio::test]
+async fn a_scheduled_stream_shows_an_empty_state_not_a_chart_of_zeros() {
+    let app = spawn_app().await;
+    let f = fixture(&app, "report-soon").await;
+
+    let page = f
+        .owner
+        .get(&format!("/reports/streams/{}", f.scheduled_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("This stream has not gone live yet."));
+    assert!(page.texts("#report-empty").len() == 1 && page.texts("#kpis").is_empty());
+    assert!(!page.contains("<svg") && !page.contains("id=\"timeline\""));
+    let kpis = f
+        .owner
+        .get(&format!("/reports/streams/{}/kpis.csv", f.scheduled_id))
+        .await;
+    assert_eq!(kpis.status, StatusCode::OK);
+    assert!(parse_csv(&kpis.body).is_empty(), "header only");
+}

@@ -1,0 +1,246 @@
+//! The hand-computed stream: rows inserted with SQL, each figure worked out in the
+//! comments beside the rows that produce it.
+
+use crate::helpers::{Browser, TestApp, email};
+
+/// 2027-01-15T08:00:00Z, 09:00 in the shop's zone (Europe/Paris, CET): the go-live.
+const T0: i64 = 1_800_000_000_000;
+const MIN: i64 = 60_000;
+const SEC: i64 = 1_000;
+
+enum Arg<'a> {
+    I(i64),
+    S(&'a str),
+    N,
+}
+use Arg::{I, N, S};
+
+async fn sql(db: &sqlx::AnyPool, query: &str, args: &[Arg<'_>]) -> i64 {
+    let mut q = sqlx::query_scalar::<_, i64>(query);
+    for a in args {
+        q = match a {
+            I(v) => q.bind(*v),
+            S(v) => q.bind(v.to_string()),
+            N => q.bind(None::<i64>),
+        };
+    }
+    q.fetch_one(db)
+        .await
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+}
+
+pub struct Fixture {
+    /// Signed in as the shop's owner.
+    pub owner: Browser,
+    /// The ended ten-minute stream.
+    pub stream_id: i64,
+    /// A stream still scheduled next week.
+    pub scheduled_id: i64,
+}
+
+async fn product(db: &sqlx::AnyPool, shop: i64, slug: &str, title: &str, price: i64) -> (i64, i64) {
+    let p = sql(db, "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
+        VALUES ($1, $2, $3, $4, 'EUR', 'active', $5, $5) RETURNING id", &[I(shop), S(slug), S(title), I(price), I(T0)]).await;
+    let v = sql(db, "INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) \
+        VALUES ($1, $2, 0, '', 100, $3, $3) RETURNING id", &[I(p), I(shop), I(T0)]).await;
+    (p, v)
+}
+
+pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
+    let owner = app.browser();
+    owner.sign_up(slug, &email("owner")).await;
+    let db = app.db();
+    let shop = sql(db, "SELECT id FROM shops WHERE slug = $1", &[S(slug)]).await;
+    let stream = sql(db, "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, \
+        started_at, ended_at, created_at, updated_at) VALUES ($1, $2, 'spring', 'Spring demo', $3, 10, 'ended', $3, $4, $3, $3) \
+        RETURNING id", &[I(shop), S(&format!("pub-{slug}")), I(T0), I(T0 + 10 * MIN)]).await;
+    let scheduled = sql(db, "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, \
+        created_at, updated_at) VALUES ($1, $2, 'summer', 'Summer demo', $3, 30, 'scheduled', $3, $3) RETURNING id",
+        &[I(shop), S(&format!("pub2-{slug}")), I(T0 + 7 * 24 * 60 * MIN)]).await;
+    let (shirt, shirt_v) = product(db, shop, "linen-shirt", "Linen shirt", 4900).await;
+    let (hat, hat_v) = product(db, shop, "straw-hat", "Straw hat", 2500).await;
+
+    // Visits (minutes after go-live). The live window is [0, 10).
+    //   v1 [-2, 4)   joined in the waiting room: clipped to [0, 4)           240 s
+    //   v2 [1, 6)    dropped at 3:10, back at 3:20 inside the grace period:
+    //                the live room kept ONE row                              300 s
+    //   v3 [2, 5) and [7, 9): back after the grace period, two rows           300 s
+    //   v4 [3, 12)   left after the end: clipped to [3, 10)                  420 s
+    //   v5 [5, 8)                                                            180 s
+    //   v6 [8:30, 9:30)                                                       60 s
+    //   v7 [11, 12)  after the end: not a viewer of the live window
+    // Unique viewers = 6 (v1..v6). Watch time = 1500 s; average 1500 / 6 = 250 s.
+    // Concurrency: 0–1 →1, 1–2 →2, 2–3 →3, 3–4 →4 (v1 v2 v3 v4), at 4 v1 leaves →3,
+    // at 5 v3 leaves as v5 joins →3, 6 →2, 7 →3, 8 →2, 8:30 →3, 9 →2, 9:30 →1.
+    // Peak 4, first at 3:00 (09:03). Per-minute highest: 1 2 3 4 3 3 2 3 3 2.
+    for (viewer, from, to) in [
+        ("v1", -2 * MIN, 4 * MIN),
+        ("v2", MIN, 6 * MIN),
+        ("v3", 2 * MIN, 5 * MIN),
+        ("v3", 7 * MIN, 9 * MIN),
+        ("v4", 3 * MIN, 12 * MIN),
+        ("v5", 5 * MIN, 8 * MIN),
+        ("v6", 8 * MIN + 30 * SEC, 9 * MIN + 30 * SEC),
+        ("v7", 11 * MIN, 12 * MIN),
+    ] {
+        sql(
+            db,
+            "INSERT INTO viewer_sessions (shop_id, stream_id, viewer_id, joined_at, left_at) \
+            VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            &[I(shop), I(stream), S(viewer), I(T0 + from), I(T0 + to)],
+        )
+        .await;
+    }
+    // Pins: the shirt [1, 4) = 3 min, the hat [5, 9) = 4 min.
+    let pin_sql = "INSERT INTO pins (shop_id, stream_id, product_id, started_at, ended_at) \
+        VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    let p1 = sql(
+        db,
+        pin_sql,
+        &[I(shop), I(stream), I(shirt), I(T0 + MIN), I(T0 + 4 * MIN)],
+    )
+    .await;
+    let p2 = sql(
+        db,
+        pin_sql,
+        &[I(shop), I(stream), I(hat), I(T0 + 5 * MIN), I(T0 + 9 * MIN)],
+    )
+    .await;
+    // Orders (first Buy time, pin open then):
+    //   O1 v2 at 2:00 (shirt pinned): 2 × shirt €49 = €98, paid            kept
+    //   O2 v4 at 6:00 (hat pinned): 1 × hat €25, paid then refunded in full  not kept
+    //   O3 v5 at 7:00 (hat pinned): 1 × hat €25 + 1 × shirt €49 = €74, paid  kept
+    //   O4 v6 at 9:00: 1 × hat, expired unpaid                               not kept
+    // Orders = 2, units = 2 + 2 = 4, revenue = 98 + (25 − 25) + 74 = €172,
+    // average order value = 172 / 2 = €86, refunds = 1 (€25).
+    // Buying viewers = {v2, v5} = 2; conversion = 2 / 6 = 33.3 %.
+    // Product table: shirt lines bought while the shirt was pinned in kept orders:
+    // O1 only (O3's shirt was bought under the hat's pin) → 1 order, 2 units, €98;
+    // hat under the hat's pin in kept orders: O3 → 1 order, 1 unit, €25.
+    let orders = [
+        (
+            "O1",
+            "v2",
+            "paid",
+            9800,
+            0,
+            2 * MIN,
+            p1,
+            vec![(shirt, shirt_v, 2, 4900)],
+        ),
+        (
+            "O2",
+            "v4",
+            "refunded",
+            2500,
+            2500,
+            6 * MIN,
+            p2,
+            vec![(hat, hat_v, 1, 2500)],
+        ),
+        (
+            "O3",
+            "v5",
+            "paid",
+            7400,
+            0,
+            7 * MIN,
+            p2,
+            vec![(hat, hat_v, 1, 2500), (shirt, shirt_v, 1, 4900)],
+        ),
+        (
+            "O4",
+            "v6",
+            "expired",
+            2500,
+            0,
+            9 * MIN,
+            p2,
+            vec![(hat, hat_v, 1, 2500)],
+        ),
+    ];
+    for (number, viewer, status, total, refunded, at, pin_id, lines) in orders {
+        let paid = if status == "expired" {
+            N
+        } else {
+            I(T0 + at + 30 * SEC)
+        };
+        let order = sql(
+            db,
+            "INSERT INTO orders (shop_id, token, number, status, currency, total, refunded_amount, \
+            viewer_id, stream_id, pin_id, expires_at, created_at, paid_at, updated_at) \
+            VALUES ($1, $2, $3, $4, 'EUR', $5, $6, $7, $8, $9, $10, $10, $11, $10) RETURNING id",
+            &[
+                I(shop),
+                S(&format!("{slug}-{number}")),
+                S(number),
+                S(status),
+                I(total),
+                I(refunded),
+                S(viewer),
+                I(stream),
+                I(pin_id),
+                I(T0 + at),
+                paid,
+            ],
+        )
+        .await;
+        let state = if status == "expired" {
+            "released"
+        } else {
+            "sold"
+        };
+        for (product, variant, quantity, price) in lines {
+            sql(db, "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
+                unit_price, currency, stock_state, tracked, pin_id, created_at) \
+                VALUES ($1, $2, $3, $4, 'x', '', $5, $6, 'EUR', $7, TRUE, $8, $9) RETURNING id",
+                &[I(shop), I(order), I(product), I(variant), I(quantity), I(price), S(state), I(pin_id), I(T0 + at)]).await;
+        }
+    }
+    // Questions: Q1 v1 1:00 answered after 30 s (3 votes), Q2 v3 2:00 answered after
+    // 90 s (5 votes), Q3 v1 3:50 unanswered (1 vote), Q4 v2 5:00 answered after 60 s.
+    // Asked 4, answered 3, median of 30, 60, 90 s = 60 s.
+    for (viewer, body, at, answered, votes) in [
+        (
+            "v1",
+            "Is the shirt pre-washed?",
+            MIN,
+            Some(MIN + 30 * SEC),
+            3,
+        ),
+        (
+            "v3",
+            "What sizes are left?",
+            2 * MIN,
+            Some(3 * MIN + 30 * SEC),
+            5,
+        ),
+        ("v1", "Do you ship to Norway?", 3 * MIN + 50 * SEC, None, 1),
+        ("v2", "Is the hat packable?", 5 * MIN, Some(6 * MIN), 0),
+    ] {
+        let answered = answered.map_or(N, |a| I(T0 + a));
+        sql(db, "INSERT INTO questions (shop_id, stream_id, viewer_id, display_name, body, status, votes, created_at, \
+            answered_at) VALUES ($1, $2, $3, 'Ann', $4, 'visible', $5, $6, $7) RETURNING id",
+            &[I(shop), I(stream), S(viewer), S(body), I(votes), I(T0 + at), answered]).await;
+    }
+    // Chat: v4 and v1 (v1 also asked); v7 chatted but is not a viewer of the window.
+    // Engaged = askers {v1, v2, v3} ∪ chatters {v4, v1} = 4; 4 / 6 = 66.7 %.
+    for (viewer, at) in [("v4", 4 * MIN), ("v1", 2 * MIN), ("v7", 11 * MIN)] {
+        sql(db, "INSERT INTO chat_messages (shop_id, stream_id, viewer_id, display_name, body, created_at) \
+            VALUES ($1, $2, $3, 'Ann', 'hi', $4) RETURNING id", &[I(shop), I(stream), S(viewer), I(T0 + at)]).await;
+    }
+    // Reactions: 12 at 3:10, 5 at 7:20, 40 after the end (outside the window).
+    for (at, count) in [
+        (3 * MIN + 10 * SEC, 12),
+        (7 * MIN + 20 * SEC, 5),
+        (11 * MIN, 40),
+    ] {
+        sql(db, "INSERT INTO reaction_ticks (shop_id, stream_id, at, count) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[I(shop), I(stream), I(T0 + at), I(count)]).await;
+    }
+    Fixture {
+        owner,
+        stream_id: stream,
+        scheduled_id: scheduled,
+    }
+}

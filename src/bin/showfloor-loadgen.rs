@@ -9,6 +9,8 @@ mod probe;
 mod server;
 #[path = "loadgen/soak.rs"]
 mod soak;
+#[path = "loadgen/stall.rs"]
+mod stall;
 #[path = "loadgen/viewers.rs"]
 mod viewers;
 #[path = "loadgen/whep.rs"]
@@ -71,6 +73,31 @@ enum Mode {
         #[arg(long, default_value_t = 10)]
         parallel: usize,
     },
+    /// Healthy viewers next to viewers whose process is frozen (SIGSTOP) or that never
+    /// read: the server's RSS and CPU must stay flat, the healthy viewers must miss nothing.
+    Stall {
+        #[arg(long, default_value_t = 20)]
+        viewers: usize,
+        #[arg(long, default_value_t = 20)]
+        stalled: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// The stalled viewers keep running but never read their tracks.
+        #[arg(long)]
+        no_read: bool,
+    },
+    /// (internal) Hold stalled viewers for `stall`, in a process of their own.
+    #[command(hide = true)]
+    Hold {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        public_id: String,
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        no_read: bool,
+    },
 }
 
 async fn target(args: &TargetArgs) -> anyhow::Result<server::Target> {
@@ -90,6 +117,15 @@ async fn target(args: &TargetArgs) -> anyhow::Result<server::Target> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let run = async {
+        if let Mode::Hold {
+            base,
+            public_id,
+            count,
+            no_read,
+        } = &cli.command
+        {
+            return stall::hold(base, public_id, *count, *no_read).await;
+        }
         let target = target(&cli.target).await?;
         match cli.command {
             Mode::Whep {
@@ -116,6 +152,21 @@ async fn main() -> ExitCode {
                 };
                 soak::run(&target, &options).await
             }
+            Mode::Stall {
+                viewers,
+                stalled,
+                seconds,
+                no_read,
+            } => {
+                let options = stall::Options {
+                    viewers,
+                    stalled,
+                    seconds,
+                    no_read,
+                };
+                stall::run(&target, &options).await
+            }
+            Mode::Hold { .. } => unreachable!("handled above"),
         }
     };
     match run.await {

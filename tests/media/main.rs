@@ -12,5 +12,6 @@ mod fixtures;
 mod lifecycle;
 mod live_room;
 mod refusals;
+mod stall;
 mod wait;
 mod whip_whep;

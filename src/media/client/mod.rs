@@ -100,21 +100,29 @@ impl Client {
             log: Some(Arc::new(Mutex::new(Vec::new()))),
             ..Sink::default()
         };
-        Client::play_into(base, stream, pts, sink).await
+        Client::play_into(base, stream, pts, Some(sink)).await
     }
 
     /// Play, only counting packets (the load tool).
     pub async fn play_counting(base: &str, stream: &str) -> anyhow::Result<Result<Client, Reply>> {
-        Client::play_into(base, stream, None, Sink::default()).await
+        Client::play_into(base, stream, None, Some(Sink::default())).await
+    }
+
+    /// Play, but never read the tracks (a stalled player: the client's own queues fill).
+    pub async fn play_not_reading(
+        base: &str,
+        stream: &str,
+    ) -> anyhow::Result<Result<Client, Reply>> {
+        Client::play_into(base, stream, None, None).await
     }
 
     async fn play_into(
         base: &str,
         stream: &str,
         pts: Option<(u8, u8)>,
-        sink: Sink,
+        sink: Option<Sink>,
     ) -> anyhow::Result<Result<Client, Reply>> {
-        let (pc, gathered, state) = peer::peer(Some(sink.clone()), pts).await?;
+        let (pc, gathered, state) = peer::peer(sink.clone(), pts).await?;
         for kind in [RtpCodecKind::Video, RtpCodecKind::Audio] {
             let init = RTCRtpTransceiverInit {
                 direction: RTCRtpTransceiverDirection::Recvonly,
@@ -130,7 +138,7 @@ impl Client {
                 base: base.into(),
                 location,
                 answer,
-                sink,
+                sink: sink.unwrap_or_default(),
                 tracks: Vec::new(),
             })),
             Err(reply) => {

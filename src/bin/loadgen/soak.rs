@@ -5,11 +5,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use showfloor::media::client::Client;
-use showfloor::media::synth::{self, Shape};
 
 use super::probe::{metric, open_files, status_kib};
 use super::server::Target;
-use super::viewers::wait_until;
+use super::viewers::{start_publisher, wait_until};
 
 pub struct Options {
     pub cycles: usize,
@@ -83,16 +82,7 @@ async fn settled(target: &Target, label: &str, done: usize) -> anyhow::Result<u6
 }
 
 pub async fn run(target: &Target, options: &Options) -> anyhow::Result<()> {
-    let mut publisher = Client::publish(&target.base, &target.stream, &target.key)
-        .await?
-        .map_err(|r| anyhow!("WHIP refused: {} {}", r.status, r.body))?;
-    publisher.connected(Duration::from_secs(10)).await?;
-    let source = synth::start(
-        publisher.tracks[0].clone(),
-        publisher.tracks[1].clone(),
-        Shape::default(),
-    );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (publisher, source) = start_publisher(target).await?;
     println!("| point | cycles done | server RSS | threads | open files |");
     println!("|---|---|---|---|---|");
     let before = settled(target, "publisher only", 0).await?;

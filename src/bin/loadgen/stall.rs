@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use showfloor::media::client::Client;
-use showfloor::media::synth::{self, Shape};
 
-use super::probe::{cpu_seconds, metric, status_kib};
+use super::probe::{metric, status_kib};
 use super::server::Target;
-use super::viewers::{Viewer, join_many};
+use super::viewers::{join_many, snapshot, start_publisher};
 
 pub struct Options {
     pub viewers: usize,
@@ -89,44 +88,9 @@ async fn spawn_holder(target: &Target, options: &Options) -> anyhow::Result<Hold
     Ok(holder)
 }
 
-struct Sample {
-    at: Instant,
-    cpu: f64,
-    forwarded: f64,
-    received: f64,
-    delivered: u64,
-    missing: u64,
-}
-
-async fn sample(target: &Target, viewers: &[Viewer]) -> anyhow::Result<Sample> {
-    let tally = |f: fn(&Viewer) -> u64| viewers.iter().map(f).sum::<u64>();
-    Ok(Sample {
-        at: Instant::now(),
-        cpu: cpu_seconds(&target.pid.to_string())?,
-        forwarded: metric(&target.base, "showfloor_media_packets_forwarded_total").await?,
-        received: metric(&target.base, "showfloor_media_packets_received_total").await?,
-        delivered: tally(|v| v.client.tally().packets()),
-        missing: tally(|v| {
-            v.client
-                .tally()
-                .missing
-                .load(std::sync::atomic::Ordering::Relaxed)
-        }),
-    })
-}
-
 pub async fn run(target: &Target, options: &Options) -> anyhow::Result<()> {
     let pid = target.pid.to_string();
-    let mut publisher = Client::publish(&target.base, &target.stream, &target.key)
-        .await?
-        .map_err(|r| anyhow!("WHIP refused: {} {}", r.status, r.body))?;
-    publisher.connected(Duration::from_secs(10)).await?;
-    let source = synth::start(
-        publisher.tracks[0].clone(),
-        publisher.tracks[1].clone(),
-        Shape::default(),
-    );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (publisher, source) = start_publisher(target).await?;
     let rss_base = status_kib(&pid, "VmRSS")?;
     let (viewers, failed) = join_many(target, options.viewers, 10).await;
     let holder = spawn_holder(target, options).await?;
@@ -150,11 +114,11 @@ pub async fn run(target: &Target, options: &Options) -> anyhow::Result<()> {
         signal(holder.0.id(), "STOP");
     }
     let start = Instant::now();
-    let mut last = sample(target, &viewers).await?;
+    let mut last = snapshot(target, &viewers).await?;
     let count = viewers.len().max(1) as f64;
     while start.elapsed() < Duration::from_secs(options.seconds) {
         tokio::time::sleep(Duration::from_secs(5)).await;
-        let now = sample(target, &viewers).await?;
+        let now = snapshot(target, &viewers).await?;
         let secs = now.at.duration_since(last.at).as_secs_f64();
         let delivered = (now.delivered - last.delivered) as f64;
         let gaps = (now.missing - last.missing) as f64;
@@ -162,8 +126,8 @@ pub async fn run(target: &Target, options: &Options) -> anyhow::Result<()> {
             "| {:.0} | {:.1} MiB | {:.0} % | {:.2} | {:.2} % | {:.3} % | {:.0} | {:.0} |",
             start.elapsed().as_secs_f64(),
             status_kib(&pid, "VmRSS")? as f64 / 1024.0,
-            100.0 * (now.cpu - last.cpu) / secs,
-            1e6 * (now.cpu - last.cpu) / (now.forwarded - last.forwarded).max(1.0),
+            100.0 * (now.server_cpu - last.server_cpu) / secs,
+            1e6 * (now.server_cpu - last.server_cpu) / (now.forwarded - last.forwarded).max(1.0),
             100.0 * delivered / ((now.received - last.received) * count).max(1.0),
             100.0 * gaps / (delivered + gaps).max(1.0),
             metric(&target.base, "showfloor_media_sessions").await?,

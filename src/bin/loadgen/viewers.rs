@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use showfloor::media::client::Client;
+use showfloor::media::synth::{self, Shape, Source};
 use tokio::sync::Semaphore;
 
+use super::probe::{cpu_seconds, metric};
 use super::server::Target;
 
 const CONNECT: Duration = Duration::from_secs(15);
@@ -92,4 +94,48 @@ pub fn quantile_ms(values: &[Duration], q: f64) -> f64 {
     ms.sort_by(f64::total_cmp);
     let rank = ((ms.len() as f64 * q).ceil() as usize).clamp(1, ms.len());
     ms[rank - 1]
+}
+
+/// Publish the synthetic 2.5 Mbps VP8 + Opus stream and give it 3 s to settle.
+pub async fn start_publisher(target: &Target) -> anyhow::Result<(Client, Source)> {
+    let mut publisher = Client::publish(&target.base, &target.stream, &target.key)
+        .await?
+        .map_err(|r| anyhow!("WHIP refused: {} {}", r.status, r.body))?;
+    publisher.connected(Duration::from_secs(10)).await?;
+    let source = synth::start(
+        publisher.tracks[0].clone(),
+        publisher.tracks[1].clone(),
+        Shape::default(),
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    Ok((publisher, source))
+}
+
+/// Counters at one instant: the server's (CPU, media metrics) and what `viewers` received.
+pub struct Snapshot {
+    pub at: Instant,
+    pub server_cpu: f64,
+    pub own_cpu: f64,
+    pub received: f64,
+    pub forwarded: f64,
+    pub delivered: u64,
+    pub missing: u64,
+}
+
+pub async fn snapshot(target: &Target, viewers: &[Viewer]) -> anyhow::Result<Snapshot> {
+    let tally = |f: fn(&Viewer) -> u64| viewers.iter().map(f).sum::<u64>();
+    Ok(Snapshot {
+        at: Instant::now(),
+        server_cpu: cpu_seconds(&target.pid.to_string())?,
+        own_cpu: cpu_seconds("self")?,
+        received: metric(&target.base, "showfloor_media_packets_received_total").await?,
+        forwarded: metric(&target.base, "showfloor_media_packets_forwarded_total").await?,
+        delivered: tally(|v| v.client.tally().packets()),
+        missing: tally(|v| {
+            v.client
+                .tally()
+                .missing
+                .load(std::sync::atomic::Ordering::Relaxed)
+        }),
+    })
 }

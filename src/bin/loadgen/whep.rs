@@ -1,15 +1,11 @@
 //! `whep`: one synthetic publisher, then N viewers for each N asked; per N, what the
 //! viewers received against what the server received, and what it cost the server.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::anyhow;
-use showfloor::media::client::Client;
-use showfloor::media::synth::{self, Shape};
-
-use super::probe::{cpu_seconds, metric, status_kib};
+use super::probe::{metric, status_kib};
 use super::server::Target;
-use super::viewers::{Viewer, join_many, quantile_ms};
+use super::viewers::{Viewer, join_many, quantile_ms, snapshot, start_publisher};
 
 pub struct Options {
     pub viewers: Vec<usize>,
@@ -17,47 +13,9 @@ pub struct Options {
     pub parallel: usize,
 }
 
-/// Counters at one instant.
-struct Snapshot {
-    at: Instant,
-    server_cpu: f64,
-    own_cpu: f64,
-    received: f64,
-    forwarded: f64,
-    delivered: u64,
-    missing: u64,
-}
-
-async fn snapshot(target: &Target, viewers: &[Viewer]) -> anyhow::Result<Snapshot> {
-    let tally = |f: fn(&Viewer) -> u64| viewers.iter().map(f).sum::<u64>();
-    Ok(Snapshot {
-        at: Instant::now(),
-        server_cpu: cpu_seconds(&target.pid.to_string())?,
-        own_cpu: cpu_seconds("self")?,
-        received: metric(&target.base, "showfloor_media_packets_received_total").await?,
-        forwarded: metric(&target.base, "showfloor_media_packets_forwarded_total").await?,
-        delivered: tally(|v| v.client.tally().packets()),
-        missing: tally(|v| {
-            v.client
-                .tally()
-                .missing
-                .load(std::sync::atomic::Ordering::Relaxed)
-        }),
-    })
-}
-
 pub async fn run(target: &Target, options: &Options) -> anyhow::Result<()> {
     let pid = target.pid.to_string();
-    let mut publisher = Client::publish(&target.base, &target.stream, &target.key)
-        .await?
-        .map_err(|r| anyhow!("WHIP refused: {} {}", r.status, r.body))?;
-    publisher.connected(Duration::from_secs(10)).await?;
-    let source = synth::start(
-        publisher.tracks[0].clone(),
-        publisher.tracks[1].clone(),
-        Shape::default(),
-    );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (publisher, source) = start_publisher(target).await?;
     let rss_base = status_kib(&pid, "VmRSS")?;
     println!(
         "server pid {pid}, RSS with the publisher and no viewer: {:.1} MiB; {} s per step",

@@ -2,6 +2,10 @@
 //! each) race for 100 units of one variant. Reports Buy attempts per second, p50/p99
 //! latency of the Buy request, and checks that exactly 100 were reserved.
 //!
+//! The server and the buyers run on two separate Tokio runtimes (threads named
+//! `sf-server` and `sf-client`) in this process, so the CPU each side used during the
+//! burst is reported apart (from /proc), with the PostgreSQL backends' CPU when used.
+//!
 //! `cargo bench --bench flash_sale` (SQLite), or with
 //! `BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` for PostgreSQL.
 
@@ -59,10 +63,72 @@ async fn csrf(c: &reqwest::Client, base: &str) -> String {
         .to_string()
 }
 
-#[tokio::main]
-async fn main() {
+/// What a watching viewer's page fetched: the room state, which gives the session its
+/// viewer id and the CSRF token the Buy button sends.
+async fn watch(c: &reqwest::Client, base: &str) -> String {
+    let state: serde_json::Value = c
+        .get(format!("{base}/@bench/s/live/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    state["me"]["csrf"].as_str().unwrap().to_string()
+}
+
+/// CPU seconds (user + system) used so far by this process's threads whose name starts
+/// with each prefix, and by PostgreSQL backend processes.
+fn cpu() -> [f64; 3] {
+    let tick = 100.0; // USER_HZ on Linux
+    let mut out = [0.0; 3];
+    let read = |stat: &str| -> Option<(String, f64)> {
+        let name = stat.get(stat.find('(')? + 1..stat.rfind(')')?)?.to_string();
+        let rest: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+        let ticks: f64 = rest.get(11)?.parse::<f64>().ok()? + rest.get(12)?.parse::<f64>().ok()?;
+        Some((name, ticks / tick))
+    };
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if let Ok(stat) = std::fs::read_to_string(task.path().join("stat"))
+            && let Some((name, secs)) = read(&stat)
+        {
+            if name.starts_with("sf-server") || name.starts_with("sqlx-sqlite") {
+                out[0] += secs;
+            } else if name.starts_with("sf-client") {
+                out[1] += secs;
+            }
+        }
+    }
+    for proc in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(stat) = std::fs::read_to_string(proc.path().join("stat"))
+            && let Some((name, secs)) = read(&stat)
+            && name == "postgres"
+        {
+            out[2] += secs;
+        }
+    }
+    out
+}
+
+fn main() {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("sf-server")
+        .enable_all()
+        .build()
+        .unwrap();
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("sf-client")
+        .enable_all()
+        .build()
+        .unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let url = database(dir.path()).await;
+    let url = server_rt.block_on(database(dir.path()));
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
     } else {
@@ -70,10 +136,16 @@ async fn main() {
     };
     let mut config = Config::for_tests(dir.path().to_path_buf(), url);
     config.db_max_connections = 16;
-    let server = Server::start(config).await.expect("server");
+    let server = server_rt.block_on(Server::start(config)).expect("server");
     let base = format!("http://{}", server.addr);
     let db = server.state.db.pool.clone();
+    client_rt.block_on(sale(&base, &db, backend));
+    server_rt.block_on(server.stop()).ok();
+}
 
+async fn sale(base: &str, db: &sqlx::AnyPool, backend: &str) {
+    let base = base.to_string();
+    let db = db.clone();
     let owner = client();
     let token = csrf(&owner, &base).await;
     let form = [
@@ -110,13 +182,14 @@ async fn main() {
         .bind(shop).bind(now).fetch_one(&db).await.unwrap();
     sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) VALUES ($1, $2, $3, 0)").bind(stream).bind(shop).bind(product).execute(&db).await.unwrap();
 
-    // Each buyer has a session and CSRF token before the sale opens (they are watching).
+    // Each buyer watches before the sale opens: a session with a viewer id and a CSRF token.
     let buyers: Vec<reqwest::Client> = (0..BUYERS).map(|_| client()).collect();
     let mut tokens = Vec::with_capacity(BUYERS);
     for chunk in buyers.chunks(100) {
-        tokens.extend(join_all(chunk.iter().map(|c| csrf(c, &base))).await);
+        tokens.extend(join_all(chunk.iter().map(|c| watch(c, &base))).await);
     }
     let path = format!("{base}/@bench/s/buy");
+    let cpu_before = cpu();
     let started = Instant::now();
     let results = join_all(buyers.iter().zip(&tokens).map(|(c, t)| {
         let path = path.clone();
@@ -136,6 +209,7 @@ async fn main() {
     }))
     .await;
     let elapsed = started.elapsed();
+    let cpu_after = cpu();
     let reserved = results.iter().filter(|(s, _)| *s == 201).count();
     let sold_out = results.iter().filter(|(s, _)| *s == 409).count();
     let mut latencies: Vec<Duration> = results.iter().map(|(_, d)| *d).collect();
@@ -168,5 +242,12 @@ async fn main() {
         pct(0.99).as_secs_f64() * 1000.0,
         latencies.last().unwrap().as_secs_f64() * 1000.0,
     );
-    server.stop().await.ok();
+    println!(
+        "CPU during the burst: server {:.2} s, client {:.2} s, PostgreSQL backends {:.2} s \
+         (wall {:.2} s, 2 cores)",
+        cpu_after[0] - cpu_before[0],
+        cpu_after[1] - cpu_before[1],
+        cpu_after[2] - cpu_before[2],
+        elapsed.as_secs_f64(),
+    );
 }

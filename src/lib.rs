@@ -198,9 +198,11 @@ impl Server {
                 .run(state.config.database_url(), shutdown.subscribe()),
         );
         live::lifecycle::spawn(&state, shutdown.subscribe());
+        reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());
 
         catalog::sync::spawn(state.clone(), shutdown.subscribe());
+        state.capture.spawn_writer(state.db.pool.clone());
 
         let router = app(state.clone());
         let task = tokio::spawn(async move {
@@ -236,6 +238,8 @@ impl Server {
                 Ok(())
             }
         };
+        // Report events recorded by the requests that just finished reach the database.
+        self.state.capture.flush().await;
         // Every WebRTC session closes with the server: sockets and tasks are released.
         self.state.media.shutdown().await;
         served

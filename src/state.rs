@@ -25,6 +25,8 @@ pub struct AppState {
     pub live: Arc<crate::live::LiveHub>,
     /// Orders: the reservation length and the reservation clock's wake-up.
     pub orders: Arc<crate::orders::Orders>,
+    /// Reports: the product-event capture channel (impressions, clicks, Buy taps, checkouts).
+    pub capture: Arc<crate::reports::capture::Capture>,
 }
 
 impl AppState {
@@ -38,7 +40,9 @@ impl AppState {
         let config_reservation_secs = config.reservation_minutes.max(1) * 60;
         let metrics = Metrics::new();
         metrics.media.attach(&media);
+        let capture = crate::reports::capture::Capture::new(metrics.report_events_dropped.clone());
         AppState {
+            capture,
             config: Arc::new(config),
             db,
             metrics,

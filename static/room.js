@@ -97,7 +97,25 @@
     cardBox.appendChild(card);
     cardBox.hidden = false;
     tick();
+    track("impression", pin);
+    card.addEventListener("click", function () { track("click", pin); });
     document.dispatchEvent(new CustomEvent("showfloor:pin", { detail: pin }));
+  }
+
+  // Report events (reports::capture): one impression and one click per pin is all the
+  // report counts, so each is sent once; keepalive lets it leave as the page closes.
+  var tracked = {};
+  function track(kind, pin) {
+    var key = kind + ":" + pin.id;
+    if (tracked[key]) return;
+    tracked[key] = true;
+    try {
+      fetch(base + "/track", {
+        method: "POST", credentials: "same-origin", keepalive: true,
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": Live.csrfToken() },
+        body: JSON.stringify({ kind: kind, product_id: pin.product.product_id, pin_id: pin.id })
+      }).catch(function () {});
+    } catch (e) { /* reports are best effort */ }
   }
 
   function tick() {

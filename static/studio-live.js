@@ -12,7 +12,6 @@
   var featured = [];
   var pinned = null;
   var questions = {};
-  var orders = { count: 0 };
 
   function error(message) {
     var box = $("[data-pin-error]");
@@ -124,7 +123,7 @@
     var box = $("[data-queue]");
     box.textContent = "";
     var list = sortedQuestions();
-    $("[data-questions-count]").textContent = list.length;
+    refreshFigures();
     if (list.length === 0) { box.appendChild(el("li", "empty-inline", "No questions yet.")); return; }
     list.forEach(function (q) {
       var li = el("li", "studio-question" + (q.answered ? " answered" : "") + (q.status === "pending" ? " pending" : ""));
@@ -220,20 +219,39 @@
   room.start();
   loadProducts("");
 
-  // Orders (numbers, revenue) arrive on the staff-only feed.
+  // Running figures (orders, revenue, questions) by the report's definitions, so the
+  // studio and the report agree: read on load, after each question change (coalesced)
+  // and with every order event on the staff-only feed.
+  function showFigures(f) {
+    $("[data-orders]").textContent = f.orders;
+    $("[data-revenue]").textContent = f.revenue_display;
+    $("[data-questions-count]").textContent = f.questions_asked;
+    $("[data-questions-answered]").textContent = f.questions_answered + " answered";
+  }
+  var figuresTimer = null;
+  function refreshFigures() {
+    if (figuresTimer) return;
+    figuresTimer = setTimeout(function () {
+      figuresTimer = null;
+      fetch(base + "/staff/figures", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (f) { if (f) showFigures(f); })
+        .catch(function () { /* the next change retries */ });
+    }, 300);
+  }
+  refreshFigures();
+
   var staff = new EventSource(base + "/staff/events");
   staff.addEventListener("order", function (e) {
     var d = JSON.parse(e.data);
-      if (d.paid_orders !== undefined) orders.count = d.paid_orders;
-      $("[data-orders]").textContent = orders.count;
-      if (d.revenue_display) $("[data-revenue]").textContent = d.revenue_display;
-      var ticker = $("[data-ticker]");
-      if (ticker && d.number) {
-        var li = el("li", "list-row", (d.event || "order") + " · " + d.number + (d.total_display ? " · " + d.total_display : ""));
-        ticker.insertBefore(li, ticker.firstChild);
-        while (ticker.children.length > 20) ticker.removeChild(ticker.lastChild);
-      }
-      });
+    if (d.figures) showFigures(d.figures);
+    var ticker = $("[data-ticker]");
+    if (ticker && d.number) {
+      var li = el("li", "list-row", (d.event || "order") + " · " + d.number + (d.total_display ? " · " + d.total_display : ""));
+      ticker.insertBefore(li, ticker.firstChild);
+      while (ticker.children.length > 20) ticker.removeChild(ticker.lastChild);
+    }
+  });
 
   // Questions waiting for approval arrive on the moderators' feed.
   var mod = new EventSource(base + "/moderation/events");

@@ -66,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/moderation/queue"), get(state::queue))
         .route(&format!("{base}/products"), get(studio::products))
         .route(&format!("{base}/staff/events"), get(state::staff_events))
+        .route(&format!("{base}/staff/figures"), get(state::staff_figures))
         .route("/overlay/{token}", get(overlay::page))
         .route("/overlay/{token}/events", get(overlay::events))
         .route("/overlay/{token}/state", get(overlay::snapshot))

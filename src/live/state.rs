@@ -223,3 +223,17 @@ pub async fn staff_events(
     .await?
     .into_response())
 }
+
+/// The studio's running figures (orders, units, revenue, questions) by the report's
+/// definitions; the studio reads them on load and after each change it hears of.
+pub async fn staff_figures(
+    State(state): State<AppState>,
+    Path((shop, stream)): Path<(String, String)>,
+    viewer: Viewer,
+) -> Result<Json<Value>, ApiError> {
+    let access = super::load_staff(&state, &shop, &stream, &viewer).await?;
+    let figures =
+        crate::reports::live::figures(&state.db.pool, access.stream.shop_id, access.stream.id)
+            .await?;
+    Ok(Json(figures.json(&access.stream.currency)))
+}

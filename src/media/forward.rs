@@ -34,7 +34,7 @@ pub async fn join(
     let id = crate::auth::tokens::random_token();
     let (events, state) = Events::new(hub, &id, None);
     let gathered = events.gathered.clone();
-    let pc = hub.peers.build(events).await?;
+    let pc = hub.peers.build(events, true).await?;
     let mut outgoing = Vec::new();
     for (codec, kind) in [
         (tracks.video.clone(), RtpCodecKind::Video),

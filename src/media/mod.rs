@@ -8,6 +8,7 @@ pub mod client;
 pub mod feedback;
 pub mod forward;
 pub mod glue;
+pub mod gop;
 pub mod http;
 pub mod keyframe;
 pub mod peer;
@@ -19,6 +20,7 @@ pub mod session;
 pub mod stats;
 pub mod studio;
 pub mod synth;
+pub mod viewer_runtime;
 pub mod whep;
 pub mod whip;
 

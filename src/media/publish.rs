@@ -48,7 +48,7 @@ pub async fn start(
     let id = crate::auth::tokens::random_token();
     let (events, state) = Events::new(hub, &id, Some((room, generation)));
     let gathered = events.gathered.clone();
-    let pc = hub.peers.build(events).await?;
+    let pc = hub.peers.build(events, false).await?;
     let answer = match peer::answer(&pc, offer, &gathered).await {
         Ok(answer) => answer,
         Err(err) => {

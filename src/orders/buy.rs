@@ -16,6 +16,7 @@ use super::reserve::{self, BuyRequest, Refusal};
 use super::store::{self, Order};
 use crate::catalog::money;
 use crate::error::{ApiError, Error};
+use crate::live::store::LiveStream;
 use crate::live::viewer::Viewer;
 use crate::state::AppState;
 
@@ -46,6 +47,15 @@ fn number(value: &Option<serde_json::Value>, what: &str) -> Result<Option<i64>, 
             .map_err(|_| format!("The {what} must be a whole number.")),
         Some(_) => Err(format!("The {what} must be a whole number.")),
     }
+}
+
+/// The stream a Buy names (the columns of `live::store::LiveStream`) and whether it
+/// still sells after it ended.
+#[derive(Clone, sqlx::FromRow)]
+pub struct Selling {
+    #[sqlx(flatten)]
+    stream: LiveStream,
+    sell_after_end: i64,
 }
 
 fn cart_key(stream_id: i64) -> String {
@@ -110,16 +120,50 @@ async fn run(
         serde_urlencoded::from_bytes(body)
             .map_err(|_| Refusal::Invalid("The form could not be read.".into()))?
     };
-    let stream = crate::live::store::stream_by_slugs(&state.db.pool, shop, stream)
+    let variant_id = number(&form.variant_id, "variant");
+    let quantity = number(&form.quantity, "quantity").map(domain::quantity);
+    // A Buy tap for reports, sold out or not: a channel send, no database (reports::capture).
+    if let Ok(Some(variant_id)) = variant_id {
+        state
+            .capture
+            .record(crate::reports::capture::Event::BuyTap {
+                shop: shop.to_string(),
+                stream: stream.to_string(),
+                viewer_id: viewer.id.clone(),
+                variant_id,
+                at: crate::db::now_ms(),
+            });
+    }
+    // Known sold out a moment ago (see `hint`): answer without reading anything else.
+    if let (Ok(Some(variant_id)), Ok(Ok(quantity))) = (&variant_id, &quantity)
+        && state
+            .orders
+            .hints
+            .sold_out(shop, stream, *variant_id, *quantity)
+    {
+        return Err(reserve::sold_out(*quantity));
+    }
+    // The stream and its sell-after-end switch in one read, shared by concurrent Buys.
+    let Selling {
+        stream,
+        sell_after_end,
+    } = state
+        .orders
+        .streams
+        .run((shop.to_string(), stream.to_string()), || {
+            sqlx::query_as(
+                "SELECT st.id, st.shop_id, st.slug, st.title, st.status, st.started_at, \
+                 sh.slug AS shop_slug, sh.currency, sh.time_zone, \
+                 CAST(CASE WHEN st.sell_after_end THEN 1 ELSE 0 END AS BIGINT) AS sell_after_end \
+                 FROM streams st JOIN shops sh ON sh.id = st.shop_id WHERE sh.slug = $1 AND st.slug = $2",
+            )
+            .bind(shop)
+            .bind(stream)
+            .fetch_optional(&state.db.pool)
+        })
         .await?
         .ok_or_else(|| Refusal::Invalid("This stream does not exist.".into()))?;
-    let sell_after_end: bool = sqlx::query_scalar::<_, i64>(
-        "SELECT CAST(CASE WHEN sell_after_end THEN 1 ELSE 0 END AS BIGINT) FROM streams WHERE id = $1",
-    )
-    .bind(stream.id)
-    .fetch_one(&state.db.pool)
-    .await?
-        != 0;
+    let sell_after_end = sell_after_end != 0;
     match stream.status.as_str() {
         "live" => {}
         "ended" if sell_after_end => {}
@@ -134,10 +178,11 @@ async fn run(
             ));
         }
     }
-    let variant_id = number(&form.variant_id, "variant")
+    let variant_id = variant_id
         .map_err(Refusal::Invalid)?
         .ok_or_else(|| Refusal::Invalid("Choose an option first.".into()))?;
-    let quantity = domain::quantity(number(&form.quantity, "quantity").map_err(Refusal::Invalid)?)
+    let quantity = quantity
+        .map_err(Refusal::Invalid)?
         .map_err(Refusal::Invalid)?;
     let shown_price = number(&form.price, "price").map_err(Refusal::Invalid)?;
     let offer_pin = number(&form.pin_id, "pin").map_err(Refusal::Invalid)?;
@@ -145,21 +190,23 @@ async fn run(
         .await
         .map_err(|_| Refusal::Invalid("Your session could not be read; reload the page.".into()))?;
     let reservation_ms = state.orders.reservation().as_millis() as i64;
-    let bought = reserve::buy(
-        &state.db,
-        BuyRequest {
-            stream: &stream,
-            viewer_id: &viewer.id,
-            variant_id,
-            quantity,
-            cart,
-            shown_price,
-            shown_currency: form.currency,
-            offer_pin,
-            reservation_ms,
-        },
-    )
-    .await?;
+    let bought = state
+        .orders
+        .buy(
+            &state.db,
+            BuyRequest {
+                stream: &stream,
+                viewer_id: &viewer.id,
+                variant_id,
+                quantity,
+                cart,
+                shown_price,
+                shown_currency: form.currency,
+                offer_pin,
+                reservation_ms,
+            },
+        )
+        .await?;
     if bought.new_order {
         let _ = viewer
             .session

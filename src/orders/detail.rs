@@ -159,6 +159,7 @@ pub async fn cancel(
         ));
     }
     tx.commit().await?;
+    state.orders.hints.raised();
     flash(
         &user.session,
         "success",
@@ -257,6 +258,7 @@ pub async fn refund(
         ));
     }
     tx.commit().await?;
+    state.orders.hints.raised();
     if let Some(fresh) = store::by_id(&state.db.pool, user.shop.id, order.id).await? {
         super::ticker::emit(&state, &fresh, "refunded");
     }

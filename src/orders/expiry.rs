@@ -53,6 +53,8 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
         .await?;
         tx.commit().await?;
         if done {
+            // After the commit, so no "sold out" read from before it outlives it.
+            state.orders.hints.raised();
             released += 1;
             super::ticker::emit(state, order, "expired");
         }

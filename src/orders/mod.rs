@@ -3,22 +3,29 @@
 //! the order lifecycle and the merchant's orders pages. Payment providers and webhooks
 //! are in `payments`.
 
+pub mod batch;
 pub mod buy;
 pub mod checkout;
 pub mod domain;
 pub mod expiry;
+pub mod flight;
+pub mod hint;
+pub mod history;
 pub mod lifecycle;
+pub mod paid;
 pub mod reserve;
 pub mod store;
+pub mod test_checkout;
 pub mod ticker;
 pub mod view;
+pub mod write;
 
 mod dashboard;
 mod detail;
 mod export;
 mod filters;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -33,6 +40,13 @@ pub struct Orders {
     pub wake: Notify,
     /// How long Buy holds stock for an unpaid order.
     reservation: Mutex<Duration>,
+    /// Variants recently seen sold out (answered without the database).
+    pub hints: Arc<hint::SoldOutHints>,
+    /// Concurrent Buys of one variant share a transaction.
+    pub batcher: batch::Batcher,
+    /// Concurrent Buys share their reads of the stream and of the variant.
+    streams: flight::Flights<(String, String), Option<buy::Selling>>,
+    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<reserve::Buyable>)>,
 }
 
 impl Orders {
@@ -40,7 +54,21 @@ impl Orders {
         Orders {
             wake: Notify::new(),
             reservation: Mutex::new(reservation),
+            hints: Arc::default(),
+            batcher: batch::Batcher::default(),
+            streams: flight::Flights::default(),
+            items: flight::Flights::default(),
         }
+    }
+
+    /// Check, price and reserve one Buy (`reserve`, then the variant's batch).
+    pub async fn buy(
+        &self,
+        db: &crate::db::Db,
+        req: reserve::BuyRequest<'_>,
+    ) -> Result<reserve::Bought, reserve::Refusal> {
+        let job = reserve::prepare(db, self, req).await?;
+        self.batcher.submit(db, &self.hints, job).await
     }
 
     pub fn reservation(&self) -> Duration {
@@ -62,7 +90,7 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/{token}/cancel", post(checkout::cancel))
         .route(
             "/checkout/{token}/test",
-            get(checkout::test_page).post(checkout::test_pay),
+            get(test_checkout::test_page).post(test_checkout::test_pay),
         )
         .route("/checkout/{token}/done", get(checkout::done))
         .route("/orders", get(dashboard::list))

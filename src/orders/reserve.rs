@@ -1,14 +1,21 @@
-//! Buy: price the variant on the server (catalogue price, or the pinned live offer),
-//! then in one transaction take the offer units and the stock (conditional UPDATEs,
-//! never read-then-write) and write the order line. Every statement inside the
-//! transaction writes, so on SQLite it takes the write lock at once and waits its
-//! turn instead of failing a lock upgrade.
+//! Buy, first half: read and check everything outside any transaction (the variant and
+//! its shop, the stream's products, the pinned live offer, the price the page showed, the
+//! cart's size, and whether the units are there at all), priced on the server. What is
+//! left is a `Job` for the variant's batcher (`batch`), which takes the units with
+//! conditional UPDATEs (never read-then-write) in a transaction it shares with the other
+//! Buys of that moment (`write`).
+//!
+//! The stock read here only refuses early: a read that shows too few units is a true
+//! answer at that instant (the same answer a later UPDATE would give had the request
+//! arrived then), and the shopper is told "sold out" without a write transaction. A read
+//! that shows enough units proves nothing; the UPDATE decides.
 
 use sqlx::FromRow;
 
+use super::Orders;
 use super::domain::{self, MAX_ORDER_UNITS};
-use super::store::{self, Actor, Order};
-use crate::catalog::inventory::{self, Change, Reason};
+use super::hint::Observation;
+use super::store::Order;
 use crate::catalog::money;
 use crate::db::{Db, now_ms};
 use crate::live::store::LiveStream;
@@ -43,8 +50,24 @@ impl From<sqlx::Error> for Refusal {
     }
 }
 
-#[derive(FromRow)]
-struct Buyable {
+/// The answer when the variant's stock cannot cover `quantity`.
+pub fn sold_out(quantity: i64) -> Refusal {
+    Refusal::SoldOut(if quantity > 1 {
+        format!("Sold out: fewer than {quantity} are left.")
+    } else {
+        "Sold out: every unit is sold or held in another shopper's checkout.".into()
+    })
+}
+
+/// The answer when the live offer's units are gone.
+pub fn offer_sold_out() -> Refusal {
+    Refusal::SoldOut(
+        "The live offer just sold out. Nothing was reserved; the regular price applies now.".into(),
+    )
+}
+
+#[derive(Clone, FromRow)]
+pub struct Buyable {
     product_id: i64,
     product_title: String,
     variant_title: String,
@@ -52,10 +75,37 @@ struct Buyable {
     currency: String,
     status: String,
     unlimited: i64,
+    stock: i64,
     stripe_price_id: Option<String>,
     stripe_price_amount: Option<i64>,
     stripe_price_currency: Option<String>,
     in_stream: i64,
+    /// The stream's open pin, if any (joined in, to save a read per Buy).
+    pin_id: Option<i64>,
+    pin_product_id: Option<i64>,
+    pin_started_at: Option<i64>,
+    offer_price: Option<i64>,
+    offer_currency: Option<String>,
+    offer_unit_limit: Option<i64>,
+    offer_units_taken: Option<i64>,
+    offer_ends_at: Option<i64>,
+}
+
+impl Buyable {
+    fn open_pin(&self, stream_id: i64) -> Option<pins::PinRow> {
+        Some(pins::PinRow {
+            id: self.pin_id?,
+            stream_id,
+            product_id: self.pin_product_id?,
+            started_at: self.pin_started_at?,
+            ended_at: None,
+            offer_price: self.offer_price,
+            offer_currency: self.offer_currency.clone(),
+            offer_unit_limit: self.offer_unit_limit,
+            offer_units_taken: self.offer_units_taken.unwrap_or(0),
+            offer_ends_at: self.offer_ends_at,
+        })
+    }
 }
 
 /// The result of a Buy: the order (new or the cart) now holding the units.
@@ -70,16 +120,58 @@ pub struct Bought {
     pub new_order: bool,
 }
 
-pub async fn buy(db: &Db, req: BuyRequest<'_>) -> Result<Bought, Refusal> {
+/// A checked, priced Buy waiting for its write.
+pub struct Job {
+    pub shop_id: i64,
+    pub stream_id: i64,
+    pub stream_started_at: Option<i64>,
+    /// The stream's public address, for the sold-out hint.
+    pub shop_slug: String,
+    pub stream_slug: String,
+    pub viewer_id: String,
+    pub variant_id: i64,
+    pub quantity: i64,
+    pub product_id: i64,
+    pub product_title: String,
+    pub variant_title: String,
+    pub unit_price: i64,
+    pub currency: String,
+    /// The live offer whose units this Buy takes.
+    pub offer_pin: Option<i64>,
+    /// The pin open at Buy (attribution).
+    pub current_pin: Option<i64>,
+    pub stripe_price: Option<String>,
+    pub tracked: bool,
+    /// The cart to grow (id), or None for a new order.
+    pub cart: Option<i64>,
+    pub number: String,
+    pub token: String,
+    pub reservation_ms: i64,
+    /// Taken before the stock read, so a refusal can be remembered (`hint`).
+    pub seen: Observation,
+}
+
+pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Job, Refusal> {
+    let hints = &orders.hints;
     let shop_id = req.stream.shop_id;
-    let item: Option<Buyable> = sqlx::query_as(
+    // Shared with the Buys of the same variant asking meanwhile (`flight`). The hint's
+    // observation is taken by whoever reads, before the read, as `hint` requires.
+    let key = (req.variant_id, shop_id, req.stream.id);
+    let (seen, item): (Observation, Option<Buyable>) = orders
+        .items
+        .run(key, || async {
+            let seen = hints.observe();
+            let item = sqlx::query_as(
         "SELECT v.product_id, p.title AS product_title, v.title AS variant_title, \
          COALESCE(v.price_override, p.price) AS price, p.currency, p.status, \
-         CAST(CASE WHEN v.unlimited THEN 1 ELSE 0 END AS BIGINT) AS unlimited, \
+         CAST(CASE WHEN v.unlimited THEN 1 ELSE 0 END AS BIGINT) AS unlimited, v.stock, \
          v.stripe_price_id, v.stripe_price_amount, v.stripe_price_currency, \
          (SELECT COUNT(*) FROM stream_products sp WHERE sp.stream_id = $3 AND sp.product_id = p.id) \
-         + (SELECT COUNT(*) FROM pins pn WHERE pn.stream_id = $3 AND pn.product_id = p.id) AS in_stream \
+         + (SELECT COUNT(*) FROM pins pn WHERE pn.stream_id = $3 AND pn.product_id = p.id) AS in_stream, \
+         op.id AS pin_id, op.product_id AS pin_product_id, op.started_at AS pin_started_at, \
+         op.offer_price, op.offer_currency, op.offer_unit_limit, op.offer_units_taken, op.offer_ends_at \
          FROM variants v JOIN products p ON p.id = v.product_id \
+         LEFT JOIN pins op ON op.stream_id = $3 AND op.ended_at IS NULL \
          WHERE v.id = $1 AND v.shop_id = $2 AND v.removed_at IS NULL",
     )
     .bind(req.variant_id)
@@ -87,6 +179,9 @@ pub async fn buy(db: &Db, req: BuyRequest<'_>) -> Result<Bought, Refusal> {
     .bind(req.stream.id)
     .fetch_optional(&db.pool)
     .await?;
+            Ok((seen, item))
+        })
+        .await?;
     let Some(item) = item.filter(|i| i.status == "active") else {
         return Err(Refusal::Invalid("This item is not for sale.".into()));
     };
@@ -96,7 +191,7 @@ pub async fn buy(db: &Db, req: BuyRequest<'_>) -> Result<Bought, Refusal> {
         ));
     }
     let now = now_ms();
-    let pin = pins::open_pin(&db.pool, req.stream.id).await?;
+    let pin = item.open_pin(req.stream.id);
     let offer = pin
         .as_ref()
         .filter(|p| p.product_id == item.product_id)
@@ -131,6 +226,23 @@ pub async fn buy(db: &Db, req: BuyRequest<'_>) -> Result<Bought, Refusal> {
             money::format(unit_price, &item.currency)
         )));
     }
+    let tracked = item.unlimited == 0;
+    if tracked && item.stock < req.quantity {
+        hints.remember(
+            seen,
+            &req.stream.shop_slug,
+            &req.stream.slug,
+            req.variant_id,
+            item.stock.max(0),
+        );
+        return Err(sold_out(req.quantity));
+    }
+    if let Some((_, o)) = &offer
+        && o.unit_limit
+            .is_some_and(|limit| o.units_taken + req.quantity > limit)
+    {
+        return Err(offer_sold_out());
+    }
     let cart = req
         .cart
         .filter(|o| o.provider.is_none() && o.currency == item.currency && o.expires_at > now);
@@ -152,126 +264,33 @@ pub async fn buy(db: &Db, req: BuyRequest<'_>) -> Result<Bought, Refusal> {
         Some(c) => (c.number.clone(), c.token.clone()),
         None => (domain::new_number(), crate::auth::tokens::random_token()),
     };
-    let reference = format!("order:{number}");
-    let tracked = item.unlimited == 0;
-
-    let mut tx = db.pool.begin().await?;
-    if let Some((pin_id, _)) = &offer
-        && !pins::take_offer_units(&mut *tx, *pin_id, req.quantity, now).await?
-    {
-        return Err(Refusal::SoldOut(
-            "The live offer just sold out. Nothing was reserved; the regular price applies now."
-                .into(),
-        ));
-    }
-    if tracked {
-        let change = Change {
-            shop_id,
-            variant_id: req.variant_id,
-            delta: -req.quantity,
-            reason: Reason::Reservation,
-            note: "",
-            reference: Some(&reference),
-            user_id: None,
-        };
-        if inventory::record(&mut tx, &change).await?.is_none() {
-            return Err(Refusal::SoldOut(if req.quantity > 1 {
-                format!("Sold out: fewer than {} are left.", req.quantity)
-            } else {
-                "Sold out: every unit is sold or held in another shopper's checkout.".into()
-            }));
-        }
-    }
-    let amount = domain::line_total(unit_price, req.quantity);
-    let order_id = match &cart {
-        Some(c) => {
-            let grown = sqlx::query(
-                "UPDATE orders SET total = total + $1, updated_at = $2 WHERE id = $3 AND shop_id = $4 \
-                 AND status = 'pending' AND provider IS NULL",
-            )
-            .bind(amount)
-            .bind(now)
-            .bind(c.id)
-            .bind(shop_id)
-            .execute(&mut *tx)
-            .await?;
-            if grown.rows_affected() != 1 {
-                return Err(Refusal::Invalid(
-                    "Your checkout has moved on; tap Buy again to start a new order.".into(),
-                ));
-            }
-            c.id
-        }
-        None => {
-            let pin_id = pin.as_ref().map(|p| p.id);
-            let offset = req.stream.started_at.map(|s| ((now - s) / 1000).max(0));
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO orders (shop_id, token, number, status, currency, total, viewer_id, stream_id, \
-                 pin_id, stream_offset_s, expires_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
-            )
-            .bind(shop_id)
-            .bind(&token)
-            .bind(&number)
-            .bind(&item.currency)
-            .bind(amount)
-            .bind(req.viewer_id)
-            .bind(req.stream.id)
-            .bind(pin_id)
-            .bind(offset)
-            .bind(now + req.reservation_ms)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            store::record_transition(
-                &mut tx,
-                shop_id,
-                id,
-                None,
-                domain::OrderStatus::Pending,
-                Actor::Shopper,
-                "Reserved at Buy",
-            )
-            .await?;
-            id
-        }
-    };
     let stripe_price = item
         .stripe_price_id
         .filter(|_| offer.is_none())
         .filter(|_| item.stripe_price_amount == Some(unit_price))
         .filter(|_| item.stripe_price_currency.as_deref() == Some(item.currency.as_str()));
-    let current_pin = pin.as_ref().map(|p| p.id);
-    sqlx::query(
-        "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
-         unit_price, currency, offer_pin_id, stripe_price_id, stock_state, tracked, pin_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'held', $12, $13, $14)",
-    )
-    .bind(shop_id)
-    .bind(order_id)
-    .bind(item.product_id)
-    .bind(req.variant_id)
-    .bind(&item.product_title)
-    .bind(&item.variant_title)
-    .bind(req.quantity)
-    .bind(unit_price)
-    .bind(&item.currency)
-    .bind(offer.as_ref().map(|(id, _)| *id))
-    .bind(stripe_price)
-    .bind(tracked)
-    .bind(current_pin)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Bought {
-        order_id,
-        token,
-        number,
+    Ok(Job {
+        shop_id,
+        stream_id: req.stream.id,
+        stream_started_at: req.stream.started_at,
+        shop_slug: req.stream.shop_slug.clone(),
+        stream_slug: req.stream.slug.clone(),
+        viewer_id: req.viewer_id.to_string(),
+        variant_id: req.variant_id,
+        quantity: req.quantity,
+        product_id: item.product_id,
+        product_title: item.product_title,
+        variant_title: item.variant_title,
         unit_price,
         currency: item.currency,
-        quantity: req.quantity,
-        title: item.product_title,
-        new_order: cart.is_none(),
+        offer_pin: offer.as_ref().map(|(id, _)| *id),
+        current_pin: pin.as_ref().map(|p| p.id),
+        stripe_price,
+        tracked,
+        cart: cart.as_ref().map(|c| c.id),
+        number,
+        token,
+        reservation_ms: req.reservation_ms,
+        seen,
     })
 }

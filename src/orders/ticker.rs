@@ -5,23 +5,8 @@ use serde_json::json;
 
 use super::store::Order;
 use crate::catalog::money;
+use crate::reports;
 use crate::state::AppState;
-
-/// Revenue of a stream: paid orders' totals less refunds, in minor units.
-pub async fn stream_revenue(
-    db: &sqlx::AnyPool,
-    shop_id: i64,
-    stream_id: i64,
-) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(total - refunded_amount), 0) AS BIGINT) FROM orders \
-         WHERE shop_id = $1 AND stream_id = $2 AND status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')",
-    )
-    .bind(shop_id)
-    .bind(stream_id)
-    .fetch_one(db)
-    .await
-}
 
 /// Tell the stream's room about `order` (`event`: reserved, paid, refunded, expired…).
 pub fn emit(state: &AppState, order: &Order, event: &'static str) {
@@ -36,10 +21,12 @@ pub fn emit(state: &AppState, order: &Order, event: &'static str) {
         order.currency.clone(),
     );
     tokio::spawn(async move {
-        let (orders, revenue) = match stream_revenue(&state.db.pool, shop_id, stream_id).await {
-            Ok(r) => r,
+        // The running figures by the report's definitions (a fully refunded order is
+        // not an order), so the studio and the report agree.
+        let figures = match reports::live::figures(&state.db.pool, shop_id, stream_id).await {
+            Ok(f) => f.json(&currency),
             Err(err) => {
-                tracing::warn!(error = %err, "order ticker: revenue unavailable");
+                tracing::warn!(error = %err, "order ticker: figures unavailable");
                 return;
             }
         };
@@ -49,9 +36,7 @@ pub fn emit(state: &AppState, order: &Order, event: &'static str) {
             "total": total,
             "currency": currency,
             "total_display": money::format(total, &currency),
-            "paid_orders": orders,
-            "revenue": revenue,
-            "revenue_display": money::format(revenue, &currency),
+            "figures": figures,
         });
         // Staff only: order numbers and revenue are not for the viewers' event stream.
         if let Err(err) = state.live.staff(shop_id, stream_id, "order", data).await {

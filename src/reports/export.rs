@@ -88,7 +88,11 @@ fn kpi_row(s: &StreamRow, k: &Kpis, currency: &str, tz: &str) -> Vec<String> {
     ]
 }
 
-fn csv_response(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Result<Response> {
+pub(crate) fn csv_response(
+    filename: &str,
+    header_row: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<Response> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Error::Internal(e.into());
     out.write_record(header_row).map_err(fail)?;
@@ -117,7 +121,7 @@ pub async fn streams(
     user: Member<ViewReports>,
     Query(sort): Query<Sort>,
 ) -> Result<Response> {
-    let rows = list_kpis(&state.db.pool, user.shop.id, &sort)
+    let rows = list_kpis(&state.db.pool, &user.shop, &sort)
         .await?
         .iter()
         .map(|(s, k)| kpi_row(s, k, &user.shop.currency, &user.shop.time_zone))
@@ -171,4 +175,58 @@ pub async fn timeline(
         &TIMELINE_COLUMNS,
         rows,
     )
+}
+
+pub const PRODUCT_COLUMNS: [&str; 13] = [
+    "product_id",
+    "title",
+    "pinned_seconds",
+    "impressions",
+    "clicks",
+    "click_through_rate",
+    "buy_taps",
+    "checkouts_started",
+    "orders",
+    "units",
+    "revenue",
+    "currency",
+    "stream_id",
+];
+
+/// `GET /reports/streams/{id}/products.csv`: the product table, one row per product pinned.
+pub async fn products(
+    State(state): State<AppState>,
+    user: Member<ViewReports>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let db = &state.db.pool;
+    let stream = store::stream(db, user.shop.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let data = store::stream_data(db, user.shop.id, id).await?;
+    let currency = &user.shop.currency;
+    let rows = match super::metrics::live_window(&stream, now_ms()) {
+        Some(w) => report::products(&data, w)
+            .into_iter()
+            .map(|p| {
+                vec![
+                    p.product_id.to_string(),
+                    p.title.clone(),
+                    (p.pinned_ms / 1000).to_string(),
+                    p.impressions.to_string(),
+                    p.clicks.to_string(),
+                    p.click_through().map(|r| r.fraction()).unwrap_or_default(),
+                    p.buy_taps.to_string(),
+                    p.checkouts.to_string(),
+                    p.orders.to_string(),
+                    p.units.to_string(),
+                    money::decimal(p.revenue, currency),
+                    currency.clone(),
+                    id.to_string(),
+                ]
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    csv_response(&format!("stream-{id}-products.csv"), &PRODUCT_COLUMNS, rows)
 }

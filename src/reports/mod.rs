@@ -3,17 +3,36 @@
 //! `report` and `timeline` assemble them, `chart` lays out the SVG, `pages` and
 //! `export` serve HTML and CSV.
 
+pub mod api;
+pub mod capture;
+mod capture_rows;
+pub mod capture_track;
 pub mod chart;
 pub mod export;
+pub mod live;
 pub mod metrics;
+pub mod orders_export;
+pub mod overview;
+pub mod overview_export;
 pub mod pages;
+pub mod range;
 pub mod report;
+pub mod rollup;
+pub mod slots;
+pub mod source_view;
+pub mod sources;
 pub mod store;
+pub mod stream_page;
+pub mod summary;
 pub mod timeline;
+pub mod tokens;
+pub mod tokens_page;
+pub mod top_products;
+pub mod trends;
 pub mod view;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
@@ -21,7 +40,23 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports", get(pages::index))
         .route("/reports/streams.csv", get(export::streams))
-        .route("/reports/streams/{id}", get(pages::stream))
+        .route("/reports/products.csv", get(overview_export::products))
+        .route("/reports/slots.csv", get(overview_export::slots))
+        .route("/reports/sources.csv", get(overview_export::sources))
+        .route("/reports/orders.csv", get(orders_export::csv))
+        .route("/api/reports/streams", get(api::streams))
+        .route("/api/reports/streams/{id}", get(api::stream))
+        .route(
+            "/settings/api-tokens",
+            get(tokens_page::page).post(tokens_page::create),
+        )
+        .route(
+            "/settings/api-tokens/{id}/revoke",
+            post(tokens_page::revoke),
+        )
+        .route("/reports/streams/{id}", get(stream_page::stream))
         .route("/reports/streams/{id}/kpis.csv", get(export::kpis))
         .route("/reports/streams/{id}/timeline.csv", get(export::timeline))
+        .route("/reports/streams/{id}/products.csv", get(export::products))
+        .route("/@{shop}/{stream}/live/track", post(capture_track::track))
 }

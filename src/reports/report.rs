@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::metrics::{self, Rate, Window};
-use super::store::{QuestionRow, StreamData, StreamRow};
+use super::store::{LineRow, OrderRow, QuestionRow, StreamData, StreamRow};
 use super::timeline::{self, Minute};
 
 /// The headline figures of one stream.
@@ -31,38 +31,83 @@ pub struct Kpis {
     pub refunded_amount: i64,
 }
 
-/// The KPIs of a stream that went live; `None` while it is still scheduled.
-pub fn kpis(stream: &StreamRow, data: &StreamData, now: i64) -> Option<Kpis> {
-    let window = metrics::live_window(stream, now)?;
+/// The viewer-side KPIs: what the rollup keeps per ended stream (`rollup.rs`), since
+/// they no longer change once the window is closed. Order figures are not here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewerSummary {
+    pub window: Window,
+    pub unique_viewers: usize,
+    pub peak_viewers: i64,
+    pub peak_at: Option<i64>,
+    pub watch_time_ms: i64,
+    pub engaged_viewers: usize,
+    pub questions_asked: usize,
+    pub questions_answered: usize,
+    pub median_answer_ms: Option<i64>,
+}
+
+pub fn viewer_summary(data: &StreamData, window: Window) -> ViewerSummary {
     let viewers = metrics::unique_viewers(&data.visits, window);
-    let engaged = metrics::engaged_viewers(&viewers, &data.questions, &data.chatters);
-    let buyers = metrics::buying_viewers(&viewers, &data.orders);
-    let watch = metrics::watch_time_ms(&data.visits, window);
     let (peak_viewers, peak_at) = metrics::peak_concurrent(&data.visits, window);
-    let orders = metrics::orders(&data.orders);
-    let revenue = metrics::revenue(&data.orders);
-    let (refunds, refunded_amount) = metrics::refunds(&data.orders);
-    Some(Kpis {
+    ViewerSummary {
         window,
         unique_viewers: viewers.len(),
         peak_viewers,
         peak_at,
-        watch_time_ms: watch,
-        average_watch_time_ms: metrics::average_watch_time_ms(watch, viewers.len()),
-        engaged_viewers: engaged.len(),
-        engagement_rate: Rate::of(engaged.len(), viewers.len()),
+        watch_time_ms: metrics::watch_time_ms(&data.visits, window),
+        engaged_viewers: metrics::engaged_viewers(&viewers, &data.questions, &data.chatters).len(),
         questions_asked: metrics::questions_asked(&data.questions),
         questions_answered: metrics::questions_answered(&data.questions),
         median_answer_ms: metrics::median_answer_ms(&data.questions),
-        orders,
-        units: metrics::units(&data.orders, &data.lines),
+    }
+}
+
+/// The KPIs of a stream that went live; `None` while it is still scheduled.
+pub fn kpis(stream: &StreamRow, data: &StreamData, now: i64) -> Option<Kpis> {
+    let window = metrics::live_window(stream, now)?;
+    let viewers = metrics::unique_viewers(&data.visits, window);
+    Some(kpis_from(
+        &viewer_summary(data, window),
+        &viewers,
+        &data.orders,
+        &data.lines,
+    ))
+}
+
+/// The KPIs from the viewer-side figures and the stream's orders. `viewers` must hold
+/// at least every unique viewer who is on one of `orders` (the rollup path reads only
+/// those buyers' visits).
+pub fn kpis_from(
+    s: &ViewerSummary,
+    viewers: &BTreeSet<&str>,
+    orders: &[OrderRow],
+    lines: &[LineRow],
+) -> Kpis {
+    let buyers = metrics::buying_viewers(viewers, orders);
+    let kept = metrics::orders(orders);
+    let revenue = metrics::revenue(orders);
+    let (refunds, refunded_amount) = metrics::refunds(orders);
+    Kpis {
+        window: s.window,
+        unique_viewers: s.unique_viewers,
+        peak_viewers: s.peak_viewers,
+        peak_at: s.peak_at,
+        watch_time_ms: s.watch_time_ms,
+        average_watch_time_ms: metrics::average_watch_time_ms(s.watch_time_ms, s.unique_viewers),
+        engaged_viewers: s.engaged_viewers,
+        engagement_rate: Rate::of(s.engaged_viewers, s.unique_viewers),
+        questions_asked: s.questions_asked,
+        questions_answered: s.questions_answered,
+        median_answer_ms: s.median_answer_ms,
+        orders: kept,
+        units: metrics::units(orders, lines),
         revenue,
-        average_order_value: metrics::average_order_value(revenue, orders),
+        average_order_value: metrics::average_order_value(revenue, kept),
         buying_viewers: buyers.len(),
-        conversion_rate: Rate::of(buyers.len(), viewers.len()),
+        conversion_rate: Rate::of(buyers.len(), s.unique_viewers),
         refunds,
         refunded_amount,
-    })
+    }
 }
 
 /// The minutes of the live window (empty while scheduled).
@@ -74,7 +119,7 @@ pub fn minutes(stream: &StreamRow, data: &StreamData, now: i64) -> Vec<Minute> {
 }
 
 /// One row of the product table: a product that was pinned, and what it sold meanwhile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProductRow {
     pub product_id: i64,
     pub title: String,
@@ -84,6 +129,19 @@ pub struct ProductRow {
     pub units: i64,
     /// Those lines' quantity × unit price (refunds are per order and not spread).
     pub revenue: i64,
+    /// Distinct (viewer, pin) pairs that saw the card, clicked it, tapped Buy, started
+    /// checkout, under this product's pins (`metrics::product_reach`).
+    pub impressions: usize,
+    pub clicks: usize,
+    pub buy_taps: usize,
+    pub checkouts: usize,
+}
+
+impl ProductRow {
+    /// Click-through rate: clicks ÷ impressions.
+    pub fn click_through(&self) -> Option<Rate> {
+        Rate::of(self.clicks, self.impressions)
+    }
 }
 
 /// Per product pinned, in the order first pinned.
@@ -110,6 +168,10 @@ pub fn products(data: &StreamData, window: Window) -> Vec<ProductRow> {
                 orders: 0,
                 units: 0,
                 revenue: 0,
+                impressions: 0,
+                clicks: 0,
+                buy_taps: 0,
+                checkouts: 0,
             }),
         }
     }
@@ -128,16 +190,21 @@ pub fn products(data: &StreamData, window: Window) -> Vec<ProductRow> {
             .len();
         row.units = lines.iter().map(|l| l.quantity).sum();
         row.revenue = lines.iter().map(|l| l.quantity * l.unit_price).sum();
+        let reach = |kind| metrics::product_reach(&data.events, kind, row.product_id, pins);
+        row.impressions = reach("impression");
+        row.clicks = reach("click");
+        row.buy_taps = reach("buy");
+        row.checkouts = reach("checkout");
     }
     rows
 }
 
-/// The funnel: unique viewers → asked or chatted → placed an order → bought.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The funnel: unique viewers → clicked a product → started checkout → paid.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Funnel {
     pub viewers: usize,
-    pub engaged: usize,
-    pub ordered: usize,
+    pub clicked: usize,
+    pub checkout: usize,
     pub paid: usize,
 }
 
@@ -145,8 +212,8 @@ pub fn funnel(data: &StreamData, window: Window) -> Funnel {
     let viewers = metrics::unique_viewers(&data.visits, window);
     Funnel {
         viewers: viewers.len(),
-        engaged: metrics::engaged_viewers(&viewers, &data.questions, &data.chatters).len(),
-        ordered: metrics::ordering_viewers(&viewers, &data.orders).len(),
+        clicked: metrics::acting_viewers(&viewers, &data.events, "click").len(),
+        checkout: metrics::acting_viewers(&viewers, &data.events, "checkout").len(),
         paid: metrics::buying_viewers(&viewers, &data.orders).len(),
     }
 }

@@ -66,6 +66,18 @@ pub struct LineRow {
     pub unit_price: i64,
 }
 
+/// A product event (`report_events`, written by `capture`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    /// impression, click, buy or checkout.
+    pub kind: String,
+    pub viewer_id: String,
+    pub product_id: i64,
+    /// The pin open at the time (for a checkout, the pin the line was bought under).
+    pub pin_id: Option<i64>,
+    pub at: i64,
+}
+
 /// Everything one stream report reads.
 #[derive(Debug, Clone, Default)]
 pub struct StreamData {
@@ -78,6 +90,8 @@ pub struct StreamData {
     pub lines: Vec<LineRow>,
     /// (at, count) of reaction taps, aggregated per room tick.
     pub reactions: Vec<(i64, i64)>,
+    /// Product events: impressions, clicks, Buy taps, checkouts started.
+    pub events: Vec<EventRow>,
 }
 
 const STREAM_COLUMNS: &str = "id, title, status, scheduled_at, started_at, ended_at";
@@ -162,7 +176,16 @@ pub async fn stream_data(db: &AnyPool, shop_id: i64, stream_id: i64) -> sqlx::Re
     .bind(stream_id)
     .fetch_all(db)
     .await?;
+    let events = sqlx::query_as(
+        "SELECT kind, viewer_id, product_id, pin_id, at FROM report_events \
+         WHERE shop_id = $1 AND stream_id = $2 ORDER BY at, id",
+    )
+    .bind(shop_id)
+    .bind(stream_id)
+    .fetch_all(db)
+    .await?;
     Ok(StreamData {
+        events,
         visits,
         pins,
         questions,

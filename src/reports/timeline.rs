@@ -7,7 +7,7 @@ use super::store::{OrderRow, Visit};
 pub const MINUTE_MS: i64 = 60_000;
 
 /// One minute of the live window, `[start, start + 1 min)` (the last one may be shorter).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Minute {
     /// 0 for the first minute after go-live.
     pub index: i64,

@@ -39,6 +39,8 @@ pub struct Metrics {
     pub http_latency: Family<RouteLabels, Histogram>,
     pub db_pool_size: Gauge,
     pub db_pool_idle: Gauge,
+    /// Report events dropped because the capture channel was full (or a batch failed).
+    pub report_events_dropped: Counter,
     /// Per-stream media figures, read from the SFU at each scrape.
     pub media: Arc<crate::media::stats::MediaCollector>,
 }
@@ -74,6 +76,12 @@ impl Metrics {
             "Idle database connections",
             db_pool_idle.clone(),
         );
+        let report_events_dropped = Counter::default();
+        registry.register(
+            "report_events_dropped",
+            "Report events dropped instead of slowing a viewer",
+            report_events_dropped.clone(),
+        );
         let media = Arc::new(crate::media::stats::MediaCollector::default());
         registry.register_collector(Box::new(media.clone()));
         Arc::new(Metrics {
@@ -83,6 +91,7 @@ impl Metrics {
             http_latency,
             db_pool_size,
             db_pool_idle,
+            report_events_dropped,
         })
     }
 }

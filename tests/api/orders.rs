@@ -128,8 +128,8 @@ async fn a_shopper_buys_from_the_stream_pays_on_the_test_checkout_and_the_ticker
             .expect("a paid order in the ticker");
         let data = event.json();
         if data["event"] == "paid" {
-            assert_eq!(data["revenue_display"], "€147.00");
-            assert_eq!(data["paid_orders"], 1);
+            assert_eq!(data["figures"]["revenue_display"], "€147.00");
+            assert_eq!(data["figures"]["orders"], 1);
             break;
         }
     }

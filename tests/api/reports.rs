@@ -8,7 +8,9 @@ use reqwest::StatusCode;
 
 use crate::helpers::{email, spawn_app};
 
-mod fixture;
+mod capture;
+pub mod fixture;
+mod rollup;
 
 use fixture::fixture;
 
@@ -72,10 +74,18 @@ async fn a_stream_report_matches_the_hand_computed_fixture() {
         page.texts("#products tbody td"),
         [
             "3 min 00 s",
+            "4",
+            "2",
+            "50.0 %",
+            "1",
             "1",
             "2",
             "€98.00",
             "4 min 00 s",
+            "4",
+            "1",
+            "25.0 %",
+            "2",
             "1",
             "1",
             "€25.00"
@@ -87,7 +97,7 @@ async fn a_stream_report_matches_the_hand_computed_fixture() {
     );
     assert_eq!(
         page.texts("#funnel tbody td:nth-child(2)"),
-        ["6", "4", "4", "2"]
+        ["6", "3", "3", "2"]
     );
     let questions = page.texts("#questions li strong");
     assert_eq!(
@@ -100,7 +110,10 @@ async fn a_stream_report_matches_the_hand_computed_fixture() {
     assert!(page.contains("Linen shirt pinned 09:01–09:04") && page.contains("Order at 09:07"));
     assert!(!page.body.contains("style=") && !page.body.contains("<script>"));
 
-    let list = f.owner.get("/reports").await;
+    let list = f
+        .owner
+        .get("/reports?range=custom&from=2027-01-01&to=2027-01-31")
+        .await;
     assert_eq!(list.status, StatusCode::OK);
     assert_eq!(
         list.texts("#reports tbody td a"),
@@ -108,7 +121,10 @@ async fn a_stream_report_matches_the_hand_computed_fixture() {
         "only streams that went live"
     );
     assert_eq!(list.texts("#reports tbody td.num")[..2], ["6", "4"]);
-    let sorted = f.owner.get("/reports?sort=revenue&dir=asc").await;
+    let sorted = f
+        .owner
+        .get("/reports?sort=revenue&dir=asc&range=custom&from=2027-01-01&to=2027-01-31")
+        .await;
     assert!(sorted.contains("aria-sort=\"ascending\""));
 }
 
@@ -156,7 +172,12 @@ async fn csv_exports_parse_back_to_the_same_numbers() {
     ] {
         assert_eq!(k[column], expected, "{column}");
     }
-    let all = parse_csv(&f.owner.get("/reports/streams.csv").await.body);
+    let all = parse_csv(
+        &f.owner
+            .get("/reports/streams.csv?range=custom&from=2027-01-01&to=2027-01-31")
+            .await
+            .body,
+    );
     assert_eq!(all, rows, "the shop-wide export carries the same row");
 
     let timeline = f
@@ -228,8 +249,10 @@ async fn marketers_read_reports_hosts_get_403_and_other_shops_404() {
         f.owner.get("/reports/streams/999999").await.status,
         StatusCode::NOT_FOUND
     );
-    let theirs = stranger.get("/reports").await;
-    assert!(theirs.contains("No reports yet.") && !theirs.contains("Spring demo"));
+    let theirs = stranger
+        .get("/reports?range=custom&from=2027-01-01&to=2027-01-31")
+        .await;
+    assert!(theirs.texts("#reports-empty").len() == 1 && !theirs.contains("Spring demo"));
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ pub async fn viewer(base: &str, stream: &str, pts: Option<(u8, u8)>) -> Client {
     v
 }
 
-fn video(received: &[Received]) -> Vec<Received> {
+pub fn video(received: &[Received]) -> Vec<Received> {
     received.iter().filter(|r| r.video).cloned().collect()
 }
 

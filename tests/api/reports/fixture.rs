@@ -32,6 +32,7 @@ async fn sql(db: &sqlx::AnyPool, query: &str, args: &[Arg<'_>]) -> i64 {
 pub struct Fixture {
     /// Signed in as the shop's owner.
     pub owner: Browser,
+    pub shop_id: i64,
     /// The ended ten-minute stream.
     pub stream_id: i64,
     /// A stream still scheduled next week.
@@ -238,8 +239,44 @@ pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
         sql(db, "INSERT INTO reaction_ticks (shop_id, stream_id, at, count) VALUES ($1, $2, $3, $4) RETURNING id",
             &[I(shop), I(stream), I(T0 + at), I(count)]).await;
     }
+    // Product events (as reports::capture writes them), pins p1 = shirt, p2 = hat:
+    //   impressions p1: v1, v2 (twice: one counts), v3, v4 → shirt 4
+    //   impressions p2: v2, v4, v5, and v7 (not a viewer of the window) → hat 4
+    //   clicks p1: v2 (twice), v4 → shirt 2, CTR 2 / 4 = 50.0 %; p2: v5 → hat 1, 25.0 %
+    //   Buy taps: v2 shirt under p1; v4, v5, v6 hat under p2
+    //   checkouts: O1 v2 shirt/p1; O2 v4 hat/p2; O3 v5 hat/p2 and shirt/p2 (the shirt
+    //   bought under the hat's pin counts for neither product) → shirt 1, hat 2
+    // Funnel: viewers 6 → clicked {v2, v4, v5} 3 → started checkout {v2, v4, v5} 3 → paid 2.
+    for (kind, viewer, product, pin, at) in [
+        ("impression", "v1", shirt, p1, MIN + 5 * SEC),
+        ("impression", "v2", shirt, p1, MIN + 6 * SEC),
+        ("impression", "v2", shirt, p1, MIN + 50 * SEC),
+        ("impression", "v3", shirt, p1, 2 * MIN + 5 * SEC),
+        ("impression", "v4", shirt, p1, 3 * MIN + 5 * SEC),
+        ("click", "v2", shirt, p1, MIN + 20 * SEC),
+        ("click", "v2", shirt, p1, MIN + 40 * SEC),
+        ("click", "v4", shirt, p1, 3 * MIN + 20 * SEC),
+        ("buy", "v2", shirt, p1, 2 * MIN),
+        ("checkout", "v2", shirt, p1, 2 * MIN + 10 * SEC),
+        ("impression", "v2", hat, p2, 5 * MIN + 5 * SEC),
+        ("impression", "v4", hat, p2, 5 * MIN + 5 * SEC),
+        ("impression", "v5", hat, p2, 5 * MIN + 6 * SEC),
+        ("impression", "v7", hat, p2, 8 * MIN),
+        ("click", "v5", hat, p2, 6 * MIN + 50 * SEC),
+        ("buy", "v4", hat, p2, 6 * MIN),
+        ("buy", "v5", hat, p2, 7 * MIN),
+        ("buy", "v6", hat, p2, 9 * MIN),
+        ("checkout", "v4", hat, p2, 6 * MIN + 10 * SEC),
+        ("checkout", "v5", hat, p2, 7 * MIN + 10 * SEC),
+        ("checkout", "v5", shirt, p2, 7 * MIN + 10 * SEC),
+    ] {
+        sql(db, "INSERT INTO report_events (shop_id, stream_id, kind, viewer_id, product_id, pin_id, at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[I(shop), I(stream), S(kind), S(viewer), I(product), I(pin), I(T0 + at)]).await;
+    }
     Fixture {
         owner,
+        shop_id: shop,
         stream_id: stream,
         scheduled_id: scheduled,
     }

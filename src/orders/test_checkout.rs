@@ -1,0 +1,176 @@
+//! The offline test provider's checkout page ("test mode — no money moves"): collects
+//! name, e-mail and address and marks the order paid, as a real provider's webhook would.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::checkout::{closed, load};
+use super::domain::OrderStatus;
+use super::lifecycle::{self, Paid, Payment};
+use super::store::{self, Actor, Order};
+use super::view::{self, LineView};
+use crate::error::{Error, FormErrors, Result};
+use crate::state::AppState;
+use crate::web::{Layout, render, render_status};
+
+#[derive(Template)]
+#[template(path = "orders/test_checkout.html")]
+struct TestCheckoutPage {
+    layout: Layout,
+    order: Order,
+    lines: Vec<LineView>,
+    total: String,
+    form: TestForm,
+    errors: FormErrors,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TestForm {
+    name: String,
+    email: String,
+    address: String,
+}
+
+async fn test_checkout(
+    state: &AppState,
+    session: &Session,
+    order: Order,
+    form: TestForm,
+    errors: FormErrors,
+    message: String,
+) -> Result<TestCheckoutPage> {
+    if crate::catalog::stripe::account::get(&state.db.pool, order.shop_id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::NotFound);
+    }
+    let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
+    Ok(TestCheckoutPage {
+        layout: Layout::public(session, "Test checkout").await,
+        lines: view::lines(&lines),
+        total: view::total(&order),
+        order,
+        form,
+        errors,
+        message,
+    })
+}
+
+/// `GET /checkout/{token}/test`: the offline provider's payment page.
+pub async fn test_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    if order.status().is_paid() {
+        return Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response());
+    }
+    Ok(render(
+        &test_checkout(
+            &state,
+            &session,
+            order,
+            TestForm::default(),
+            FormErrors::default(),
+            String::new(),
+        )
+        .await?,
+    ))
+}
+
+fn validate(form: &TestForm) -> FormErrors {
+    let mut errors = FormErrors::default();
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.add("name", "Enter your name (up to 100 characters).");
+    }
+    let email = form.email.trim();
+    if email.len() > 254
+        || !email
+            .split_once('@')
+            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
+    {
+        errors.add("email", "Enter an e-mail address like anna@example.com.");
+    }
+    let address = form.address.trim();
+    if address.is_empty() || address.chars().count() > 500 {
+        errors.add(
+            "address",
+            "Enter the address to ship to (up to 500 characters).",
+        );
+    }
+    errors
+}
+
+/// `POST /checkout/{token}/test`: mark the order paid (no money moves).
+pub async fn test_pay(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+    Form(form): Form<TestForm>,
+) -> Result<Response> {
+    let order = load(&state, &token).await?;
+    if let Some(message) = closed(&state, &order).await? {
+        let order = load(&state, &token).await?;
+        let page = test_checkout(
+            &state,
+            &session,
+            order,
+            form,
+            FormErrors::default(),
+            message,
+        )
+        .await?;
+        return Ok(render_status(StatusCode::CONFLICT, &page));
+    }
+    let errors = validate(&form);
+    if !errors.is_empty() {
+        let page = test_checkout(&state, &session, order, form, errors, String::new()).await?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let payment = Payment {
+        provider: "test",
+        reference: None,
+        amount: order.total,
+        email: form.email.trim(),
+        name: form.name.trim(),
+        address: form.address.trim(),
+        payment_intent: None,
+    };
+    let mut tx = state.db.pool.begin().await?;
+    // Only a pending order is paid here: a released one is refused, never revived.
+    let paid = if order.status() == OrderStatus::Pending {
+        lifecycle::mark_paid(&mut tx, &order, &payment, Actor::TestProvider).await?
+    } else {
+        Paid::Flagged
+    };
+    if paid != Paid::Now {
+        drop(tx);
+        let order = load(&state, &token).await?;
+        let message = "This order can no longer be paid; nothing was charged.".to_string();
+        let page = test_checkout(
+            &state,
+            &session,
+            order,
+            form,
+            FormErrors::default(),
+            message,
+        )
+        .await?;
+        return Ok(render_status(StatusCode::CONFLICT, &page));
+    }
+    tx.commit().await?;
+    if let Some(fresh) = store::by_token(&state.db.pool, &token).await? {
+        super::ticker::emit(&state, &fresh, "paid");
+    }
+    Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response())
+}

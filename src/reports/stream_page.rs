@@ -1,0 +1,160 @@
+//! `GET /reports/streams/{id}`: one stream's report: headline tiles, the timeline chart,
+//! the product table, the funnel and the top questions.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use super::chart::{self, Chart};
+use super::report::{self, Funnel, ProductRow};
+use super::store::{self, QuestionRow, StreamRow};
+use super::timeline::Minute;
+use super::view::{self, Tile};
+use crate::auth::Member;
+use crate::auth::roles::ViewReports;
+use crate::catalog::money;
+use crate::db::now_ms;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::web::{Layout, Section, render};
+
+/// One row of the timeline's data table.
+struct MinuteRow {
+    time: String,
+    minute: Minute,
+}
+
+#[derive(Template)]
+#[template(path = "reports/stream.html")]
+struct StreamPage {
+    layout: Layout,
+    stream: StreamRow,
+    live: bool,
+    scheduled: String,
+    window: String,
+    time_zone: String,
+    tiles: Vec<Tile>,
+    chart: Option<Chart>,
+    chart_summary: String,
+    minutes: Vec<MinuteRow>,
+    /// (row, time pinned, revenue, click-through), formatted.
+    products: Vec<(ProductRow, String, String, String)>,
+    funnel: Option<Funnel>,
+    questions: Vec<(QuestionRow, String)>,
+    /// Traffic sources (R2's `source_view`, `templates/reports/_sources.html`).
+    sources: Vec<super::source_view::SourceView>,
+}
+
+impl StreamPage {
+    fn funnel_steps(&self) -> Vec<(&'static str, usize, String)> {
+        let Some(f) = &self.funnel else {
+            return Vec::new();
+        };
+        let share = |n: usize| view::rate(super::metrics::Rate::of(n, f.viewers));
+        vec![
+            ("Watched", f.viewers, share(f.viewers)),
+            ("Clicked a product", f.clicked, share(f.clicked)),
+            ("Started checkout", f.checkout, share(f.checkout)),
+            ("Paid (kept)", f.paid, share(f.paid)),
+        ]
+    }
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    user: Member<ViewReports>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let db = &state.db.pool;
+    let stream = store::stream(db, user.shop.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (currency, tz) = (&user.shop.currency, crate::time::zone(&user.shop.time_zone));
+    let data = store::stream_data(db, user.shop.id, id).await?;
+    let now = now_ms();
+    let kpis = report::kpis(&stream, &data, now);
+    let mut page = StreamPage {
+        layout: Layout::dashboard(&user, format!("Report: {}", stream.title), Section::Reports)
+            .await,
+        live: stream.started_at.is_some() && stream.ended_at.is_none(),
+        scheduled: crate::time::date_time(stream.scheduled_at, &tz),
+        window: String::new(),
+        time_zone: user.shop.time_zone.clone(),
+        tiles: Vec::new(),
+        chart: None,
+        chart_summary: String::new(),
+        minutes: Vec::new(),
+        products: Vec::new(),
+        funnel: None,
+        questions: Vec::new(),
+        sources: Vec::new(),
+        stream,
+    };
+    if let Some(k) = &kpis {
+        let w = k.window;
+        page.window = format!(
+            "{} – {} ({})",
+            crate::time::date_time(w.start, &tz),
+            chart::clock(w.end, &tz),
+            view::duration(w.duration_ms())
+        );
+        page.tiles = view::tiles(k, currency, &tz);
+        let minutes = report::minutes(&page.stream, &data, now);
+        let pins: Vec<(i64, i64, String)> = data
+            .pins
+            .iter()
+            .map(|p| (p.started_at, p.ended_at.unwrap_or(w.end), p.title.clone()))
+            .collect();
+        let orders: Vec<i64> = data
+            .orders
+            .iter()
+            .filter(|o| super::metrics::is_kept(o))
+            .map(|o| o.created_at)
+            .collect();
+        page.chart_summary = format!(
+            "Concurrent viewers per minute. Peak {} viewers{}; {} pinned products; {} orders.",
+            k.peak_viewers,
+            k.peak_at
+                .map(|t| format!(" at {}", chart::clock(t, &tz)))
+                .unwrap_or_default(),
+            data.pins
+                .iter()
+                .map(|p| p.product_id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            k.orders
+        );
+        page.chart = (!minutes.is_empty()).then(|| chart::layout(&minutes, w, &pins, &orders, &tz));
+        page.minutes = minutes
+            .into_iter()
+            .map(|m| MinuteRow {
+                time: chart::clock(m.start, &tz),
+                minute: m,
+            })
+            .collect();
+        page.products = report::products(&data, w)
+            .into_iter()
+            .map(|p| {
+                let (pinned, revenue, ctr) = (
+                    view::duration(p.pinned_ms),
+                    money::format(p.revenue, currency),
+                    view::rate(p.click_through()),
+                );
+                (p, pinned, revenue, ctr)
+            })
+            .collect();
+        page.funnel = Some(report::funnel(&data, w));
+        page.sources = super::source_view::for_stream(db, user.shop.id, id, currency, now).await?;
+        page.questions = report::top_questions(&data.questions, 5)
+            .into_iter()
+            .map(|q| {
+                let answer = q.answered_at.map_or_else(
+                    || "Not answered".to_string(),
+                    |a| format!("Answered after {}", view::duration(a - q.created_at)),
+                );
+                (q.clone(), answer)
+            })
+            .collect();
+    }
+    Ok(render(&page))
+}

@@ -19,10 +19,13 @@ use webrtc::peer_connection::{RTCPeerConnectionState, RTCSessionDescription};
 use webrtc::rtp_transceiver::RtpSender;
 
 use super::http::Refusal;
-use super::rewrite::Rewriter;
+use super::rewrite::{Media, Rewriter};
 use super::room::{Room, Tracks};
 use super::session::{Events, Session, SessionKind};
 use super::{MediaEvent, MediaHub, peer};
+
+/// How much faster than real time a joining viewer gets the cached GOP.
+const REPLAY_SPEEDUP: u32 = 4;
 
 /// Join `room` as a viewer with `offer`; returns the session and the answer SDP.
 pub async fn join(
@@ -147,31 +150,24 @@ async fn forward(
         return;
     }
     let mut packets = if video {
-        room.video.subscribe()
+        let (gop, packets) = room.subscribe_video();
+        if gop.is_empty() {
+            room.request_keyframe().await;
+        } else {
+            room.stats.gop_replays.fetch_add(1, Ordering::Relaxed);
+            replay(&room, &track, &mut rewriter, &gop).await;
+        }
+        packets
     } else {
         room.audio.subscribe()
     };
-    if video {
-        room.request_keyframe().await;
-    }
-    let stats = &room.stats;
     loop {
         match packets.recv().await {
-            Ok(media) => match rewriter.rewrite(&media) {
-                Some(packet) => {
-                    if track.write_rtp(packet).await.is_ok() {
-                        stats.packets_forwarded.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                None => {
-                    stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
-                    room.request_keyframe().await;
-                }
-            },
+            Ok(media) => deliver(&room, &track, &mut rewriter, &media).await,
             Err(RecvError::Lagged(missed)) => {
-                stats.packets_dropped.fetch_add(missed, Ordering::Relaxed);
+                room.stats
+                    .packets_dropped
+                    .fetch_add(missed, Ordering::Relaxed);
                 rewriter.resync();
                 if video {
                     room.request_keyframe().await;
@@ -179,6 +175,48 @@ async fn forward(
             }
             Err(RecvError::Closed) => return,
         }
+    }
+}
+
+/// Rewrite one packet for this viewer and send it; one it must not get yet (video before a
+/// keyframe) is dropped and asks for a keyframe.
+async fn deliver(room: &Room, track: &TrackLocalStaticRTP, rewriter: &mut Rewriter, media: &Media) {
+    let stats = &room.stats;
+    match rewriter.rewrite(media) {
+        Some(packet) => {
+            if track.write_rtp(packet).await.is_ok() {
+                stats.packets_forwarded.fetch_add(1, Ordering::Relaxed);
+            } else {
+                stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        None => {
+            stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+            room.request_keyframe().await;
+        }
+    }
+}
+
+/// Send the room's cached GOP (keyframe first) to a viewer that just connected, with the
+/// publisher's own spacing between packets shortened [`REPLAY_SPEEDUP`] times: the keyframe
+/// goes out at once, the rest catches up with live in a third of the GOP's age, and no
+/// burst is larger than the publisher's own (one frame). The live packets queue meanwhile
+/// in the viewer's receiver and follow with a continuous sequence.
+async fn replay(
+    room: &Room,
+    track: &TrackLocalStaticRTP,
+    rewriter: &mut Rewriter,
+    gop: &[Arc<Media>],
+) {
+    let Some(first) = gop.first() else { return };
+    let start = tokio::time::Instant::now();
+    for media in gop {
+        let offset = media.received.saturating_duration_since(first.received);
+        let due = start + offset / REPLAY_SPEEDUP;
+        if due > tokio::time::Instant::now() {
+            tokio::time::sleep_until(due).await;
+        }
+        deliver(room, track, rewriter, media).await;
     }
 }
 

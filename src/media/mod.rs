@@ -8,6 +8,7 @@ pub mod client;
 pub mod feedback;
 pub mod forward;
 pub mod glue;
+pub mod gop;
 pub mod http;
 pub mod keyframe;
 pub mod peer;

@@ -11,6 +11,7 @@ use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
 use tokio::sync::{broadcast, watch};
 use webrtc::media_stream::track_remote::TrackRemote;
 
+use super::gop::Gop;
 use super::rewrite::Media;
 
 /// Packets buffered per room and kind: about two seconds of 2.5 Mbps video. A viewer
@@ -45,6 +46,8 @@ pub struct RoomStats {
     pub packets_dropped: AtomicU64,
     pub plis_sent: AtomicU64,
     pub keyframe_requests: AtomicU64,
+    /// Viewers that started on the keyframe cache instead of a new keyframe.
+    pub gop_replays: AtomicU64,
 }
 
 pub struct Room {
@@ -53,6 +56,9 @@ pub struct Room {
     pub audio: broadcast::Sender<Arc<Media>>,
     tracks: watch::Sender<Tracks>,
     source: Mutex<Option<VideoSource>>,
+    /// Video since the latest keyframe, for viewers starting now. Held while a video packet
+    /// is both cached and sent, so a snapshot and a subscription taken under it meet exactly.
+    gop: Mutex<Gop>,
     /// Milliseconds since `epoch` of the last PLI sent.
     last_pli_ms: AtomicU64,
     /// Milliseconds since `epoch` of the last packet from the publisher.
@@ -73,6 +79,7 @@ impl Room {
             audio: broadcast::channel(FANOUT_CAPACITY / 4).0,
             tracks: watch::channel(Tracks::default()).0,
             source: Mutex::new(None),
+            gop: Mutex::new(Gop::default()),
             last_pli_ms: AtomicU64::new(0),
             last_packet_ms: AtomicU64::new(0),
             epoch: now,
@@ -95,6 +102,15 @@ impl Room {
             }
         });
         *self.source.lock().expect("room lock") = None;
+        self.gop.lock().expect("room lock").clear();
+    }
+
+    /// Start receiving video: the cached GOP to replay first (empty when there is none
+    /// fresh enough), and a receiver of the live packets that follow it, with no gap or
+    /// overlap between the two.
+    pub fn subscribe_video(&self) -> (Vec<Arc<Media>>, broadcast::Receiver<Arc<Media>>) {
+        let gop = self.gop.lock().expect("room lock");
+        (gop.replay(Instant::now()), self.video.subscribe())
     }
 
     /// The publisher's track of `generation` is open with `codec`.
@@ -168,8 +184,14 @@ impl Room {
         self.stats
             .bytes_in
             .fetch_add(media.packet.payload.len() as u64 + 12, Ordering::Relaxed);
-        let channel = if video { &self.video } else { &self.audio };
-        let _ = channel.send(Arc::new(media));
+        let media = Arc::new(media);
+        if video {
+            let mut gop = self.gop.lock().expect("room lock");
+            gop.push(&media);
+            let _ = self.video.send(media);
+        } else {
+            let _ = self.audio.send(media);
+        }
     }
 
     /// How long since the publisher's last packet (since the room opened if none yet).

@@ -24,6 +24,8 @@ pub struct StreamStats {
     pub packets_dropped: u64,
     pub plis_sent: u64,
     pub keyframe_requests: u64,
+    /// Viewers that started on the room's keyframe cache.
+    pub gop_replays: u64,
     /// Mean fraction of packets viewers report lost, 0–1.
     pub viewer_loss: f64,
     /// The worst viewers' loss fractions, highest first (at most 10).
@@ -66,6 +68,7 @@ fn room_stats(room: &Room, viewers: usize, publishing: bool) -> StreamStats {
         packets_dropped: s.packets_dropped.load(Ordering::Relaxed),
         plis_sent: s.plis_sent.load(Ordering::Relaxed),
         keyframe_requests: s.keyframe_requests.load(Ordering::Relaxed),
+        gop_replays: s.gop_replays.load(Ordering::Relaxed),
         viewer_loss: room.mean_viewer_loss(),
         worst_viewer_loss: worst,
         video_codec: room
@@ -198,6 +201,13 @@ impl Collector for MediaCollector {
             "media_keyframe_requests",
             "Keyframe requests before rate limiting",
             |s| s.keyframe_requests,
+        )?;
+        counter(
+            e,
+            &rows,
+            "media_gop_replays",
+            "Viewers started on the cached keyframe instead of a new one",
+            |s| s.gop_replays,
         )?;
         let sessions = ConstGauge::new(hub.session_count() as i64);
         sessions.encode(encoder.encode_descriptor(

@@ -9,6 +9,7 @@ mod helpers;
 
 mod browser;
 mod fixtures;
+mod join;
 mod lifecycle;
 mod live_room;
 mod refusals;

@@ -1,0 +1,148 @@
+//! The room's keyframe cache: the video packets since the latest keyframe, replayed to a
+//! viewer whose connection just came up, so it starts on a picture at once instead of
+//! waiting for the next keyframe (a PLI is sent at most once per `room::PLI_INTERVAL`,
+//! so a viewer connecting just after one went by used to wait up to that long).
+//! `forward::replay` sends it at four times real time, keyframe first; the room feeds the
+//! cache and the fan-out under one lock, so the replay and the live packets that follow
+//! meet without a gap or a repeat and the viewer's sequence stays continuous.
+//!
+//! Bounded three ways. **Age** (`MAX_AGE`): the player starts up to that far behind live
+//! and catches up within a third of it; 500 ms still covers the PLI rate-limit window
+//! (300 ms plus the publisher's answer), which is where the waiting was. A viewer joining
+//! a GOP older than that asks for a keyframe as before, and that keyframe starts a fresh
+//! cache the next joiners share. **Packets and bytes** (`MAX_PACKETS`, `MAX_BYTES`): the
+//! memory per room (the packets are the ones the fan-out shares; the cache only keeps
+//! them alive a little longer). Past any bound the cache empties and stays empty until the
+//! next keyframe.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::rewrite::Media;
+
+/// The oldest keyframe that is still replayed.
+pub const MAX_AGE: Duration = Duration::from_millis(500);
+/// At most this many packets (≈ 0.5 s of 2.5 Mbps video is ~150).
+pub const MAX_PACKETS: usize = 512;
+/// At most this many bytes of RTP payload and header.
+pub const MAX_BYTES: usize = 512 * 1024;
+
+#[derive(Debug, Default)]
+pub struct Gop {
+    packets: Vec<Arc<Media>>,
+    bytes: usize,
+    /// Publisher generation and RTP timestamp of the cached keyframe; `None` while the
+    /// cache waits for a keyframe.
+    key: Option<(u64, u32)>,
+}
+
+impl Gop {
+    /// Take the next video packet from the publisher.
+    pub fn push(&mut self, media: &Arc<Media>) {
+        let header = &media.packet.header;
+        // A keyframe can span several packets flagged as keyframes (H.264 SPS, then IDR):
+        // only a keyframe with a new timestamp starts a new GOP.
+        let same_frame = self.key == Some((media.generation, header.timestamp));
+        if media.keyframe && !same_frame {
+            self.clear();
+            self.key = Some((media.generation, header.timestamp));
+        }
+        match self.key {
+            Some((generation, _)) if generation == media.generation => {}
+            _ => return self.clear(),
+        }
+        let size = media.packet.payload.len() + 12;
+        let too_old = self
+            .packets
+            .first()
+            .is_some_and(|first| media.received.duration_since(first.received) > MAX_AGE);
+        if too_old || self.packets.len() >= MAX_PACKETS || self.bytes + size > MAX_BYTES {
+            return self.clear();
+        }
+        self.packets.push(media.clone());
+        self.bytes += size;
+    }
+
+    /// Forget everything until the next keyframe (a new publisher session, a bound hit).
+    pub fn clear(&mut self) {
+        self.packets.clear();
+        self.bytes = 0;
+        self.key = None;
+    }
+
+    /// The packets to replay to a viewer starting now: the GOP from its keyframe, or
+    /// nothing when there is none or it is older than [`MAX_AGE`].
+    pub fn replay(&self, now: Instant) -> Vec<Arc<Media>> {
+        match self.packets.first() {
+            Some(first) if now.saturating_duration_since(first.received) <= MAX_AGE => {
+                self.packets.clone()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtc::rtp;
+
+    fn media(generation: u64, seq: u16, ts: u32, keyframe: bool, at: Instant) -> Arc<Media> {
+        let mut packet = rtp::Packet {
+            payload: bytes::Bytes::from(vec![0u8; 1000]),
+            ..Default::default()
+        };
+        packet.header.sequence_number = seq;
+        packet.header.timestamp = ts;
+        Arc::new(Media {
+            generation,
+            keyframe,
+            packet,
+            received: at,
+        })
+    }
+
+    fn seqs(packets: &[Arc<Media>]) -> Vec<u16> {
+        packets
+            .iter()
+            .map(|m| m.packet.header.sequence_number)
+            .collect()
+    }
+
+    #[test]
+    fn holds_the_packets_since_the_latest_keyframe() {
+        let now = Instant::now();
+        let mut gop = Gop::default();
+        gop.push(&media(1, 1, 0, false, now));
+        assert!(gop.replay(now).is_empty(), "nothing before a keyframe");
+        gop.push(&media(1, 2, 3000, true, now));
+        gop.push(&media(1, 3, 3000, false, now));
+        // H.264: the IDR after the SPS, same frame, does not restart the GOP.
+        gop.push(&media(1, 4, 3000, true, now));
+        gop.push(&media(1, 5, 6000, false, now));
+        assert_eq!(seqs(&gop.replay(now)), [2, 3, 4, 5]);
+        gop.push(&media(1, 6, 9000, true, now));
+        gop.push(&media(1, 7, 12000, false, now));
+        assert_eq!(seqs(&gop.replay(now)), [6, 7], "a new keyframe restarts it");
+    }
+
+    #[test]
+    fn empties_past_its_bounds_until_the_next_keyframe() {
+        let start = Instant::now();
+        let mut gop = Gop::default();
+        gop.push(&media(1, 1, 0, true, start));
+        let late = start + MAX_AGE + Duration::from_millis(1);
+        assert!(gop.replay(late).is_empty(), "too old to replay");
+        gop.push(&media(1, 2, 3000, false, late));
+        gop.push(&media(1, 3, 6000, false, late));
+        assert!(gop.replay(late).is_empty(), "stays empty until a keyframe");
+        gop.push(&media(1, 4, 9000, true, late));
+        for seq in 5..(5 + MAX_PACKETS as u16) {
+            gop.push(&media(1, seq, 12000, false, late));
+        }
+        assert!(gop.replay(late).is_empty(), "packet bound");
+        gop.push(&media(1, 600, 15000, true, late));
+        gop.push(&media(2, 1, 0, false, late));
+        assert!(gop.replay(late).is_empty(), "another publisher session");
+    }
+}

@@ -91,6 +91,21 @@ impl Batcher {
 }
 
 async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
+    // Buys the hint already refuses (a sale's late arrivals, once an earlier batch has
+    // committed the last units) are answered before any connection is taken.
+    let (known, batch): (Vec<Waiting>, Vec<Waiting>) = batch.into_iter().partition(|w| {
+        let job = &w.job;
+        job.tracked
+            && hints.sold_out(&job.shop_slug, &job.stream_slug, job.variant_id, job.quantity)
+    });
+    for waiting in known {
+        let _ = waiting
+            .reply
+            .send(Err(super::reserve::sold_out(waiting.job.quantity)));
+    }
+    if batch.is_empty() {
+        return;
+    }
     let mut tx = match db.pool.begin().await {
         Ok(tx) => tx,
         Err(err) => return fail(batch, &err),
@@ -104,14 +119,7 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
     let mut refused: Option<i64> = None;
     for waiting in batch {
         let job = &waiting.job;
-        let known = refused.is_some_and(|q| job.quantity >= q)
-            || hints.sold_out(
-                &job.shop_slug,
-                &job.stream_slug,
-                job.variant_id,
-                job.quantity,
-            );
-        if job.tracked && known {
+        if job.tracked && refused.is_some_and(|q| job.quantity >= q) {
             let refusal = super::reserve::sold_out(job.quantity);
             done.push((waiting, Err(refusal), false));
             continue;

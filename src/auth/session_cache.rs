@@ -132,7 +132,8 @@ mod tests {
         Record {
             id: Id(7),
             data,
-            expiry_date: OffsetDateTime::now_utc() + tower_sessions::cookie::time::Duration::hours(1),
+            expiry_date: OffsetDateTime::now_utc()
+                + tower_sessions::cookie::time::Duration::hours(1),
         }
     }
 
@@ -156,7 +157,8 @@ mod tests {
     fn an_expired_session_is_never_served_from_memory() {
         let cache = SessionCache::default();
         let mut expired = record("x");
-        expired.expiry_date = OffsetDateTime::now_utc() - tower_sessions::cookie::time::Duration::seconds(1);
+        expired.expiry_date =
+            OffsetDateTime::now_utc() - tower_sessions::cookie::time::Duration::seconds(1);
         cache.put_written(&expired);
         assert!(cache.get(&Id(7)).is_none());
     }

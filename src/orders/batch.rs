@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::oneshot;
 
+use super::bulk;
 use super::hint::SoldOutHints;
 use super::reserve::{Bought, Job, Refusal};
 use super::write::write;
@@ -96,7 +97,12 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
     let (known, batch): (Vec<Waiting>, Vec<Waiting>) = batch.into_iter().partition(|w| {
         let job = &w.job;
         job.tracked
-            && hints.sold_out(&job.shop_slug, &job.stream_slug, job.variant_id, job.quantity)
+            && hints.sold_out(
+                &job.shop_slug,
+                &job.stream_slug,
+                job.variant_id,
+                job.quantity,
+            )
     });
     for waiting in known {
         let _ = waiting
@@ -117,7 +123,21 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
     // so "sold out" is a true answer within its request's lifetime (and a failed commit
     // turns every answer of the batch into an error anyway).
     let mut refused: Option<i64> = None;
+    let settled = if alone {
+        Vec::new()
+    } else {
+        settle_simple(&mut tx, &batch).await
+    };
+    let mut settled = settled.into_iter();
     for waiting in batch {
+        if let Some(Some((result, short))) = settled.next() {
+            if short {
+                let q = waiting.job.quantity;
+                refused = Some(refused.map_or(q, |r| r.min(q)));
+            }
+            done.push((waiting, result, short));
+            continue;
+        }
         let job = &waiting.job;
         if job.tracked && refused.is_some_and(|q| job.quantity >= q) {
             let refusal = super::reserve::sold_out(job.quantity);
@@ -160,6 +180,46 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
         }
         let _ = waiting.reply.send(result);
     }
+}
+
+/// What one outcome of the batch is: the answer, and whether the stock fell short.
+type Settled = Option<(Result<Bought, Refusal>, bool)>;
+
+/// The short path (`bulk`) for the batch's Buys that open a plain new order, in a
+/// savepoint; what it settled, by position (`None`: written one by one after).
+async fn settle_simple(conn: &mut AnyConnection, batch: &[Waiting]) -> Vec<Settled> {
+    let mut settled: Vec<Settled> = batch.iter().map(|_| None).collect();
+    let picked: Vec<usize> = (0..batch.len())
+        .filter(|&i| bulk::fits(&batch[i].job))
+        .collect();
+    if picked.len() < 2 {
+        return settled;
+    }
+    let jobs: Vec<&Job> = picked.iter().map(|&i| &batch[i].job).collect();
+    let Ok(mut savepoint) = conn.begin().await else {
+        return settled;
+    };
+    let results = match bulk::write_all(&mut savepoint, &jobs).await {
+        Ok(Some(results)) => results,
+        outcome => {
+            if let Err(err) = outcome {
+                tracing::warn!(error = %err, "grouped reservation failed; writing one by one");
+            }
+            let _ = savepoint.rollback().await;
+            return settled;
+        }
+    };
+    if let Err(err) = savepoint.commit().await {
+        tracing::warn!(error = %err, "grouped reservation failed; writing one by one");
+        return settled;
+    }
+    for (i, result) in picked.into_iter().zip(results) {
+        settled[i] = Some(match result {
+            Some(bought) => (Ok(bought), false),
+            None => (Err(super::reserve::sold_out(batch[i].job.quantity)), true),
+        });
+    }
+    settled
 }
 
 async fn in_savepoint(

@@ -4,6 +4,7 @@
 //! are in `payments`.
 
 pub mod batch;
+pub mod bulk;
 pub mod buy;
 pub mod checkout;
 pub mod domain;

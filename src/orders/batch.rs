@@ -1,6 +1,7 @@
 //! Group commit for Buy. Concurrent Buys of one variant queue in that variant's lane; the
 //! first to get the lane's writer lock takes everything queued and writes it in one
-//! transaction (each Buy in its own savepoint), while the others wait for their answer.
+//! transaction, while the others wait for their answer: the plain new-order Buys together
+//! (`bulk`: one conditional UPDATE, one INSERT per table), the rest each in its own savepoint.
 //!
 //! Why: one transaction per Buy made a flash sale a convoy. On PostgreSQL every Buy
 //! waited on the variant's row lock held by the previous one, each lock hand-over a

@@ -115,6 +115,15 @@ pub async fn write_all(
     let Some((stock_end, product_id)) = taken else {
         return Ok(None);
     };
+    // Stock raised between the read and the UPDATE (another node): a Buy left out might
+    // fit after all, so let the one-by-one path decide (the caller undoes this savepoint).
+    if jobs
+        .iter()
+        .zip(&chosen)
+        .any(|(job, keep)| !keep && job.quantity <= stock_end)
+    {
+        return Ok(None);
+    }
     let winners: Vec<&Job> = jobs
         .iter()
         .zip(&chosen)

@@ -4,6 +4,7 @@
 
 pub mod password;
 pub mod roles;
+pub mod session_cache;
 pub mod session_store;
 pub mod store;
 pub mod tokens;

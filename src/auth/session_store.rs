@@ -1,30 +1,88 @@
 //! Sessions are kept in the database (they survive a restart) through the
-//! tower-sessions sqlx stores; this enum picks the store of the running backend.
+//! tower-sessions sqlx stores, with a short-lived copy in memory in front
+//! (`session_cache`). On PostgreSQL every save and delete is announced on
+//! `CHANNEL`, so the other nodes drop their copy (the live hub listens).
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use super::session_cache::{self, SessionCache};
+
+/// The PostgreSQL channel on which nodes announce a session they changed.
+pub const CHANNEL: &str = "showfloor_sessions";
+
 #[derive(Debug, Clone)]
-pub enum SessionStore {
+enum Backend {
     Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    Postgres(PostgresStore, sqlx::PgPool),
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    backend: Backend,
+    cache: Arc<SessionCache>,
+    /// Random id of this process, to ignore our own announcements.
+    node: Arc<str>,
 }
 
 impl SessionStore {
+    fn new(backend: Backend) -> Self {
+        SessionStore {
+            backend,
+            cache: Arc::default(),
+            node: crate::auth::tokens::random_token()[..12].into(),
+        }
+    }
+
     pub fn sqlite(pool: sqlx::SqlitePool) -> Self {
-        SessionStore::Sqlite(SqliteStore::new(pool))
+        Self::new(Backend::Sqlite(SqliteStore::new(pool)))
     }
 
     pub fn postgres(pool: sqlx::PgPool) -> Self {
-        SessionStore::Postgres(PostgresStore::new(pool))
+        Self::new(Backend::Postgres(PostgresStore::new(pool.clone()), pool))
     }
 
     pub async fn migrate(&self) -> sqlx::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.migrate().await,
-            SessionStore::Postgres(s) => s.migrate().await,
+        match &self.backend {
+            Backend::Sqlite(s) => s.migrate().await,
+            Backend::Postgres(s, _) => s.migrate().await,
+        }
+    }
+
+    /// An announcement from `CHANNEL`: another node changed or deleted a session.
+    pub fn received(&self, payload: &str) {
+        let Some((node, key)) = payload.split_once(':') else {
+            return;
+        };
+        let mut digest = [0u8; 16];
+        if node != &*self.node && hex::decode_to_slice(key, &mut digest).is_ok() {
+            self.cache.forget(&digest);
+        }
+    }
+
+    /// Announcements may have been missed (the LISTEN connection dropped).
+    pub fn forget_all(&self) {
+        self.cache.forget_all();
+    }
+
+    /// Tell the other nodes to drop their copy of session `id`. A failure is logged:
+    /// their copy then lives at most `session_cache::TTL`.
+    async fn announce(&self, id: &Id) {
+        let Backend::Postgres(_, pool) = &self.backend else {
+            return;
+        };
+        let payload = format!("{}:{}", self.node, hex::encode(session_cache::key(id)));
+        if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(payload)
+            .execute(pool)
+            .await
+        {
+            tracing::warn!(error = %err, "session NOTIFY failed; other nodes may use their copy until it expires");
         }
     }
 }
@@ -32,40 +90,59 @@ impl SessionStore {
 #[async_trait]
 impl session_store::SessionStore for SessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.create(record).await,
-            SessionStore::Postgres(s) => s.create(record).await,
+        match &self.backend {
+            Backend::Sqlite(s) => s.create(record).await?,
+            Backend::Postgres(s, _) => s.create(record).await?,
         }
+        // A new id: no other node can hold a copy of it.
+        self.cache.put_written(record);
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.save(record).await,
-            SessionStore::Postgres(s) => s.save(record).await,
+        match &self.backend {
+            Backend::Sqlite(s) => s.save(record).await?,
+            Backend::Postgres(s, _) => s.save(record).await?,
         }
+        self.cache.put_written(record);
+        self.announce(&record.id).await;
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            SessionStore::Sqlite(s) => s.load(id).await,
-            SessionStore::Postgres(s) => s.load(id).await,
+        if let Some(record) = self.cache.get(id) {
+            return Ok(Some(record));
         }
+        let epoch = self.cache.epoch();
+        let record = match &self.backend {
+            Backend::Sqlite(s) => s.load(id).await?,
+            Backend::Postgres(s, _) => s.load(id).await?,
+        };
+        if let Some(record) = &record {
+            self.cache.put_read(record, epoch);
+        }
+        Ok(record)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.delete(id).await,
-            SessionStore::Postgres(s) => s.delete(id).await,
+        // Forgotten before and after: no request of this node reads it back meanwhile.
+        self.cache.forget(&session_cache::key(id));
+        match &self.backend {
+            Backend::Sqlite(s) => s.delete(id).await?,
+            Backend::Postgres(s, _) => s.delete(id).await?,
         }
+        self.cache.forget(&session_cache::key(id));
+        self.announce(id).await;
+        Ok(())
     }
 }
 
 #[async_trait]
 impl ExpiredDeletion for SessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            SessionStore::Sqlite(s) => s.delete_expired().await,
-            SessionStore::Postgres(s) => s.delete_expired().await,
+        match &self.backend {
+            Backend::Sqlite(s) => s.delete_expired().await,
+            Backend::Postgres(s, _) => s.delete_expired().await,
         }
     }
 }

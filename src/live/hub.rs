@@ -521,7 +521,10 @@ impl LiveHub {
     ) {
         let listener = if self.db.backend == Backend::Postgres {
             match sqlx::postgres::PgListener::connect(&database_url).await {
-                Ok(mut l) => match l.listen(CHANNEL).await {
+                Ok(mut l) => match l
+                    .listen_all([CHANNEL, crate::auth::session_store::CHANNEL])
+                    .await
+                {
                     Ok(()) => Some(l),
                     Err(err) => {
                         tracing::error!(error = %err, "LISTEN failed: live events will not cross nodes");
@@ -543,9 +546,12 @@ impl LiveHub {
                 tokio::select! {
                     _ = stop.changed() => break,
                     _ = ticker.tick() => self.tick().await,
-                    message = listener.recv() => match message {
-                        Ok(n) => self.receive(n.payload()).await,
-                        // PgListener reconnects by itself on the next recv.
+                    message = listener.try_recv() => match message {
+                        Ok(Some(n)) if n.channel() == CHANNEL => self.receive(n.payload()).await,
+                        Ok(Some(n)) => self.db.sessions.received(n.payload()),
+                        // The connection dropped (PgListener reconnects on the next call):
+                        // what was announced meanwhile is lost, so no session copy is trusted.
+                        Ok(None) => self.db.sessions.forget_all(),
                         Err(err) => tracing::warn!(error = %err, "LISTEN connection error"),
                     },
                 }

@@ -1,6 +1,7 @@
 //! Group commit for Buy. Concurrent Buys of one variant queue in that variant's lane; the
 //! first to get the lane's writer lock takes everything queued and writes it in one
-//! transaction (each Buy in its own savepoint), while the others wait for their answer.
+//! transaction, while the others wait for their answer: the plain new-order Buys together
+//! (`bulk`: one conditional UPDATE, one INSERT per table), the rest each in its own savepoint.
 //!
 //! Why: one transaction per Buy made a flash sale a convoy. On PostgreSQL every Buy
 //! waited on the variant's row lock held by the previous one, each lock hand-over a
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use sqlx::{AnyConnection, Connection};
 use tokio::sync::oneshot;
 
+use super::bulk;
 use super::hint::SoldOutHints;
 use super::reserve::{Bought, Job, Refusal};
 use super::write::write;
@@ -91,6 +93,26 @@ impl Batcher {
 }
 
 async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
+    // Buys the hint already refuses (a sale's late arrivals, once an earlier batch has
+    // committed the last units) are answered before any connection is taken.
+    let (known, batch): (Vec<Waiting>, Vec<Waiting>) = batch.into_iter().partition(|w| {
+        let job = &w.job;
+        job.tracked
+            && hints.sold_out(
+                &job.shop_slug,
+                &job.stream_slug,
+                job.variant_id,
+                job.quantity,
+            )
+    });
+    for waiting in known {
+        let _ = waiting
+            .reply
+            .send(Err(super::reserve::sold_out(waiting.job.quantity)));
+    }
+    if batch.is_empty() {
+        return;
+    }
     let mut tx = match db.pool.begin().await {
         Ok(tx) => tx,
         Err(err) => return fail(batch, &err),
@@ -102,16 +124,23 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
     // so "sold out" is a true answer within its request's lifetime (and a failed commit
     // turns every answer of the batch into an error anyway).
     let mut refused: Option<i64> = None;
+    let settled = if alone {
+        Vec::new()
+    } else {
+        settle_simple(&mut tx, &batch).await
+    };
+    let mut settled = settled.into_iter();
     for waiting in batch {
+        if let Some(Some((result, short))) = settled.next() {
+            if short {
+                let q = waiting.job.quantity;
+                refused = Some(refused.map_or(q, |r| r.min(q)));
+            }
+            done.push((waiting, result, short));
+            continue;
+        }
         let job = &waiting.job;
-        let known = refused.is_some_and(|q| job.quantity >= q)
-            || hints.sold_out(
-                &job.shop_slug,
-                &job.stream_slug,
-                job.variant_id,
-                job.quantity,
-            );
-        if job.tracked && known {
+        if job.tracked && refused.is_some_and(|q| job.quantity >= q) {
             let refusal = super::reserve::sold_out(job.quantity);
             done.push((waiting, Err(refusal), false));
             continue;
@@ -152,6 +181,46 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
         }
         let _ = waiting.reply.send(result);
     }
+}
+
+/// What one outcome of the batch is: the answer, and whether the stock fell short.
+type Settled = Option<(Result<Bought, Refusal>, bool)>;
+
+/// The short path (`bulk`) for the batch's Buys that open a plain new order, in a
+/// savepoint; what it settled, by position (`None`: written one by one after).
+async fn settle_simple(conn: &mut AnyConnection, batch: &[Waiting]) -> Vec<Settled> {
+    let mut settled: Vec<Settled> = batch.iter().map(|_| None).collect();
+    let picked: Vec<usize> = (0..batch.len())
+        .filter(|&i| bulk::fits(&batch[i].job))
+        .collect();
+    if picked.len() < 2 {
+        return settled;
+    }
+    let jobs: Vec<&Job> = picked.iter().map(|&i| &batch[i].job).collect();
+    let Ok(mut savepoint) = conn.begin().await else {
+        return settled;
+    };
+    let results = match bulk::write_all(&mut savepoint, &jobs).await {
+        Ok(Some(results)) => results,
+        outcome => {
+            if let Err(err) = outcome {
+                tracing::warn!(error = %err, "grouped reservation failed; writing one by one");
+            }
+            let _ = savepoint.rollback().await;
+            return settled;
+        }
+    };
+    if let Err(err) = savepoint.commit().await {
+        tracing::warn!(error = %err, "grouped reservation failed; writing one by one");
+        return settled;
+    }
+    for (i, result) in picked.into_iter().zip(results) {
+        settled[i] = Some(match result {
+            Some(bought) => (Ok(bought), false),
+            None => (Err(super::reserve::sold_out(batch[i].job.quantity)), true),
+        });
+    }
+    settled
 }
 
 async fn in_savepoint(

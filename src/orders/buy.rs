@@ -213,9 +213,17 @@ async fn run(
             .insert(&cart_key(stream.id), &bought.token)
             .await;
     }
-    if let Ok(Some(order)) = store::by_token(&state.db.pool, &bought.token).await {
-        super::ticker::emit(state, &order, "reserved");
-    }
+    super::ticker::send(
+        state,
+        super::ticker::Ticket {
+            shop_id: stream.shop_id,
+            stream_id: stream.id,
+            number: bought.number.clone(),
+            total: bought.total,
+            currency: bought.currency.clone(),
+            event: "reserved",
+        },
+    );
     Ok(json!({
         "order": bought.number,
         "quantity": bought.quantity,

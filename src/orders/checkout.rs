@@ -89,6 +89,8 @@ pub async fn status(State(state): State<AppState>, Path(token): Path<String>) ->
     .into_response())
 }
 
+const ENDED: &str = "This reservation has ended and the items went back on sale; nothing was charged. Tap Buy on the stream to try again.";
+
 /// The refusal for an order that can no longer be paid, releasing it if its time is up.
 pub(super) async fn closed(state: &AppState, order: &Order) -> Result<Option<String>> {
     if order.status() == OrderStatus::Pending && order.expires_at <= now_ms() {
@@ -103,11 +105,11 @@ pub(super) async fn closed(state: &AppState, order: &Order) -> Result<Option<Str
         .await?;
         tx.commit().await?;
         state.orders.hints.raised();
-        return Ok(Some("This reservation has ended and the items went back on sale; nothing was charged. Tap Buy on the stream to try again.".into()));
+        return Ok(Some(ENDED.into()));
     }
     Ok(match order.status() {
         OrderStatus::Pending => None,
-        OrderStatus::Expired => Some("This reservation has ended and the items went back on sale; nothing was charged. Tap Buy on the stream to try again.".into()),
+        OrderStatus::Expired => Some(ENDED.into()),
         OrderStatus::Cancelled => Some("This order was cancelled; nothing was charged.".into()),
         _ => Some("This order is already paid.".into()),
     })

@@ -1,7 +1,8 @@
 //! The sold-out hint: once the database has shown that a variant sold in a stream has
 //! fewer units than a Buy asks for, the next Buys for it within `TTL` are answered "sold
-//! out" from memory: no stream, product or stock read (only the session, for the CSRF
-//! check). In a flash sale that is almost every request once the units are gone.
+//! out" from memory: no stream, product or stock read (the session, for the CSRF check,
+//! is usually a copy in memory too: `auth::session_cache`). In a flash sale that is almost
+//! every request once the units are gone.
 //!
 //! The hint is conservative: it may miss ("maybe available", then the database decides),
 //! but it never refuses units that are there, within these bounds:

@@ -4,6 +4,7 @@
 //! are in `payments`.
 
 pub mod batch;
+pub mod bulk;
 pub mod buy;
 pub mod checkout;
 pub mod domain;
@@ -44,6 +45,8 @@ pub struct Orders {
     pub hints: Arc<hint::SoldOutHints>,
     /// Concurrent Buys of one variant share a transaction.
     pub batcher: batch::Batcher,
+    /// Order events waiting for the studio's ticker (one figures read per batch).
+    pub ticker: ticker::Ticker,
     /// Concurrent Buys share their reads of the stream and of the variant.
     streams: flight::Flights<(String, String), Option<buy::Selling>>,
     items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<reserve::Buyable>)>,
@@ -56,6 +59,7 @@ impl Orders {
             reservation: Mutex::new(reservation),
             hints: Arc::default(),
             batcher: batch::Batcher::default(),
+            ticker: ticker::Ticker::default(),
             streams: flight::Flights::default(),
             items: flight::Flights::default(),
         }

@@ -116,6 +116,8 @@ pub struct Bought {
     pub unit_price: i64,
     pub currency: String,
     pub quantity: i64,
+    /// The order's total with this Buy.
+    pub total: i64,
     pub title: String,
     pub new_order: bool,
 }

@@ -148,7 +148,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(self) -> (&'static str, Option<i64>) {
+    pub(super) fn parts(self) -> (&'static str, Option<i64>) {
         match self {
             Actor::Shopper => ("shopper", None),
             Actor::System => ("system", None),

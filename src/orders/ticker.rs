@@ -1,5 +1,14 @@
 //! The studio's live order ticker: each new, paid, refunded or expired order is put in
 //! the stream's live room with the stream's revenue so far. Sent off the request path.
+//!
+//! The running figures are read once per batch, not once per order: while a stream's
+//! figures are being read, its next orders queue and share the following read. In a
+//! flash sale a hundred orders land within milliseconds, and reading every order of the
+//! stream for each of them competed with the sale for the database.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Mutex;
 
 use serde_json::json;
 
@@ -8,39 +17,107 @@ use crate::catalog::money;
 use crate::reports;
 use crate::state::AppState;
 
+/// One line of the ticker.
+pub struct Ticket {
+    pub shop_id: i64,
+    pub stream_id: i64,
+    pub number: String,
+    /// The order's total after this change.
+    pub total: i64,
+    pub currency: String,
+    /// reserved, paid, refunded, expired…
+    pub event: &'static str,
+}
+
+/// Tickets waiting for their stream's next figures read, by stream. A stream has an
+/// entry exactly while a task is sending its tickets.
+#[derive(Default)]
+pub struct Ticker {
+    waiting: Mutex<HashMap<i64, Vec<Ticket>>>,
+}
+
 /// Tell the stream's room about `order` (`event`: reserved, paid, refunded, expired…).
 pub fn emit(state: &AppState, order: &Order, event: &'static str) {
     let Some(stream_id) = order.stream_id else {
         return;
     };
-    let state = state.clone();
-    let (shop_id, number, total, currency) = (
-        order.shop_id,
-        order.number.clone(),
-        order.total,
-        order.currency.clone(),
+    send(
+        state,
+        Ticket {
+            shop_id: order.shop_id,
+            stream_id,
+            number: order.number.clone(),
+            total: order.total,
+            currency: order.currency.clone(),
+            event,
+        },
     );
-    tokio::spawn(async move {
-        // The running figures by the report's definitions (a fully refunded order is
-        // not an order), so the studio and the report agree.
-        let figures = match reports::live::figures(&state.db.pool, shop_id, stream_id).await {
-            Ok(f) => f.json(&currency),
-            Err(err) => {
-                tracing::warn!(error = %err, "order ticker: figures unavailable");
+}
+
+/// Queue `ticket`; the stream's sender task is started if none is running.
+pub fn send(state: &AppState, ticket: Ticket) {
+    let stream_id = ticket.stream_id;
+    {
+        let mut waiting = state
+            .orders
+            .ticker
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match waiting.entry(stream_id) {
+            Entry::Occupied(mut running) => {
+                running.get_mut().push(ticket);
                 return;
             }
-        };
-        let data = json!({
-            "event": event,
-            "number": number,
-            "total": total,
-            "currency": currency,
-            "total_display": money::format(total, &currency),
-            "figures": figures,
-        });
-        // Staff only: order numbers and revenue are not for the viewers' event stream.
-        if let Err(err) = state.live.staff(shop_id, stream_id, "order", data).await {
-            tracing::warn!(error = %err, "order ticker: could not reach the live room");
+            Entry::Vacant(idle) => {
+                idle.insert(vec![ticket]);
+            }
         }
-    });
+    }
+    tokio::spawn(run(state.clone(), stream_id));
+}
+
+async fn run(state: AppState, stream_id: i64) {
+    loop {
+        let batch = {
+            let mut waiting = state
+                .orders
+                .ticker
+                .waiting
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            match waiting.get_mut(&stream_id) {
+                Some(tickets) if !tickets.is_empty() => std::mem::take(tickets),
+                _ => {
+                    waiting.remove(&stream_id);
+                    return;
+                }
+            }
+        };
+        // Read after every ticket of the batch was committed, so the figures include them.
+        let shop_id = batch[0].shop_id;
+        let figures = match reports::live::figures(&state.db.pool, shop_id, stream_id).await {
+            Ok(f) => f,
+            Err(err) => {
+                tracing::warn!(error = %err, "order ticker: figures unavailable");
+                continue;
+            }
+        };
+        for ticket in batch {
+            // The running figures by the report's definitions (a fully refunded order is
+            // not an order), so the studio and the report agree.
+            let data = json!({
+                "event": ticket.event,
+                "number": ticket.number,
+                "total": ticket.total,
+                "currency": ticket.currency,
+                "total_display": money::format(ticket.total, &ticket.currency),
+                "figures": figures.json(&ticket.currency),
+            });
+            // Staff only: order numbers and revenue are not for the viewers' event stream.
+            if let Err(err) = state.live.staff(shop_id, stream_id, "order", data).await {
+                tracing::warn!(error = %err, "order ticker: could not reach the live room");
+            }
+        }
+    }
 }

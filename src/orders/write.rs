@@ -42,24 +42,24 @@ pub async fn write(
         }
     }
     let amount = domain::line_total(job.unit_price, job.quantity);
-    let order_id = match job.cart {
+    let (order_id, total) = match job.cart {
         Some(cart_id) => {
-            let grown = sqlx::query(
+            let grown: Option<i64> = sqlx::query_scalar(
                 "UPDATE orders SET total = total + $1, updated_at = $2 WHERE id = $3 AND shop_id = $4 \
-                 AND status = 'pending' AND provider IS NULL",
+                 AND status = 'pending' AND provider IS NULL RETURNING total",
             )
             .bind(amount)
             .bind(now)
             .bind(cart_id)
             .bind(job.shop_id)
-            .execute(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?;
-            if grown.rows_affected() != 1 {
+            let Some(total) = grown else {
                 return Err(Refusal::Invalid(
                     "Your checkout has moved on; tap Buy again to start a new order.".into(),
                 ));
-            }
-            cart_id
+            };
+            (cart_id, total)
         }
         None => {
             let offset = job.stream_started_at.map(|s| ((now - s) / 1000).max(0));
@@ -91,7 +91,7 @@ pub async fn write(
                 "Reserved at Buy",
             )
             .await?;
-            id
+            (id, amount)
         }
     };
     sqlx::query(
@@ -122,6 +122,7 @@ pub async fn write(
         unit_price: job.unit_price,
         currency: job.currency.clone(),
         quantity: job.quantity,
+        total,
         title: job.product_title.clone(),
         new_order: job.cart.is_none(),
     })

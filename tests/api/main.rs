@@ -22,6 +22,7 @@ mod reports_api;
 mod reports_live;
 mod reports_overview;
 mod roles;
+mod sessions_nodes;
 mod streams;
 mod streams_lifecycle;
 mod streams_public;

@@ -187,3 +187,40 @@ async fn a_burst_on_an_offer_larger_than_the_stock_takes_only_the_units_sold() {
     let (available, held, _) = assert_invariant(&app, sale.variant_id).await;
     assert_eq!((available, held), (0, 3));
 }
+
+#[tokio::test]
+async fn a_burst_asking_different_quantities_takes_only_units_that_were_there() {
+    let app = spawn_app().await;
+    let sale = sale(&app, "mixedburst", 10).await;
+    let shoppers: Vec<_> = (0..30).map(|_| app.browser()).collect();
+    let tokens = join_all(shoppers.iter().map(|s| s.csrf())).await;
+    let wants = |i: usize| 1 + (i % 3) as i64;
+    let answers = join_all(shoppers.iter().zip(&tokens).enumerate().map(|(i, (s, t))| {
+        buy_with(
+            s,
+            &sale.buy_path,
+            t,
+            json!({"variant_id": sale.variant_id, "quantity": wants(i)}),
+        )
+    }))
+    .await;
+    let mut taken = 0;
+    let mut refused = Vec::new();
+    for (i, (status, body)) in answers.iter().enumerate() {
+        match *status {
+            StatusCode::CREATED => {
+                assert_eq!(body["quantity"], wants(i));
+                taken += wants(i);
+            }
+            StatusCode::CONFLICT => refused.push(wants(i)),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let (available, held, _) = assert_invariant(&app, sale.variant_id).await;
+    assert_eq!((available, held), (10 - taken, taken));
+    // Stock only went down during the burst, so every refusal was true when the sale ended.
+    assert!(
+        refused.iter().all(|q| *q > available),
+        "{available} left, refused {refused:?}"
+    );
+}

@@ -1,0 +1,258 @@
+//! Buy, the batch's short path: the Buys of one batch that each open a new order at the
+//! catalogue price (no live offer, no cart to grow) take their units with one conditional
+//! UPDATE and are written with one multi-row INSERT per table, instead of ~7 statements
+//! each. In a flash sale that turns the first batch (tens of Buys, hundreds of round
+//! trips, each waiting for a turn on a runtime busy with the burst) into a handful of
+//! statements, so the sold-out answer is known sooner.
+//!
+//! Same guarantees as `write`: the units are taken by `UPDATE … WHERE stock >= $n` (the
+//! stock read in between only chooses `$n`), and the ledger gets one row per order with
+//! the stock after it, as if the Buys had been written one after the other in queue
+//! order. The caller runs this in a savepoint and falls back to `write` for every job on
+//! any error, so this path can only be faster, never change an answer.
+
+use sqlx::AnyConnection;
+
+use super::domain;
+use super::reserve::{Bought, Job};
+use super::store::Actor;
+use crate::catalog::inventory::Reason;
+use crate::db::now_ms;
+
+/// Whether `job` can take the short path.
+pub fn fits(job: &Job) -> bool {
+    job.tracked && job.cart.is_none() && job.offer_pin.is_none()
+}
+
+/// `rows` groups of `cols` placeholders: `($1, $2), ($3, $4)`.
+fn values(rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * cols + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+async fn take(
+    conn: &mut AnyConnection,
+    job: &Job,
+    units: i64,
+    now: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "UPDATE variants SET stock = stock - $1, updated_at = $2 \
+         WHERE id = $3 AND shop_id = $4 AND unlimited = $5 AND removed_at IS NULL \
+         AND stock >= $1 RETURNING stock, product_id",
+    )
+    .bind(units)
+    .bind(now)
+    .bind(job.variant_id)
+    .bind(job.shop_id)
+    .bind(false)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Take units for `jobs` (same variant) and write their orders. Returns, per job, its
+/// order or `None` when the stock could not cover it; `Ok(None)` when the short path
+/// does not apply (the variant changed under us): the caller then writes each job alone.
+pub async fn write_all(
+    conn: &mut AnyConnection,
+    jobs: &[&Job],
+) -> sqlx::Result<Option<Vec<Option<Bought>>>> {
+    let Some(first) = jobs.first() else {
+        return Ok(Some(Vec::new()));
+    };
+    let now = now_ms();
+    let wanted: i64 = jobs.iter().map(|j| j.quantity).sum();
+    let mut chosen: Vec<bool> = vec![true; jobs.len()];
+    let mut taken = take(conn, first, wanted, now).await?;
+    if taken.is_none() {
+        // Short: how many are left (this transaction now holds the write, so on SQLite
+        // the figure is exact; elsewhere the conditional UPDATE below re-checks it).
+        let left: Option<i64> = sqlx::query_scalar(
+            "SELECT stock FROM variants WHERE id = $1 AND shop_id = $2 AND unlimited = $3 \
+             AND removed_at IS NULL",
+        )
+        .bind(first.variant_id)
+        .bind(first.shop_id)
+        .bind(false)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(mut left) = left else {
+            return Ok(None);
+        };
+        for (job, keep) in jobs.iter().zip(chosen.iter_mut()) {
+            *keep = job.quantity <= left;
+            if *keep {
+                left -= job.quantity;
+            }
+        }
+        let units: i64 = jobs
+            .iter()
+            .zip(&chosen)
+            .filter(|(_, k)| **k)
+            .map(|(j, _)| j.quantity)
+            .sum();
+        if units == 0 {
+            return Ok(Some(jobs.iter().map(|_| None).collect()));
+        }
+        taken = take(conn, first, units, now).await?;
+        if taken.is_none() {
+            return Ok(None);
+        }
+    }
+    let Some((stock_end, product_id)) = taken else {
+        return Ok(None);
+    };
+    // Stock raised between the read and the UPDATE (another node): a Buy left out might
+    // fit after all, so let the one-by-one path decide (the caller undoes this savepoint).
+    if jobs
+        .iter()
+        .zip(&chosen)
+        .any(|(job, keep)| !keep && job.quantity <= stock_end)
+    {
+        return Ok(None);
+    }
+    let winners: Vec<&Job> = jobs
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, k)| **k)
+        .map(|(j, _)| *j)
+        .collect();
+
+    // The ledger, one row per order, as if written one after the other.
+    let mut after = stock_end + winners.iter().map(|j| j.quantity).sum::<i64>();
+    let sql = format!(
+        "INSERT INTO inventory_ledger (shop_id, product_id, variant_id, delta, stock_after, reason, \
+         note, reference, user_id, created_at) VALUES {}",
+        values(winners.len(), 10)
+    );
+    let mut q = sqlx::query(&sql);
+    for job in &winners {
+        after -= job.quantity;
+        q = q
+            .bind(job.shop_id)
+            .bind(product_id)
+            .bind(job.variant_id)
+            .bind(-job.quantity)
+            .bind(after)
+            .bind(Reason::Reservation.as_str())
+            .bind("")
+            .bind(format!("order:{}", job.number))
+            .bind(None::<i64>)
+            .bind(now);
+    }
+    q.execute(&mut *conn).await?;
+
+    let sql = format!(
+        "INSERT INTO orders (shop_id, token, number, status, currency, total, viewer_id, stream_id, \
+         pin_id, stream_offset_s, expires_at, created_at, updated_at) VALUES {} RETURNING id, token",
+        values(winners.len(), 13)
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+    for job in &winners {
+        let offset = job.stream_started_at.map(|s| ((now - s) / 1000).max(0));
+        q = q
+            .bind(job.shop_id)
+            .bind(&job.token)
+            .bind(&job.number)
+            .bind("pending")
+            .bind(&job.currency)
+            .bind(domain::line_total(job.unit_price, job.quantity))
+            .bind(&job.viewer_id)
+            .bind(job.stream_id)
+            .bind(job.current_pin)
+            .bind(offset)
+            .bind(now + job.reservation_ms)
+            .bind(now)
+            .bind(now);
+    }
+    let ids: std::collections::HashMap<String, i64> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, token)| (token, id))
+        .collect();
+    let id_of = |job: &Job| ids.get(&job.token).copied();
+    if winners.iter().any(|j| id_of(j).is_none()) {
+        return Err(sqlx::Error::Protocol(
+            "an order of the batch has no id".into(),
+        ));
+    }
+
+    let (actor, user_id) = Actor::Shopper.parts();
+    let sql = format!(
+        "INSERT INTO order_transitions (shop_id, order_id, from_status, to_status, actor, user_id, note, at) \
+         VALUES {}",
+        values(winners.len(), 8)
+    );
+    let mut q = sqlx::query(&sql);
+    for job in &winners {
+        q = q
+            .bind(job.shop_id)
+            .bind(id_of(job))
+            .bind(None::<String>)
+            .bind(domain::OrderStatus::Pending.as_str())
+            .bind(actor)
+            .bind(user_id)
+            .bind("Reserved at Buy")
+            .bind(now);
+    }
+    q.execute(&mut *conn).await?;
+
+    let sql = format!(
+        "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
+         unit_price, currency, offer_pin_id, stripe_price_id, stock_state, tracked, pin_id, created_at) VALUES {}",
+        values(winners.len(), 15)
+    );
+    let mut q = sqlx::query(&sql);
+    for job in &winners {
+        q = q
+            .bind(job.shop_id)
+            .bind(id_of(job))
+            .bind(job.product_id)
+            .bind(job.variant_id)
+            .bind(&job.product_title)
+            .bind(&job.variant_title)
+            .bind(job.quantity)
+            .bind(job.unit_price)
+            .bind(&job.currency)
+            .bind(None::<i64>)
+            .bind(job.stripe_price.as_deref())
+            .bind("held")
+            .bind(true)
+            .bind(job.current_pin)
+            .bind(now);
+    }
+    q.execute(&mut *conn).await?;
+
+    Ok(Some(
+        jobs.iter()
+            .zip(&chosen)
+            .map(|(job, keep)| {
+                keep.then(|| Bought {
+                    order_id: id_of(job).unwrap_or_default(),
+                    token: job.token.clone(),
+                    number: job.number.clone(),
+                    unit_price: job.unit_price,
+                    currency: job.currency.clone(),
+                    quantity: job.quantity,
+                    total: domain::line_total(job.unit_price, job.quantity),
+                    title: job.product_title.clone(),
+                    new_order: true,
+                })
+            })
+            .collect(),
+    ))
+}

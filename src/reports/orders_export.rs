@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use sqlx::AnyPool;
 
-use super::export::csv_response;
+use super::csv_out::csv_response;
 use super::overview::Sort;
 use super::sources::{self, NO_VISIT, Scope};
 use crate::auth::Member;
@@ -94,7 +94,7 @@ pub async fn attributed_orders(
              LEFT JOIN products pr ON pr.id = p.product_id AND pr.shop_id = o.shop_id \
              LEFT JOIN firsts f ON f.n = 1 AND f.stream_id = o.stream_id AND f.viewer_id = o.viewer_id \
              WHERE o.shop_id = $1 AND {cond} AND s.started_at IS NOT NULL ORDER BY o.created_at, o.id",
-            firsts = scope.firsts_cte(),
+            firsts = scope.firsts_cte(true, ""),
             cond = scope.condition(),
         ),
         scope.arguments(shop_id, now),

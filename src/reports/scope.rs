@@ -58,10 +58,18 @@ impl Scope {
             format!(
                 "(SELECT DISTINCT o.stream_id, o.viewer_id FROM orders o WHERE o.shop_id = $1 \
                  AND o.stream_id IN (SELECT s.id FROM streams s WHERE {cond})) b \
-                 JOIN viewer_sessions v ON v.stream_id = b.stream_id AND v.viewer_id = b.viewer_id"
+                 CROSS JOIN viewer_sessions v"
             )
         } else {
             "viewer_sessions v".to_string()
+        };
+        // CROSS JOIN keeps the few buyer pairs as the outer loop on SQLite, each finding
+        // its visits through `viewer_sessions_open` (stream, viewer); a plain join let
+        // the planner scan the pairs once per visit (quadratic on a big stream).
+        let pairs = if buyers_only {
+            " AND v.stream_id = b.stream_id AND v.viewer_id = b.viewer_id"
+        } else {
+            ""
         };
         let extra = if extra.is_empty() {
             String::new()
@@ -72,7 +80,7 @@ impl Scope {
             "firsts AS (SELECT v.stream_id, v.viewer_id, v.utm_source, v.embedded, v.referrer, \
              ROW_NUMBER() OVER (PARTITION BY v.stream_id, v.viewer_id ORDER BY v.joined_at, v.id) AS n \
              FROM {from} JOIN streams s ON s.id = v.stream_id AND s.shop_id = v.shop_id \
-             WHERE {cond}{extra} AND v.shop_id = $1 AND s.started_at IS NOT NULL \
+             WHERE {cond}{pairs}{extra} AND v.shop_id = $1 AND s.started_at IS NOT NULL \
              AND v.joined_at < COALESCE(s.ended_at, {now}) \
              AND (v.left_at IS NULL OR (v.left_at > s.started_at AND v.left_at > v.joined_at) \
                   OR (v.left_at = v.joined_at AND v.joined_at >= s.started_at)))",

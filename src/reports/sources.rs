@@ -68,13 +68,46 @@ struct ViewerGroup {
     viewers: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct BuyerFirst {
-    stream_id: i64,
-    viewer_id: String,
-    utm_source: String,
-    embedded: i64,
-    referrer: String,
+/// A buyer's first visit in the live window: the raw columns that name its source.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BuyerFirst {
+    pub stream_id: i64,
+    pub viewer_id: String,
+    pub utm_source: String,
+    pub embedded: i64,
+    pub referrer: String,
+}
+
+impl BuyerFirst {
+    pub fn source(&self) -> String {
+        source(&self.utm_source, self.embedded != 0, &self.referrer)
+    }
+}
+
+/// The first visit in the live window of each viewer on an order (any status) of the
+/// streams in scope, by (stream, viewer): the order side's sources, found through the
+/// orders (`Scope::firsts_cte` with `buyers_only`) and joined to them in Rust.
+pub async fn buyer_firsts(
+    db: &AnyPool,
+    shop_id: i64,
+    scope: Scope,
+    now: i64,
+) -> sqlx::Result<HashMap<(i64, String), BuyerFirst>> {
+    let firsts: Vec<BuyerFirst> = sqlx::query_as_with(
+        &format!(
+            "WITH {cte} SELECT f.stream_id, f.viewer_id, f.utm_source, \
+             CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, f.referrer \
+             FROM firsts f WHERE f.n = 1",
+            cte = scope.firsts_cte(true, "")
+        ),
+        scope.arguments(shop_id, now),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(firsts
+        .into_iter()
+        .map(|f| ((f.stream_id, f.viewer_id.clone()), f))
+        .collect())
 }
 
 /// Unique viewers per source over the streams in scope, counted from their visits
@@ -153,23 +186,10 @@ pub async fn split(
     for (name, viewers) in raw.into_iter().chain(rolled) {
         by_source.entry(name).or_default().unique_viewers += viewers;
     }
-    let firsts: Vec<BuyerFirst> = sqlx::query_as_with(
-        &format!(
-            "WITH {cte} SELECT f.stream_id, f.viewer_id, f.utm_source, \
-             CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, f.referrer \
-             FROM firsts f WHERE f.n = 1",
-            cte = scope.firsts_cte(true, "")
-        ),
-        scope.arguments(shop_id, now),
-    )
-    .fetch_all(db)
-    .await?;
-    let first_source: HashMap<(i64, String), String> = firsts
+    let first_source: HashMap<(i64, String), String> = buyer_firsts(db, shop_id, scope, now)
+        .await?
         .into_iter()
-        .map(|f| {
-            let name = source(&f.utm_source, f.embedded != 0, &f.referrer);
-            ((f.stream_id, f.viewer_id), name)
-        })
+        .map(|(key, f)| (key, f.source()))
         .collect();
     let now_param = scope.now_param();
     let orders: Vec<(i64, i64, String, String, i64, i64, i64)> = sqlx::query_as_with(

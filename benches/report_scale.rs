@@ -192,12 +192,16 @@ async fn orders(
     n
 }
 
+/// p50 / max, with the load average when measured (the machine is shared).
 fn stats(mut times: Vec<Duration>) -> String {
     times.sort();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
     format!(
-        "p50 {:>6.1} ms, max {:>6.1} ms",
+        "p50 {:>6.1} ms, max {:>6.1} ms (loadavg {})",
         times[times.len() / 2].as_secs_f64() * 1e3,
-        times[times.len() - 1].as_secs_f64() * 1e3
+        times[times.len() - 1].as_secs_f64() * 1e3,
+        load.join(" ")
     )
 }
 

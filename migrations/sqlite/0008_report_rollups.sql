@@ -10,6 +10,10 @@ ALTER TABLE report_stream_summaries ADD COLUMN checkout_viewers BIGINT NOT NULL 
 -- Summaries built before the rollups existed have none: the worker rebuilds them.
 UPDATE report_stream_summaries SET stale = 1;
 
+-- Product reach and the funnel's acting viewers are counted in SQL over a stream's events
+-- (up to millions): this index covers those queries, so they never touch the table.
+CREATE INDEX report_events_reach ON report_events(stream_id, product_id, kind, pin_id, viewer_id, shop_id);
+
 -- The timeline, minute by minute (orders per minute are counted from the orders).
 CREATE TABLE report_minutes (
     stream_id   BIGINT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,

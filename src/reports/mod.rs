@@ -1,7 +1,13 @@
 //! Engagement reports: what each stream did, for owners and marketers. `store` reads
 //! the rows, `metrics` holds one function per metric (defined in docs/metrics.md),
-//! `report` and `timeline` assemble them, `chart` lays out the SVG, `pages` and
-//! `export` serve HTML and CSV.
+//! `reach` counts product events in SQL. `viewer_side` computes what no longer changes
+//! once a stream has ended (viewer KPIs, per-minute viewers and reactions, product
+//! reach); `rollup` stores it at stream end (`rollup_store`) and backfills missing
+//! rollups. `stream_report` assembles a stream's report from the rollup (or raw rows
+//! while live or stale) plus its orders, `summary` the KPIs of many streams for the
+//! overview, `sources` the traffic-source split; `timeline` and `chart` lay out the
+//! per-minute chart; `pages`, `stream_page`, `export` (`csv_out`) and `api` serve HTML,
+//! CSV and JSON.
 
 pub mod api;
 pub mod capture;

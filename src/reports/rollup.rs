@@ -42,7 +42,7 @@ pub async fn build(db: &AnyPool, shop_id: i64, stream_id: i64) -> sqlx::Result<b
     let Some(window) = metrics::live_window(&stream, ended_at) else {
         return Ok(false);
     };
-    let last_event = last_event_id(db, stream_id).await?;
+    let watermark = last_event_id(db).await?;
     let side = viewer_side::compute(db, shop_id, stream_id, window).await?;
     let by_source =
         sources::viewer_counts(db, shop_id, Scope::Stream(stream_id), ended_at, false).await?;
@@ -56,7 +56,7 @@ pub async fn build(db: &AnyPool, shop_id: i64, stream_id: i64) -> sqlx::Result<b
     )
     .await?;
     // An event written while we read is not in this rollup: leave it stale.
-    if last_event_id(db, stream_id).await? != last_event {
+    if written_since(db, stream_id, watermark).await? {
         sqlx::query("UPDATE report_stream_summaries SET stale = 1 WHERE stream_id = $1")
             .bind(stream_id)
             .execute(db)
@@ -65,13 +65,26 @@ pub async fn build(db: &AnyPool, shop_id: i64, stream_id: i64) -> sqlx::Result<b
     Ok(true)
 }
 
-async fn last_event_id(db: &AnyPool, stream_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM report_events WHERE stream_id = $1",
+/// The newest product event of any stream: reading a stream's own newest one (`MAX(id)
+/// WHERE stream_id`) sent PostgreSQL down the whole primary key for a stream without
+/// events.
+async fn last_event_id(db: &AnyPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM report_events")
+        .fetch_one(db)
+        .await
+}
+
+/// Whether an event of the stream was written after `watermark` (during a build).
+async fn written_since(db: &AnyPool, stream_id: i64, watermark: i64) -> sqlx::Result<bool> {
+    let newer: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT id FROM report_events \
+         WHERE id > $1 AND stream_id = $2 LIMIT 1) newer",
     )
+    .bind(watermark)
     .bind(stream_id)
     .fetch_one(db)
-    .await
+    .await?;
+    Ok(newer > 0)
 }
 
 /// Build a rollup when a stream ends (after writing the events captured so far); every

@@ -9,32 +9,16 @@
 //! `cargo bench --bench flash_sale` (SQLite), or with
 //! `BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` for PostgreSQL.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use showfloor::Server;
 use showfloor::config::Config;
-use sqlx::Connection;
 
 const BUYERS: usize = 2_000;
 const UNITS: i64 = 100;
-
-async fn database(dir: &std::path::Path) -> String {
-    let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {
-        return format!("sqlite://{}", dir.join("bench.db").display());
-    };
-    let name = format!("sf_bench_{}", std::process::id());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut conn)
-        .await
-        .expect("create db");
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    url.to_string()
-}
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -128,7 +112,7 @@ fn main() {
         .build()
         .unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let url = server_rt.block_on(database(dir.path()));
+    let url = server_rt.block_on(common::database(dir.path(), "sf_bench"));
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
     } else {

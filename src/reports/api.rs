@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use super::metrics::Rate;
 use super::overview::{self, Sort};
-use super::report::{self, Kpis};
+use super::report::Kpis;
 use super::sources::{self, Scope};
 use super::store::{self, StreamRow};
+use super::stream_report;
 use super::tokens::ReportsToken;
 use crate::db::now_ms;
 use crate::error::{ApiError, Error};
@@ -120,16 +121,12 @@ pub async fn stream(
         .await?
         .ok_or(Error::NotFound)?;
     let now = now_ms();
-    let data = store::stream_data(db, shop.id, id).await?;
-    let kpis = report::kpis(&stream, &data, now);
-    let (products, funnel) = match &kpis {
-        Some(k) => (
-            report::products(&data, k.window),
-            Some(report::funnel(&data, k.window)),
-        ),
-        None => (Vec::new(), None),
+    let report = stream_report::load(db, shop.id, &stream, now).await?;
+    let (kpis, products, funnel, minutes) = match report {
+        Some(r) => (Some(r.kpis), r.products, Some(r.funnel), r.minutes),
+        None => (None, Vec::new(), None, Vec::new()),
     };
-    let timeline: Vec<Value> = report::minutes(&stream, &data, now)
+    let timeline: Vec<Value> = minutes
         .into_iter()
         .map(|m| {
             let mut v = json!(m);

@@ -1,6 +1,7 @@
 //! The timeline chart as SVG geometry computed on the server: a step line of concurrent
-//! viewers per minute, a band per pin and a marker per order, with labelled axes in the
-//! shop's time zone. The template draws it with presentation attributes only (CSP).
+//! viewers per minute, a band per pin, a marker per order and one per reaction spike
+//! (`timeline::mark_spikes`), with labelled axes in the shop's time zone and a legend.
+//! The template draws it with presentation attributes only (CSP).
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -12,7 +13,8 @@ pub const WIDTH: i64 = 720;
 pub const HEIGHT: i64 = 260;
 const LEFT: f64 = 52.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
+/// Room above the plot for the legend.
+const TOP: f64 = 30.0;
 const BOTTOM: f64 = 44.0;
 
 /// A labelled position on an axis.
@@ -28,7 +30,7 @@ pub struct Band {
     pub label: String,
 }
 
-/// An order's marker under the line.
+/// An order's marker under the line, or a reaction spike's over the plot.
 pub struct Marker {
     pub x: String,
     pub label: String,
@@ -41,6 +43,7 @@ pub struct Chart {
     pub x_ticks: Vec<Tick>,
     pub bands: Vec<Band>,
     pub markers: Vec<Marker>,
+    pub spikes: Vec<Marker>,
     pub plot_left: String,
     pub plot_right: String,
     pub plot_top: String,
@@ -76,7 +79,7 @@ fn nice_step(max: i64, ticks: i64, steps: &[i64]) -> i64 {
 }
 
 /// Lay out the chart; `pins` are (start, end, product title), `orders` the times of
-/// kept orders.
+/// kept orders; spikes are the minutes marked in `minutes`.
 pub fn layout(
     minutes: &[Minute],
     window: Window,
@@ -139,8 +142,24 @@ pub fn layout(
             label: format!("Order at {}", clock(*t, tz)),
         })
         .collect();
+    let spikes = minutes
+        .iter()
+        .filter(|m| m.spike)
+        .map(|m| {
+            let end = (m.start + MINUTE_MS).min(window.end);
+            Marker {
+                x: n((x(m.start) + x(end)) / 2.0),
+                label: format!(
+                    "Reaction spike at {}: {} reactions",
+                    clock(m.start, tz),
+                    m.reactions
+                ),
+            }
+        })
+        .collect();
     Chart {
         path: path.trim_end().to_string(),
+        spikes,
         y_ticks,
         x_ticks,
         bands,

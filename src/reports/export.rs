@@ -4,12 +4,13 @@
 //! plain decimal beside its currency, durations whole seconds, rates fractions.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
+pub use super::csv_out::csv_response;
 use super::pages::{Sort, list_kpis};
-use super::report::{self, Kpis};
+use super::report::Kpis;
 use super::store::{self, StreamRow};
+use super::stream_report::{self, StreamReport};
 use crate::auth::Member;
 use crate::auth::roles::ViewReports;
 use crate::catalog::money;
@@ -46,12 +47,13 @@ pub const KPI_COLUMNS: [&str; 26] = [
     "time_zone",
 ];
 
-pub const TIMELINE_COLUMNS: [&str; 5] = [
+pub const TIMELINE_COLUMNS: [&str; 6] = [
     "minute",
     "starts_at",
     "concurrent_viewers",
     "orders",
     "reactions",
+    "reaction_spike",
 ];
 
 fn kpi_row(s: &StreamRow, k: &Kpis, currency: &str, tz: &str) -> Vec<String> {
@@ -88,33 +90,6 @@ fn kpi_row(s: &StreamRow, k: &Kpis, currency: &str, tz: &str) -> Vec<String> {
     ]
 }
 
-pub(crate) fn csv_response(
-    filename: &str,
-    header_row: &[&str],
-    rows: Vec<Vec<String>>,
-) -> Result<Response> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Error::Internal(e.into());
-    out.write_record(header_row).map_err(fail)?;
-    for row in rows {
-        out.write_record(&row).map_err(fail)?;
-    }
-    let body = out
-        .into_inner()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
-}
-
 /// `GET /reports/streams.csv`: one row per reported stream, in the list's order.
 pub async fn streams(
     State(state): State<AppState>,
@@ -129,19 +104,29 @@ pub async fn streams(
     csv_response("streams.csv", &KPI_COLUMNS, rows)
 }
 
+/// The shop's stream `id` (another shop's is a 404) and its report (`None` before go-live).
+async fn report_of(
+    state: &AppState,
+    user: &Member<ViewReports>,
+    id: i64,
+) -> Result<(StreamRow, Option<StreamReport>)> {
+    let db = &state.db.pool;
+    let stream = store::stream(db, user.shop.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let report = stream_report::load(db, user.shop.id, &stream, now_ms()).await?;
+    Ok((stream, report))
+}
+
 /// `GET /reports/streams/{id}/kpis.csv`: the header alone while the stream is scheduled.
 pub async fn kpis(
     State(state): State<AppState>,
     user: Member<ViewReports>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let db = &state.db.pool;
-    let stream = store::stream(db, user.shop.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let data = store::stream_data(db, user.shop.id, id).await?;
-    let rows = report::kpis(&stream, &data, now_ms())
-        .map(|k| kpi_row(&stream, &k, &user.shop.currency, &user.shop.time_zone))
+    let (stream, report) = report_of(&state, &user, id).await?;
+    let rows = report
+        .map(|r| kpi_row(&stream, &r.kpis, &user.shop.currency, &user.shop.time_zone))
         .into_iter()
         .collect();
     csv_response(&format!("stream-{id}-kpis.csv"), &KPI_COLUMNS, rows)
@@ -153,12 +138,10 @@ pub async fn timeline(
     user: Member<ViewReports>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let db = &state.db.pool;
-    let stream = store::stream(db, user.shop.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let data = store::stream_data(db, user.shop.id, id).await?;
-    let rows = report::minutes(&stream, &data, now_ms())
+    let (_, report) = report_of(&state, &user, id).await?;
+    let rows = report
+        .map(|r| r.minutes)
+        .unwrap_or_default()
         .into_iter()
         .map(|m| {
             vec![
@@ -167,6 +150,7 @@ pub async fn timeline(
                 m.viewers.to_string(),
                 m.orders.to_string(),
                 m.reactions.to_string(),
+                u8::from(m.spike).to_string(),
             ]
         })
         .collect();
@@ -199,14 +183,11 @@ pub async fn products(
     user: Member<ViewReports>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let db = &state.db.pool;
-    let stream = store::stream(db, user.shop.id, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let data = store::stream_data(db, user.shop.id, id).await?;
+    let (_, report) = report_of(&state, &user, id).await?;
     let currency = &user.shop.currency;
-    let rows = match super::metrics::live_window(&stream, now_ms()) {
-        Some(w) => report::products(&data, w)
+    let rows = match report {
+        Some(r) => r
+            .products
             .into_iter()
             .map(|p| {
                 vec![

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::store::{EventRow, LineRow, OrderRow, QuestionRow, StreamRow, Visit};
+use super::store::{LineRow, OrderRow, QuestionRow, StreamRow, Visit};
 
 /// The stream's live window, `[start, end)` in UTC milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,40 +227,11 @@ pub fn refunds(orders: &[OrderRow]) -> (usize, i64) {
         .fold((0, 0), |(n, sum), o| (n + 1, sum + o.refunded_amount))
 }
 
-/// Reach of a product card: distinct (viewer, pin) pairs with an event of `kind` for
-/// `product_id` under one of `pins` (that product's own pins). One impression per
-/// viewer per pin counts, however often the card was drawn; the same for clicks and
-/// checkouts started.
-pub fn product_reach(
-    events: &[EventRow],
-    kind: &str,
-    product_id: i64,
-    pins: &BTreeSet<i64>,
-) -> usize {
-    events
-        .iter()
-        .filter(|e| e.kind == kind && e.product_id == product_id)
-        .filter_map(|e| {
-            e.pin_id
-                .filter(|p| pins.contains(p))
-                .map(|p| (e.viewer_id.as_str(), p))
-        })
-        .collect::<BTreeSet<_>>()
-        .len()
-}
-
-/// Viewers who did `kind` (clicked a product, started checkout) on any product: the
-/// funnel's middle steps, among unique viewers.
-pub fn acting_viewers<'a>(
-    viewers: &BTreeSet<&'a str>,
-    events: &[EventRow],
-    kind: &str,
-) -> BTreeSet<&'a str> {
-    let acting: BTreeSet<&str> = events
-        .iter()
-        .filter(|e| e.kind == kind)
-        .map(|e| e.viewer_id.as_str())
-        .collect();
+/// Viewers who did something (clicked a product card, started checkout): the unique
+/// viewers among `actors`, the distinct viewer ids with such an event on any product
+/// (`reach::actors`). The funnel's middle steps.
+pub fn acting_viewers<'a>(viewers: &BTreeSet<&'a str>, actors: &[String]) -> BTreeSet<&'a str> {
+    let acting: BTreeSet<&str> = actors.iter().map(String::as_str).collect();
     viewers
         .iter()
         .copied()

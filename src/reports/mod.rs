@@ -1,13 +1,20 @@
 //! Engagement reports: what each stream did, for owners and marketers. `store` reads
 //! the rows, `metrics` holds one function per metric (defined in docs/metrics.md),
-//! `report` and `timeline` assemble them, `chart` lays out the SVG, `pages` and
-//! `export` serve HTML and CSV.
+//! `reach` counts product events in SQL. `viewer_side` computes what no longer changes
+//! once a stream has ended (viewer KPIs, per-minute viewers and reactions, product
+//! reach); `rollup` stores it at stream end (`rollup_store`) and backfills missing
+//! rollups. `stream_report` assembles a stream's report from the rollup (or raw rows
+//! while live or stale) plus its orders, `summary` the KPIs of many streams for the
+//! overview, `sources` the traffic-source split; `timeline` and `chart` lay out the
+//! per-minute chart; `pages`, `stream_page`, `export` (`csv_out`) and `api` serve HTML,
+//! CSV and JSON.
 
 pub mod api;
 pub mod capture;
 mod capture_rows;
 pub mod capture_track;
 pub mod chart;
+pub mod csv_out;
 pub mod export;
 pub mod live;
 pub mod metrics;
@@ -16,13 +23,17 @@ pub mod overview;
 pub mod overview_export;
 pub mod pages;
 pub mod range;
+pub mod reach;
 pub mod report;
 pub mod rollup;
+pub mod rollup_store;
+pub mod scope;
 pub mod slots;
 pub mod source_view;
 pub mod sources;
 pub mod store;
 pub mod stream_page;
+pub mod stream_report;
 pub mod summary;
 pub mod timeline;
 pub mod tokens;
@@ -30,6 +41,7 @@ pub mod tokens_page;
 pub mod top_products;
 pub mod trends;
 pub mod view;
+pub mod viewer_side;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -7,9 +7,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use sqlx::AnyPool;
 
-use super::export::csv_response;
+use super::csv_out::csv_response;
 use super::overview::Sort;
-use super::sources::{self, NO_VISIT, Scope};
+use super::sources::{self, BuyerFirst, NO_VISIT, Scope};
 use crate::auth::Member;
 use crate::auth::roles::ViewReports;
 use crate::db::now_ms;
@@ -40,6 +40,7 @@ pub const ORDER_COLUMNS: [&str; 16] = [
 pub struct AttributedOrder {
     pub number: String,
     pub status: String,
+    pub viewer_id: String,
     pub created_at: i64,
     pub currency: String,
     pub total: i64,
@@ -51,22 +52,17 @@ pub struct AttributedOrder {
     pub pin_product_id: Option<i64>,
     pub pin_product: Option<String>,
     pub stream_offset_s: Option<i64>,
-    pub utm_source: Option<String>,
-    pub embedded: i64,
-    pub referrer: Option<String>,
+    /// The buyer's first visit in the live window, if any (`sources::buyer_firsts`).
+    #[sqlx(skip)]
+    pub first_visit: Option<BuyerFirst>,
 }
 
 impl AttributedOrder {
     /// The source of the buyer's first visit in the live window.
     pub fn source(&self) -> String {
-        match &self.utm_source {
-            Some(utm) => sources::source(
-                utm,
-                self.embedded != 0,
-                self.referrer.as_deref().unwrap_or(""),
-            ),
-            None => NO_VISIT.to_string(),
-        }
+        self.first_visit
+            .as_ref()
+            .map_or_else(|| NO_VISIT.to_string(), BuyerFirst::source)
     }
 
     /// As recorded at the first Buy; computed from the times for older rows.
@@ -76,31 +72,36 @@ impl AttributedOrder {
     }
 }
 
-/// The orders of the streams in `scope`, oldest first.
+/// The orders of the streams in scope, oldest first.
 pub async fn attributed_orders(
     db: &AnyPool,
     shop_id: i64,
     scope: Scope,
     now: i64,
 ) -> sqlx::Result<Vec<AttributedOrder>> {
-    sqlx::query_as_with(
+    // The scope's `now` placeholder is unused here; mention it so PostgreSQL can type it.
+    let now_param = scope.now_param();
+    let mut orders: Vec<AttributedOrder> = sqlx::query_as_with(
         &format!(
-            "WITH {firsts} SELECT o.number, o.status, o.created_at, o.currency, o.total, o.refunded_amount, \
-             o.stream_id, s.title AS stream_title, s.started_at AS stream_started_at, o.pin_id, \
-             p.product_id AS pin_product_id, pr.title AS pin_product, o.stream_offset_s, f.utm_source, \
-             CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, f.referrer \
+            "SELECT o.number, o.status, o.viewer_id, o.created_at, o.currency, o.total, \
+             o.refunded_amount, o.stream_id, s.title AS stream_title, s.started_at AS stream_started_at, \
+             o.pin_id, p.product_id AS pin_product_id, pr.title AS pin_product, o.stream_offset_s \
              FROM orders o JOIN streams s ON s.id = o.stream_id AND s.shop_id = o.shop_id \
              LEFT JOIN pins p ON p.id = o.pin_id AND p.shop_id = o.shop_id \
              LEFT JOIN products pr ON pr.id = p.product_id AND pr.shop_id = o.shop_id \
-             LEFT JOIN firsts f ON f.n = 1 AND f.stream_id = o.stream_id AND f.viewer_id = o.viewer_id \
-             WHERE o.shop_id = $1 AND {cond} AND s.started_at IS NOT NULL ORDER BY o.created_at, o.id",
-            firsts = scope.firsts_cte(),
+             WHERE o.shop_id = $1 AND {cond} AND s.started_at IS NOT NULL \
+             AND {now_param} = {now_param} ORDER BY o.created_at, o.id",
             cond = scope.condition(),
         ),
         scope.arguments(shop_id, now),
     )
     .fetch_all(db)
-    .await
+    .await?;
+    let firsts = sources::buyer_firsts(db, shop_id, scope, now).await?;
+    for o in &mut orders {
+        o.first_visit = firsts.get(&(o.stream_id, o.viewer_id.clone())).cloned();
+    }
+    Ok(orders)
 }
 
 pub async fn csv(
@@ -137,7 +138,7 @@ pub async fn csv(
                 o.refunded_amount.to_string(),
                 o.currency.clone(),
                 o.source(),
-                if o.utm_source.is_some() { "yes" } else { "no" }.to_string(),
+                if o.first_visit.is_some() { "yes" } else { "no" }.to_string(),
             ]
         })
         .collect();

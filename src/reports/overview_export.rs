@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 
-use super::export::csv_response;
+use super::csv_out::csv_response;
 use super::overview::{self, Sort};
 use super::range::Range;
 use super::slots;

@@ -1,11 +1,11 @@
 //! A stream's report assembled from the metric functions: the headline KPIs, the
-//! product table, the funnel and the top questions. Numbers only; pages format them.
+//! product table and the funnel. Numbers only; pages format them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::metrics::{self, Rate, Window};
-use super::store::{LineRow, OrderRow, QuestionRow, StreamData, StreamRow};
-use super::timeline::{self, Minute};
+use super::reach::Reach;
+use super::store::{LineRow, OrderRow, PinRow, QuestionRow, Visit};
 
 /// The headline figures of one stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,34 +44,40 @@ pub struct ViewerSummary {
     pub questions_asked: usize,
     pub questions_answered: usize,
     pub median_answer_ms: Option<i64>,
+    /// The funnel's middle steps: unique viewers who clicked a product card, who
+    /// started a checkout (`metrics::acting_viewers`).
+    pub clicked_viewers: usize,
+    pub checkout_viewers: usize,
 }
 
-pub fn viewer_summary(data: &StreamData, window: Window) -> ViewerSummary {
-    let viewers = metrics::unique_viewers(&data.visits, window);
-    let (peak_viewers, peak_at) = metrics::peak_concurrent(&data.visits, window);
+/// The raw rows the viewer-side figures are computed from (`viewer_side::compute`).
+#[derive(Debug, Clone, Default)]
+pub struct ViewerRows {
+    pub visits: Vec<Visit>,
+    pub questions: Vec<QuestionRow>,
+    /// Distinct viewer ids that sent a chat message.
+    pub chatters: Vec<String>,
+    /// Distinct viewer ids with a click, with a checkout started (`reach::actors`).
+    pub clickers: Vec<String>,
+    pub checkouts: Vec<String>,
+}
+
+pub fn viewer_summary(rows: &ViewerRows, window: Window) -> ViewerSummary {
+    let viewers = metrics::unique_viewers(&rows.visits, window);
+    let (peak_viewers, peak_at) = metrics::peak_concurrent(&rows.visits, window);
     ViewerSummary {
         window,
         unique_viewers: viewers.len(),
         peak_viewers,
         peak_at,
-        watch_time_ms: metrics::watch_time_ms(&data.visits, window),
-        engaged_viewers: metrics::engaged_viewers(&viewers, &data.questions, &data.chatters).len(),
-        questions_asked: metrics::questions_asked(&data.questions),
-        questions_answered: metrics::questions_answered(&data.questions),
-        median_answer_ms: metrics::median_answer_ms(&data.questions),
+        watch_time_ms: metrics::watch_time_ms(&rows.visits, window),
+        engaged_viewers: metrics::engaged_viewers(&viewers, &rows.questions, &rows.chatters).len(),
+        questions_asked: metrics::questions_asked(&rows.questions),
+        questions_answered: metrics::questions_answered(&rows.questions),
+        median_answer_ms: metrics::median_answer_ms(&rows.questions),
+        clicked_viewers: metrics::acting_viewers(&viewers, &rows.clickers).len(),
+        checkout_viewers: metrics::acting_viewers(&viewers, &rows.checkouts).len(),
     }
-}
-
-/// The KPIs of a stream that went live; `None` while it is still scheduled.
-pub fn kpis(stream: &StreamRow, data: &StreamData, now: i64) -> Option<Kpis> {
-    let window = metrics::live_window(stream, now)?;
-    let viewers = metrics::unique_viewers(&data.visits, window);
-    Some(kpis_from(
-        &viewer_summary(data, window),
-        &viewers,
-        &data.orders,
-        &data.lines,
-    ))
 }
 
 /// The KPIs from the viewer-side figures and the stream's orders. `viewers` must hold
@@ -110,14 +116,6 @@ pub fn kpis_from(
     }
 }
 
-/// The minutes of the live window (empty while scheduled).
-pub fn minutes(stream: &StreamRow, data: &StreamData, now: i64) -> Vec<Minute> {
-    match metrics::live_window(stream, now) {
-        Some(w) => timeline::per_minute(&data.visits, &data.orders, &data.reactions, w),
-        None => Vec::new(),
-    }
-}
-
 /// One row of the product table: a product that was pinned, and what it sold meanwhile.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProductRow {
@@ -130,7 +128,7 @@ pub struct ProductRow {
     /// Those lines' quantity × unit price (refunds are per order and not spread).
     pub revenue: i64,
     /// Distinct (viewer, pin) pairs that saw the card, clicked it, tapped Buy, started
-    /// checkout, under this product's pins (`metrics::product_reach`).
+    /// checkout, under this product's pins (`reach::product_reach`).
     pub impressions: usize,
     pub clicks: usize,
     pub buy_taps: usize,
@@ -144,17 +142,23 @@ impl ProductRow {
     }
 }
 
-/// Per product pinned, in the order first pinned.
-pub fn products(data: &StreamData, window: Window) -> Vec<ProductRow> {
-    let kept: BTreeSet<i64> = data
-        .orders
+/// Per product pinned, in the order first pinned: the order side from the stream's
+/// orders and lines, the viewer side (`reach`) from `reach::product_reach`.
+pub fn products(
+    pins: &[PinRow],
+    orders: &[OrderRow],
+    lines: &[LineRow],
+    reach: &[Reach],
+    window: Window,
+) -> Vec<ProductRow> {
+    let kept: BTreeSet<i64> = orders
         .iter()
         .filter(|o| metrics::is_kept(o))
         .map(|o| o.id)
         .collect();
     let mut rows: Vec<ProductRow> = Vec::new();
     let mut pins_of: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-    for pin in &data.pins {
+    for pin in pins {
         let pinned = window
             .clip(pin.started_at, pin.ended_at.unwrap_or(window.end))
             .map_or(0, |(a, b)| b - a);
@@ -177,8 +181,7 @@ pub fn products(data: &StreamData, window: Window) -> Vec<ProductRow> {
     }
     for row in &mut rows {
         let pins = &pins_of[&row.product_id];
-        let lines: Vec<_> = data
-            .lines
+        let lines: Vec<_> = lines
             .iter()
             .filter(|l| l.product_id == row.product_id && kept.contains(&l.order_id))
             .filter(|l| l.pin_id.is_some_and(|p| pins.contains(&p)))
@@ -190,11 +193,12 @@ pub fn products(data: &StreamData, window: Window) -> Vec<ProductRow> {
             .len();
         row.units = lines.iter().map(|l| l.quantity).sum();
         row.revenue = lines.iter().map(|l| l.quantity * l.unit_price).sum();
-        let reach = |kind| metrics::product_reach(&data.events, kind, row.product_id, pins);
-        row.impressions = reach("impression");
-        row.clicks = reach("click");
-        row.buy_taps = reach("buy");
-        row.checkouts = reach("checkout");
+        if let Some(r) = reach.iter().find(|r| r.product_id == row.product_id) {
+            row.impressions = r.impressions as usize;
+            row.clicks = r.clicks as usize;
+            row.buy_taps = r.buy_taps as usize;
+            row.checkouts = r.checkouts as usize;
+        }
     }
     rows
 }
@@ -208,20 +212,12 @@ pub struct Funnel {
     pub paid: usize,
 }
 
-pub fn funnel(data: &StreamData, window: Window) -> Funnel {
-    let viewers = metrics::unique_viewers(&data.visits, window);
+/// The funnel from the viewer-side summary and the KPIs' buying viewers.
+pub fn funnel(s: &ViewerSummary, k: &Kpis) -> Funnel {
     Funnel {
-        viewers: viewers.len(),
-        clicked: metrics::acting_viewers(&viewers, &data.events, "click").len(),
-        checkout: metrics::acting_viewers(&viewers, &data.events, "checkout").len(),
-        paid: metrics::buying_viewers(&viewers, &data.orders).len(),
+        viewers: s.unique_viewers,
+        clicked: s.clicked_viewers,
+        checkout: s.checkout_viewers,
+        paid: k.buying_viewers,
     }
-}
-
-/// The most voted questions (hidden ones left out), earliest first among equals.
-pub fn top_questions(questions: &[QuestionRow], limit: usize) -> Vec<&QuestionRow> {
-    let mut list: Vec<&QuestionRow> = questions.iter().filter(|q| q.status != "hidden").collect();
-    list.sort_by_key(|q| (-q.votes, q.created_at, q.id));
-    list.truncate(limit);
-    list
 }

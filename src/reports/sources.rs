@@ -1,16 +1,19 @@
 //! Traffic sources (docs/metrics.md, "Traffic sources"): which channel brought viewers
 //! and which brought buyers. A viewer's source is that of their first visit in the live
-//! window; `source` names it. The counting runs in SQL (GROUP BY over the raw
-//! utm/embed/referrer columns, one row per distinct combination, not per session), and
-//! the few groups are then folded into sources here.
+//! window; `source` names it. Unique viewers are counted in SQL (GROUP BY over the raw
+//! utm/embed/referrer columns, folded into sources here) and stored per ended stream by
+//! the rollup; buyers, orders and revenue come from the orders and the buyers' own
+//! first visits, with the order definitions of `metrics.rs`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
-use sqlx::any::AnyArguments;
-use sqlx::{AnyPool, Arguments};
+use sqlx::AnyPool;
 
-use super::metrics::Rate;
+use super::metrics::{self, Rate};
+use super::rollup_store::ROLLED_SQL;
+pub use super::scope::Scope;
+use super::store::OrderRow;
 
 /// What an order with no visit of its buyer in the live window is filed under (a
 /// shopper who bought from the stream page without opening the live room).
@@ -35,67 +38,7 @@ pub fn source(utm_source: &str, embedded: bool, referrer: &str) -> String {
         .unwrap_or_else(|| "direct".into())
 }
 
-/// Which streams a split covers.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope {
-    /// One stream of the shop.
-    Stream(i64),
-    /// The shop's streams that went live in `[start, end)`.
-    Range { start: i64, end: i64 },
-}
-
-impl Scope {
-    /// A condition on `streams s`, with `$1` the shop.
-    pub fn condition(&self) -> &'static str {
-        match self {
-            Scope::Stream(_) => "s.shop_id = $1 AND s.id = $2",
-            Scope::Range { .. } => {
-                "s.shop_id = $1 AND s.started_at >= $2 AND s.started_at < $3 \
-                 AND s.status IN ('live', 'ended')"
-            }
-        }
-    }
-
-    /// The placeholder bound to *now* (the end of a live stream's window).
-    pub fn now_param(&self) -> &'static str {
-        match self {
-            Scope::Stream(_) => "$3",
-            Scope::Range { .. } => "$4",
-        }
-    }
-
-    pub fn arguments(&self, shop_id: i64, now: i64) -> AnyArguments<'static> {
-        let mut args = AnyArguments::default();
-        let values = match *self {
-            Scope::Stream(id) => vec![shop_id, id, now],
-            Scope::Range { start, end } => vec![shop_id, start, end, now],
-        };
-        for v in values {
-            // Adding an i64 to Any arguments cannot fail.
-            let _ = args.add(v);
-        }
-        args
-    }
-
-    /// `WITH firsts AS (…)`: each viewer's visits in the live window of each stream in
-    /// scope, numbered by join time (`n = 1` is the first, which names the source).
-    pub fn firsts_cte(&self) -> String {
-        format!(
-            "firsts AS (SELECT v.stream_id, v.viewer_id, v.utm_source, v.embedded, v.referrer, \
-             ROW_NUMBER() OVER (PARTITION BY v.stream_id, v.viewer_id ORDER BY v.joined_at, v.id) AS n \
-             FROM viewer_sessions v JOIN streams s ON s.id = v.stream_id AND s.shop_id = v.shop_id \
-             WHERE {cond} AND v.shop_id = $1 AND s.started_at IS NOT NULL \
-             AND v.joined_at < COALESCE(s.ended_at, {now}) \
-             AND (v.left_at IS NULL OR (v.left_at > s.started_at AND v.left_at > v.joined_at) \
-                  OR (v.left_at = v.joined_at AND v.joined_at >= s.started_at)))",
-            cond = self.condition(),
-            now = self.now_param(),
-        )
-    }
-}
-
-/// SQL for `metrics::is_paid` and `metrics::is_kept` on `orders o`.
-pub const PAID_SQL: &str = "o.status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')";
+/// SQL for `metrics::is_kept` on `orders o` (top products group lines in SQL).
 pub const KEPT_SQL: &str = "o.status IN ('paid', 'fulfilled', 'partially_refunded') \
      AND (o.refunded_amount < o.total OR o.total = 0)";
 
@@ -123,69 +66,166 @@ struct ViewerGroup {
     embedded: i64,
     referrer: String,
     viewers: i64,
-    buyers: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct OrderGroup {
-    utm_source: Option<String>,
-    embedded: i64,
-    referrer: Option<String>,
-    orders: i64,
-    revenue: i64,
+/// A buyer's first visit in the live window: the raw columns that name its source.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BuyerFirst {
+    pub stream_id: i64,
+    pub viewer_id: String,
+    pub utm_source: String,
+    pub embedded: i64,
+    pub referrer: String,
+}
+
+impl BuyerFirst {
+    pub fn source(&self) -> String {
+        source(&self.utm_source, self.embedded != 0, &self.referrer)
+    }
+}
+
+/// The first visit in the live window of each viewer on an order (any status) of the
+/// streams in scope, by (stream, viewer): the order side's sources, found through the
+/// orders (`Scope::firsts_cte` with `buyers_only`) and joined to them in Rust.
+pub async fn buyer_firsts(
+    db: &AnyPool,
+    shop_id: i64,
+    scope: Scope,
+    now: i64,
+) -> sqlx::Result<HashMap<(i64, String), BuyerFirst>> {
+    let firsts: Vec<BuyerFirst> = sqlx::query_as_with(
+        &format!(
+            "WITH {cte} SELECT f.stream_id, f.viewer_id, f.utm_source, \
+             CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, f.referrer \
+             FROM firsts f WHERE f.n = 1",
+            cte = scope.firsts_cte(true, "")
+        ),
+        scope.arguments(shop_id, now),
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(firsts
+        .into_iter()
+        .map(|f| ((f.stream_id, f.viewer_id.clone()), f))
+        .collect())
+}
+
+/// Unique viewers per source over the streams in scope, counted from their visits
+/// (GROUP BY the raw columns, folded into sources here). With `unrolled_only`, only the
+/// streams without a fresh rollup (the others' counts are stored, `rolled_counts`).
+pub async fn viewer_counts(
+    db: &AnyPool,
+    shop_id: i64,
+    scope: Scope,
+    now: i64,
+    unrolled_only: bool,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let extra = if unrolled_only {
+        format!("NOT {ROLLED_SQL}")
+    } else {
+        String::new()
+    };
+    let groups: Vec<ViewerGroup> = sqlx::query_as_with(
+        &format!(
+            "WITH {cte} SELECT f.utm_source, CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, \
+             f.referrer, CAST(COUNT(*) AS BIGINT) AS viewers FROM firsts f WHERE f.n = 1 \
+             GROUP BY f.utm_source, f.embedded, f.referrer",
+            cte = scope.firsts_cte(false, &extra)
+        ),
+        scope.arguments(shop_id, now),
+    )
+    .fetch_all(db)
+    .await?;
+    let mut by_source: BTreeMap<String, i64> = BTreeMap::new();
+    for g in groups {
+        *by_source
+            .entry(source(&g.utm_source, g.embedded != 0, &g.referrer))
+            .or_default() += g.viewers;
+    }
+    Ok(by_source.into_iter().collect())
+}
+
+/// The stored unique viewers per source of the streams in scope with a fresh rollup.
+async fn rolled_counts(
+    db: &AnyPool,
+    shop_id: i64,
+    scope: Scope,
+    now: i64,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    // The scope's `now` placeholder is unused here; mention it so PostgreSQL can type it.
+    let now_param = scope.now_param();
+    sqlx::query_as_with(
+        &format!(
+            "SELECT c.source, CAST(SUM(c.unique_viewers) AS BIGINT) FROM report_stream_sources c \
+             JOIN streams s ON s.id = c.stream_id AND s.shop_id = c.shop_id \
+             WHERE {cond} AND {ROLLED_SQL} AND {now_param} = {now_param} GROUP BY c.source",
+            cond = scope.condition()
+        ),
+        scope.arguments(shop_id, now),
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Per source, most viewers first; sums over sources equal the stream's (or, for a
 /// range, the sum of its streams') unique viewers, buying viewers, orders and revenue.
+/// Unique viewers come from the rollups of ended streams and from the visits of the
+/// others; the order side is always read from the orders (refunds change it), with the
+/// first visits of the buyers only.
 pub async fn split(
     db: &AnyPool,
     shop_id: i64,
     scope: Scope,
     now: i64,
 ) -> sqlx::Result<Vec<SourceRow>> {
-    let cte = scope.firsts_cte();
-    let cond = scope.condition();
-    let viewers: Vec<ViewerGroup> = sqlx::query_as_with(
-        &format!(
-            "WITH {cte}, buyers AS (SELECT DISTINCT o.stream_id, o.viewer_id FROM orders o \
-             WHERE o.shop_id = $1 AND {KEPT_SQL} AND o.stream_id IN (SELECT s.id FROM streams s WHERE {cond})) \
-             SELECT f.utm_source, CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, \
-             f.referrer, CAST(COUNT(*) AS BIGINT) AS viewers, CAST(COUNT(b.viewer_id) AS BIGINT) AS buyers \
-             FROM firsts f LEFT JOIN buyers b ON b.stream_id = f.stream_id AND b.viewer_id = f.viewer_id \
-             WHERE f.n = 1 GROUP BY f.utm_source, f.embedded, f.referrer"
-        ),
-        scope.arguments(shop_id, now),
-    )
-    .fetch_all(db)
-    .await?;
-    let orders: Vec<OrderGroup> = sqlx::query_as_with(
-        &format!(
-            "WITH {cte} SELECT f.utm_source, CAST(CASE WHEN f.embedded THEN 1 ELSE 0 END AS BIGINT) AS embedded, \
-             f.referrer, CAST(SUM(CASE WHEN {KEPT_SQL} THEN 1 ELSE 0 END) AS BIGINT) AS orders, \
-             CAST(SUM(o.total - o.refunded_amount) AS BIGINT) AS revenue \
-             FROM orders o LEFT JOIN firsts f ON f.n = 1 AND f.stream_id = o.stream_id AND f.viewer_id = o.viewer_id \
-             WHERE o.shop_id = $1 AND {PAID_SQL} AND o.stream_id IN (SELECT s.id FROM streams s WHERE {cond}) \
-             GROUP BY f.utm_source, f.embedded, f.referrer"
-        ),
-        scope.arguments(shop_id, now),
-    )
-    .fetch_all(db)
-    .await?;
+    let (raw, rolled) = tokio::try_join!(
+        viewer_counts(db, shop_id, scope, now, true),
+        rolled_counts(db, shop_id, scope, now),
+    )?;
     let mut by_source: BTreeMap<String, SourceRow> = BTreeMap::new();
-    for g in viewers {
-        let name = source(&g.utm_source, g.embedded != 0, &g.referrer);
-        let row = by_source.entry(name).or_default();
-        row.unique_viewers += g.viewers;
-        row.buying_viewers += g.buyers;
+    for (name, viewers) in raw.into_iter().chain(rolled) {
+        by_source.entry(name).or_default().unique_viewers += viewers;
     }
-    for g in orders {
-        let name = match &g.utm_source {
-            Some(utm) => source(utm, g.embedded != 0, g.referrer.as_deref().unwrap_or("")),
-            None => NO_VISIT.to_string(),
+    let first_source: HashMap<(i64, String), String> = buyer_firsts(db, shop_id, scope, now)
+        .await?
+        .into_iter()
+        .map(|(key, f)| (key, f.source()))
+        .collect();
+    let now_param = scope.now_param();
+    let orders: Vec<(i64, i64, String, String, i64, i64, i64)> = sqlx::query_as_with(
+        &format!(
+            "SELECT o.stream_id, o.id, o.viewer_id, o.status, o.total, o.refunded_amount, o.created_at \
+             FROM orders o WHERE o.shop_id = $1 AND {now_param} = {now_param} \
+             AND o.stream_id IN (SELECT s.id FROM streams s WHERE {cond})",
+            cond = scope.condition()
+        ),
+        scope.arguments(shop_id, now),
+    )
+    .fetch_all(db)
+    .await?;
+    let mut buyers: BTreeSet<(i64, &str)> = BTreeSet::new();
+    for (stream_id, id, viewer_id, status, total, refunded_amount, created_at) in &orders {
+        let order = OrderRow {
+            id: *id,
+            viewer_id: viewer_id.clone(),
+            status: status.clone(),
+            total: *total,
+            refunded_amount: *refunded_amount,
+            created_at: *created_at,
         };
-        let row = by_source.entry(name).or_default();
-        row.orders += g.orders;
-        row.revenue += g.revenue;
+        if !metrics::is_paid(&order) {
+            continue;
+        }
+        let key = (*stream_id, viewer_id.clone());
+        let name = first_source.get(&key).map_or(NO_VISIT, String::as_str);
+        let row = by_source.entry(name.to_string()).or_default();
+        row.revenue += total - refunded_amount;
+        if metrics::is_kept(&order) {
+            row.orders += 1;
+            if first_source.contains_key(&key) && buyers.insert((*stream_id, viewer_id.as_str())) {
+                row.buying_viewers += 1;
+            }
+        }
     }
     let mut rows: Vec<SourceRow> = by_source
         .into_iter()

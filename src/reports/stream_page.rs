@@ -6,8 +6,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::chart::{self, Chart};
-use super::report::{self, Funnel, ProductRow};
+use super::report::{Funnel, ProductRow};
 use super::store::{self, QuestionRow, StreamRow};
+use super::stream_report;
 use super::timeline::Minute;
 use super::view::{self, Tile};
 use crate::auth::Member;
@@ -17,6 +18,9 @@ use crate::db::now_ms;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::web::{Layout, Section, render};
+
+/// How many questions the page lists (docs/metrics.md, "Top questions").
+const TOP_QUESTIONS: i64 = 5;
 
 /// One row of the timeline's data table.
 struct MinuteRow {
@@ -70,9 +74,8 @@ pub async fn stream(
         .await?
         .ok_or(Error::NotFound)?;
     let (currency, tz) = (&user.shop.currency, crate::time::zone(&user.shop.time_zone));
-    let data = store::stream_data(db, user.shop.id, id).await?;
     let now = now_ms();
-    let kpis = report::kpis(&stream, &data, now);
+    let report = stream_report::load(db, user.shop.id, &stream, now).await?;
     let mut page = StreamPage {
         layout: Layout::dashboard(&user, format!("Report: {}", stream.title), Section::Reports)
             .await,
@@ -90,71 +93,75 @@ pub async fn stream(
         sources: Vec::new(),
         stream,
     };
-    if let Some(k) = &kpis {
-        let w = k.window;
-        page.window = format!(
-            "{} – {} ({})",
-            crate::time::date_time(w.start, &tz),
-            chart::clock(w.end, &tz),
-            view::duration(w.duration_ms())
-        );
-        page.tiles = view::tiles(k, currency, &tz);
-        let minutes = report::minutes(&page.stream, &data, now);
-        let pins: Vec<(i64, i64, String)> = data
-            .pins
-            .iter()
-            .map(|p| (p.started_at, p.ended_at.unwrap_or(w.end), p.title.clone()))
-            .collect();
-        let orders: Vec<i64> = data
-            .orders
-            .iter()
-            .filter(|o| super::metrics::is_kept(o))
-            .map(|o| o.created_at)
-            .collect();
-        page.chart_summary = format!(
-            "Concurrent viewers per minute. Peak {} viewers{}; {} pinned products; {} orders.",
-            k.peak_viewers,
-            k.peak_at
-                .map(|t| format!(" at {}", chart::clock(t, &tz)))
-                .unwrap_or_default(),
-            data.pins
-                .iter()
-                .map(|p| p.product_id)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-            k.orders
-        );
-        page.chart = (!minutes.is_empty()).then(|| chart::layout(&minutes, w, &pins, &orders, &tz));
-        page.minutes = minutes
-            .into_iter()
-            .map(|m| MinuteRow {
-                time: chart::clock(m.start, &tz),
-                minute: m,
-            })
-            .collect();
-        page.products = report::products(&data, w)
-            .into_iter()
-            .map(|p| {
-                let (pinned, revenue, ctr) = (
-                    view::duration(p.pinned_ms),
-                    money::format(p.revenue, currency),
-                    view::rate(p.click_through()),
-                );
-                (p, pinned, revenue, ctr)
-            })
-            .collect();
-        page.funnel = Some(report::funnel(&data, w));
-        page.sources = super::source_view::for_stream(db, user.shop.id, id, currency, now).await?;
-        page.questions = report::top_questions(&data.questions, 5)
-            .into_iter()
-            .map(|q| {
-                let answer = q.answered_at.map_or_else(
-                    || "Not answered".to_string(),
-                    |a| format!("Answered after {}", view::duration(a - q.created_at)),
-                );
-                (q.clone(), answer)
-            })
-            .collect();
-    }
+    let Some(r) = report else {
+        return Ok(render(&page));
+    };
+    let (k, w) = (&r.kpis, r.window);
+    page.window = format!(
+        "{} – {} ({})",
+        crate::time::date_time(w.start, &tz),
+        chart::clock(w.end, &tz),
+        view::duration(w.duration_ms())
+    );
+    page.tiles = view::tiles(k, currency, &tz);
+    let pins: Vec<(i64, i64, String)> = r
+        .pins
+        .iter()
+        .map(|p| (p.started_at, p.ended_at.unwrap_or(w.end), p.title.clone()))
+        .collect();
+    let orders: Vec<i64> = r
+        .orders
+        .iter()
+        .filter(|o| super::metrics::is_kept(o))
+        .map(|o| o.created_at)
+        .collect();
+    let spikes = r.minutes.iter().filter(|m| m.spike).count();
+    page.chart_summary = format!(
+        "Concurrent viewers per minute. Peak {} viewers{}; {} pinned products; {} orders; {} reaction spikes.",
+        k.peak_viewers,
+        k.peak_at
+            .map(|t| format!(" at {}", chart::clock(t, &tz)))
+            .unwrap_or_default(),
+        r.products.len(),
+        k.orders,
+        spikes
+    );
+    page.chart = (!r.minutes.is_empty()).then(|| chart::layout(&r.minutes, w, &pins, &orders, &tz));
+    page.minutes = r
+        .minutes
+        .into_iter()
+        .map(|m| MinuteRow {
+            time: chart::clock(m.start, &tz),
+            minute: m,
+        })
+        .collect();
+    page.products = r
+        .products
+        .into_iter()
+        .map(|p| {
+            let (pinned, revenue, ctr) = (
+                view::duration(p.pinned_ms),
+                money::format(p.revenue, currency),
+                view::rate(p.click_through()),
+            );
+            (p, pinned, revenue, ctr)
+        })
+        .collect();
+    page.funnel = Some(r.funnel);
+    let (sources, questions) = tokio::try_join!(
+        super::source_view::for_stream(db, user.shop.id, id, currency, now),
+        store::top_questions(db, user.shop.id, id, TOP_QUESTIONS),
+    )?;
+    page.sources = sources;
+    page.questions = questions
+        .into_iter()
+        .map(|q| {
+            let answer = q.answered_at.map_or_else(
+                || "Not answered".to_string(),
+                |a| format!("Answered after {}", view::duration(a - q.created_at)),
+            );
+            (q, answer)
+        })
+        .collect();
     Ok(render(&page))
 }

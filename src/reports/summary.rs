@@ -2,7 +2,8 @@
 //! per-stream summaries built at stream end (`rollup.rs`), the order side from the
 //! orders (refunds change it later), all in a handful of queries whatever the number of
 //! streams. A live stream, or one whose summary is missing or stale, is computed from
-//! its raw rows. The numbers are the same either way (`report::kpis_from`).
+//! its raw rows (`stream_report::load`). The numbers are the same either way
+//! (`report::kpis_from`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -10,8 +11,9 @@ use sqlx::AnyPool;
 
 use super::metrics;
 use super::report::{self, Kpis};
-use super::rollup;
-use super::store::{self, LineRow, OrderRow, StreamRow, Visit};
+use super::rollup_store;
+use super::store::{LineRow, OrderRow, StreamRow, Visit};
+use super::stream_report;
 
 /// Ids per `IN (…)` list (inlined integers, so no parameter limit applies).
 const CHUNK: usize = 500;
@@ -24,12 +26,10 @@ pub async fn kpis_for(
     streams: &[StreamRow],
     now: i64,
 ) -> sqlx::Result<Vec<(StreamRow, Kpis)>> {
-    let mut stored: HashMap<i64, report::ViewerSummary> = HashMap::new();
-    for (id, summary, stale) in rollup::summaries(db, shop_id).await? {
-        if !stale {
-            stored.insert(id, summary);
-        }
-    }
+    let stored: HashMap<i64, report::ViewerSummary> = rollup_store::summaries(db, shop_id)
+        .await?
+        .into_iter()
+        .collect();
     // A summary counts only for an ended stream whose window it was built for.
     let rolled: Vec<i64> = streams
         .iter()
@@ -117,9 +117,8 @@ pub async fn kpis_for(
             );
             out.push((stream.clone(), kpis));
         } else {
-            let data = store::stream_data(db, shop_id, stream.id).await?;
-            if let Some(kpis) = report::kpis(stream, &data, now) {
-                out.push((stream.clone(), kpis));
+            if let Some(r) = stream_report::load(db, shop_id, stream, now).await? {
+                out.push((stream.clone(), r.kpis));
             }
         }
     }

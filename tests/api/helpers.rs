@@ -299,3 +299,20 @@ pub fn email(who: &str) -> String {
         &showfloor::auth::tokens::random_token()[..8].to_lowercase()
     )
 }
+
+/// A CSV export as rows of column name → value (the header row names the columns).
+pub fn parse_csv(body: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().expect("header row").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}

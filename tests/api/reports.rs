@@ -6,29 +6,13 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{email, spawn_app};
+use crate::helpers::{email, parse_csv, spawn_app};
 
 mod capture;
 pub mod fixture;
 mod rollup;
 
 use fixture::fixture;
-
-fn parse_csv(body: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(body.as_bytes());
-    let headers = reader.headers().expect("header row").clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            headers
-                .iter()
-                .map(String::from)
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn a_stream_report_matches_the_hand_computed_fixture() {
@@ -108,6 +92,19 @@ async fn a_stream_report_matches_the_hand_computed_fixture() {
     assert_eq!(page.texts("#timeline-chart .pin-band").len(), 2);
     assert_eq!(page.texts("#timeline-chart .order-marker").len(), 2);
     assert!(page.contains("Linen shirt pinned 09:01–09:04") && page.contains("Order at 09:07"));
+    // Reaction spikes (docs/metrics.md): the median minute has 0 reactions, so 09:03's
+    // 12 (≥ 10) is a spike and 09:07's 5 is not; marked on the chart, with a legend,
+    // and in the data table.
+    assert_eq!(page.texts("#timeline-chart .spike-marker").len(), 1);
+    assert!(page.contains("Reaction spike at 09:03: 12 reactions"));
+    assert!(
+        page.texts("#timeline-chart .chart-legend text")
+            .contains(&"Reaction spike".to_string())
+    );
+    assert_eq!(
+        page.texts("#timeline tbody td.spike"),
+        ["", "", "", "Spike", "", "", "", "", "", ""]
+    );
     assert!(!page.body.contains("style=") && !page.body.contains("<script>"));
 
     let list = f
@@ -195,6 +192,7 @@ async fn csv_exports_parse_back_to_the_same_numbers() {
     assert_eq!(column("concurrent_viewers"), [1, 2, 3, 4, 3, 3, 2, 3, 3, 2]);
     assert_eq!(column("orders"), [0, 0, 1, 0, 0, 0, 0, 1, 0, 0]);
     assert_eq!(column("reactions"), [0, 0, 0, 12, 0, 0, 0, 5, 0, 0]);
+    assert_eq!(column("reaction_spike"), [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
     assert_eq!(minutes[3]["starts_at"], "2027-01-15T08:03:00Z");
     assert_eq!(
         column("concurrent_viewers").into_iter().max(),

@@ -1,25 +1,9 @@
 //! The overview's CSV exports for the fixture's January: they parse back to the numbers
 //! computed by hand in `reports_overview.rs`.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{parse_csv, spawn_app};
 
 use super::builders::{JANUARY, overview};
-
-fn parse_csv(body: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(body.as_bytes());
-    let headers = reader.headers().expect("header row").clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            headers
-                .iter()
-                .map(String::from)
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn reports_overview_csvs_parse_back_to_the_same_numbers() {

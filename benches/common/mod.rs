@@ -1,0 +1,23 @@
+//! What the benchmarks share: the database they run on. SQLite in the run's temporary
+//! directory by default; with `BENCH_POSTGRES_URL` (an admin URL), a fresh PostgreSQL
+//! database named after the benchmark and the process.
+
+use sqlx::Connection;
+
+/// The URL of a fresh database for one run; `name` prefixes the PostgreSQL database.
+pub async fn database(dir: &std::path::Path, name: &str) -> String {
+    let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {
+        return format!("sqlite://{}", dir.join("bench.db").display());
+    };
+    let name = format!("{name}_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+        .expect("create db");
+    let mut url = url::Url::parse(&admin).expect("BENCH_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}

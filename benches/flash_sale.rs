@@ -118,7 +118,7 @@ fn main() {
     } else {
         "SQLite"
     };
-    let mut config = Config::for_tests(dir.path().to_path_buf(), url);
+    let mut config = Config::for_tests(dir.path().to_path_buf(), url.clone());
     config.db_max_connections = 16;
     let server = server_rt.block_on(Server::start(config)).expect("server");
     let base = format!("http://{}", server.addr);
@@ -129,6 +129,7 @@ fn main() {
         .block_on(client_rt.spawn(async move { sale(&sale_base, &sale_db, backend).await }))
         .expect("the sale");
     server_rt.block_on(server.stop()).ok();
+    server_rt.block_on(common::drop_database(&url));
 }
 
 async fn sale(base: &str, db: &sqlx::AnyPool, backend: &str) {

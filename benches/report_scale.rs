@@ -236,7 +236,7 @@ async fn run() {
     } else {
         "SQLite"
     };
-    let config = Config::for_tests(dir.path().to_path_buf(), url);
+    let config = Config::for_tests(dir.path().to_path_buf(), url.clone());
     let server = Server::start(config).await.expect("server");
     let base = format!("http://{}", server.addr);
     let db = server.state.db.pool.clone();
@@ -387,4 +387,5 @@ async fn run() {
         stats(overview)
     );
     server.stop().await.ok();
+    common::drop_database(&url).await;
 }

@@ -21,3 +21,27 @@ pub async fn database(dir: &std::path::Path, name: &str) -> String {
     url.set_path(&format!("/{name}"));
     url.to_string()
 }
+
+/// Drop the database `database` made for this run (PostgreSQL only; SQLite's file goes
+/// with the temporary directory), so repeated runs leave nothing behind.
+pub async fn drop_database(url: &str) {
+    let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {
+        return;
+    };
+    let Some(name) = url::Url::parse(url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_string())
+    else {
+        return;
+    };
+    let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await else {
+        eprintln!("could not drop database {name}: PostgreSQL unreachable");
+        return;
+    };
+    if let Err(err) = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+    {
+        eprintln!("could not drop database {name}: {err}");
+    }
+}

@@ -29,24 +29,6 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn csrf(c: &reqwest::Client, base: &str) -> String {
-    let page = c
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    page.split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// What a watching viewer's page fetched: the room state, which gives the session its
 /// viewer id and the CSRF token the Buy button sends.
 async fn watch(c: &reqwest::Client, base: &str) -> String {
@@ -135,29 +117,7 @@ fn main() {
 async fn sale(base: &str, db: &sqlx::AnyPool, backend: &str) {
     let base = base.to_string();
     let db = db.clone();
-    let owner = client();
-    let token = csrf(&owner, &base).await;
-    let form = [
-        ("shop_name", "Bench"),
-        ("shop_slug", "bench"),
-        ("currency", "EUR"),
-        ("time_zone", "UTC"),
-        ("name", "Owner"),
-        ("email", "bench@example.com"),
-        ("password", "correct horse battery"),
-        ("password_confirm", "correct horse battery"),
-        ("csrf_token", token.as_str()),
-    ];
-    assert_eq!(
-        owner
-            .post(format!("{base}/signup"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    common::sign_up(&base).await;
     let now = showfloor::db::now_ms();
     let shop: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = 'bench'")
         .fetch_one(&db)

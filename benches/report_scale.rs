@@ -240,48 +240,7 @@ async fn run() {
     let server = Server::start(config).await.expect("server");
     let base = format!("http://{}", server.addr);
     let db = server.state.db.pool.clone();
-    let owner = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = owner
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = page
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let form = [
-        ("shop_name", "Bench"),
-        ("shop_slug", "bench"),
-        ("currency", "EUR"),
-        ("time_zone", "UTC"),
-        ("name", "Owner"),
-        ("email", "bench@example.com"),
-        ("password", "correct horse battery"),
-        ("password_confirm", "correct horse battery"),
-        ("csrf_token", token.as_str()),
-    ];
-    assert_eq!(
-        owner
-            .post(format!("{base}/signup"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    let owner = common::sign_up(&base).await;
     let shop = one(&db, "SELECT id FROM shops WHERE slug = 'bench'").await;
 
     let t = Instant::now();

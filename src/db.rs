@@ -147,6 +147,26 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// `rows` groups of `cols` numbered placeholders for a multi-row INSERT:
+/// `($1, $2), ($3, $4)`.
+pub fn placeholders(rows: usize, cols: usize) -> String {
+    let mut sql = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * cols + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// Milliseconds since the Unix epoch, the one way times are stored.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()

@@ -45,3 +45,46 @@ pub async fn drop_database(url: &str) {
         eprintln!("could not drop database {name}: {err}");
     }
 }
+
+/// A browser-like client (cookie jar, redirects not followed) signed up as the owner of a
+/// new shop "bench" (EUR, UTC) on the server at `base`.
+pub async fn sign_up(base: &str) -> reqwest::Client {
+    let owner = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    let page = owner
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("GET /login")
+        .text()
+        .await
+        .expect("login page");
+    let token = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token on the login page");
+    let form = [
+        ("shop_name", "Bench"),
+        ("shop_slug", "bench"),
+        ("currency", "EUR"),
+        ("time_zone", "UTC"),
+        ("name", "Owner"),
+        ("email", "bench@example.com"),
+        ("password", "correct horse battery"),
+        ("password_confirm", "correct horse battery"),
+        ("csrf_token", token),
+    ];
+    let status = owner
+        .post(format!("{base}/signup"))
+        .form(&form)
+        .send()
+        .await
+        .expect("POST /signup")
+        .status();
+    assert_eq!(status, 303, "sign-up refused");
+    owner
+}

@@ -105,6 +105,63 @@ pub async fn record(conn: &mut AnyConnection, change: &Change<'_>) -> sqlx::Resu
     Ok(Some(stock_after))
 }
 
+/// Take several amounts of one variant at once, e.g. the reservations of a flash-sale
+/// batch: one conditional UPDATE for their sum, and one ledger row per amount (`takes`:
+/// units and reference) with the stock after it, as if each had been recorded in turn by
+/// [`record`]. Returns the stock after all of them, or `None` (nothing changed) when the
+/// stock does not cover the sum or the variant is unlimited, removed or another shop's.
+pub async fn take_many(
+    conn: &mut AnyConnection,
+    shop_id: i64,
+    variant_id: i64,
+    reason: Reason,
+    takes: &[(i64, String)],
+) -> sqlx::Result<Option<i64>> {
+    let now = now_ms();
+    let sum: i64 = takes.iter().map(|(units, _)| units).sum();
+    let updated: Option<(i64, i64)> = sqlx::query_as(
+        "UPDATE variants SET stock = stock - $1, updated_at = $2 \
+         WHERE id = $3 AND shop_id = $4 AND unlimited = $5 AND removed_at IS NULL \
+         AND stock >= $1 RETURNING stock, product_id",
+    )
+    .bind(sum)
+    .bind(now)
+    .bind(variant_id)
+    .bind(shop_id)
+    .bind(false)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((stock_end, product_id)) = updated else {
+        return Ok(None);
+    };
+    if takes.is_empty() {
+        return Ok(Some(stock_end));
+    }
+    let sql = format!(
+        "INSERT INTO inventory_ledger (shop_id, product_id, variant_id, delta, stock_after, reason, \
+         note, reference, user_id, created_at) VALUES {}",
+        crate::db::placeholders(takes.len(), 10)
+    );
+    let mut q = sqlx::query(&sql);
+    let mut after = stock_end + sum;
+    for (units, reference) in takes {
+        after -= units;
+        q = q
+            .bind(shop_id)
+            .bind(product_id)
+            .bind(variant_id)
+            .bind(-units)
+            .bind(after)
+            .bind(reason.as_str())
+            .bind("")
+            .bind(reference)
+            .bind(None::<i64>)
+            .bind(now);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(Some(stock_end))
+}
+
 /// One line of a product's stock history.
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {

@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use super::domain;
 use super::reserve::{Bought, Job};
 use super::store::Actor;
-use crate::catalog::inventory::Reason;
+use crate::catalog::inventory::{self, Reason};
 use crate::db::now_ms;
 
 /// Whether `job` can take the short path.
@@ -24,43 +24,14 @@ pub fn fits(job: &Job) -> bool {
     job.tracked && job.cart.is_none() && job.offer_pin.is_none()
 }
 
-/// `rows` groups of `cols` placeholders: `($1, $2), ($3, $4)`.
-fn values(rows: usize, cols: usize) -> String {
-    let mut sql = String::with_capacity(rows * cols * 6);
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * cols + c + 1));
-        }
-        sql.push(')');
-    }
-    sql
-}
-
+/// The units of `takes` from `job`'s variant (`inventory::take_many`).
 async fn take(
     conn: &mut AnyConnection,
     job: &Job,
-    units: i64,
-    now: i64,
-) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as(
-        "UPDATE variants SET stock = stock - $1, updated_at = $2 \
-         WHERE id = $3 AND shop_id = $4 AND unlimited = $5 AND removed_at IS NULL \
-         AND stock >= $1 RETURNING stock, product_id",
-    )
-    .bind(units)
-    .bind(now)
-    .bind(job.variant_id)
-    .bind(job.shop_id)
-    .bind(false)
-    .fetch_optional(&mut *conn)
-    .await
+    takes: &[(i64, String)],
+) -> sqlx::Result<Option<i64>> {
+    let (shop, variant) = (job.shop_id, job.variant_id);
+    inventory::take_many(conn, shop, variant, Reason::Reservation, takes).await
 }
 
 /// Take units for `jobs` (same variant) and write their orders. Returns, per job, its
@@ -74,9 +45,15 @@ pub async fn write_all(
         return Ok(Some(Vec::new()));
     };
     let now = now_ms();
-    let wanted: i64 = jobs.iter().map(|j| j.quantity).sum();
     let mut chosen: Vec<bool> = vec![true; jobs.len()];
-    let mut taken = take(conn, first, wanted, now).await?;
+    let reservations = |keep: &[bool]| -> Vec<(i64, String)> {
+        jobs.iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(j, _)| (j.quantity, format!("order:{}", j.number)))
+            .collect()
+    };
+    let mut taken = take(conn, first, &reservations(&chosen)).await?;
     if taken.is_none() {
         // Short: how many are left (this transaction now holds the write, so on SQLite
         // the figure is exact; elsewhere the conditional UPDATE below re-checks it).
@@ -98,21 +75,15 @@ pub async fn write_all(
                 left -= job.quantity;
             }
         }
-        let units: i64 = jobs
-            .iter()
-            .zip(&chosen)
-            .filter(|(_, k)| **k)
-            .map(|(j, _)| j.quantity)
-            .sum();
-        if units == 0 {
+        if !chosen.contains(&true) {
             return Ok(Some(jobs.iter().map(|_| None).collect()));
         }
-        taken = take(conn, first, units, now).await?;
+        taken = take(conn, first, &reservations(&chosen)).await?;
         if taken.is_none() {
             return Ok(None);
         }
     }
-    let Some((stock_end, product_id)) = taken else {
+    let Some(stock_end) = taken else {
         return Ok(None);
     };
     // Stock raised between the read and the UPDATE (another node): a Buy left out might
@@ -131,34 +102,10 @@ pub async fn write_all(
         .map(|(j, _)| *j)
         .collect();
 
-    // The ledger, one row per order, as if written one after the other.
-    let mut after = stock_end + winners.iter().map(|j| j.quantity).sum::<i64>();
-    let sql = format!(
-        "INSERT INTO inventory_ledger (shop_id, product_id, variant_id, delta, stock_after, reason, \
-         note, reference, user_id, created_at) VALUES {}",
-        values(winners.len(), 10)
-    );
-    let mut q = sqlx::query(&sql);
-    for job in &winners {
-        after -= job.quantity;
-        q = q
-            .bind(job.shop_id)
-            .bind(product_id)
-            .bind(job.variant_id)
-            .bind(-job.quantity)
-            .bind(after)
-            .bind(Reason::Reservation.as_str())
-            .bind("")
-            .bind(format!("order:{}", job.number))
-            .bind(None::<i64>)
-            .bind(now);
-    }
-    q.execute(&mut *conn).await?;
-
     let sql = format!(
         "INSERT INTO orders (shop_id, token, number, status, currency, total, viewer_id, stream_id, \
          pin_id, stream_offset_s, expires_at, created_at, updated_at) VALUES {} RETURNING id, token",
-        values(winners.len(), 13)
+        crate::db::placeholders(winners.len(), 13)
     );
     let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
     for job in &winners {
@@ -195,7 +142,7 @@ pub async fn write_all(
     let sql = format!(
         "INSERT INTO order_transitions (shop_id, order_id, from_status, to_status, actor, user_id, note, at) \
          VALUES {}",
-        values(winners.len(), 8)
+        crate::db::placeholders(winners.len(), 8)
     );
     let mut q = sqlx::query(&sql);
     for job in &winners {
@@ -214,7 +161,7 @@ pub async fn write_all(
     let sql = format!(
         "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
          unit_price, currency, offer_pin_id, stripe_price_id, stock_state, tracked, pin_id, created_at) VALUES {}",
-        values(winners.len(), 15)
+        crate::db::placeholders(winners.len(), 15)
     );
     let mut q = sqlx::query(&sql);
     for job in &winners {

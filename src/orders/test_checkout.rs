@@ -120,17 +120,7 @@ pub async fn test_pay(
 ) -> Result<Response> {
     let order = load(&state, &token).await?;
     if let Some(message) = closed(&state, &order).await? {
-        let order = load(&state, &token).await?;
-        let page = test_checkout(
-            &state,
-            &session,
-            order,
-            form,
-            FormErrors::default(),
-            message,
-        )
-        .await?;
-        return Ok(render_status(StatusCode::CONFLICT, &page));
+        return refused(&state, &session, &token, form, message).await;
     }
     let errors = validate(&form);
     if !errors.is_empty() {
@@ -155,22 +145,26 @@ pub async fn test_pay(
     };
     if paid != Paid::Now {
         drop(tx);
-        let order = load(&state, &token).await?;
         let message = "This order can no longer be paid; nothing was charged.".to_string();
-        let page = test_checkout(
-            &state,
-            &session,
-            order,
-            form,
-            FormErrors::default(),
-            message,
-        )
-        .await?;
-        return Ok(render_status(StatusCode::CONFLICT, &page));
+        return refused(&state, &session, &token, form, message).await;
     }
     tx.commit().await?;
     if let Some(fresh) = store::by_token(&state.db.pool, &token).await? {
         super::ticker::emit(&state, &fresh, "paid");
     }
     Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response())
+}
+
+/// 409 with the page re-rendered as typed: the order (read again, so its current state
+/// shows) can no longer be paid, and `message` says why.
+async fn refused(
+    state: &AppState,
+    session: &Session,
+    token: &str,
+    form: TestForm,
+    message: String,
+) -> Result<Response> {
+    let order = load(state, token).await?;
+    let page = test_checkout(state, session, order, form, FormErrors::default(), message).await?;
+    Ok(render_status(StatusCode::CONFLICT, &page))
 }

@@ -36,6 +36,12 @@ pub struct Ticker {
     waiting: Mutex<HashMap<i64, Vec<Ticket>>>,
 }
 
+impl Ticker {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Vec<Ticket>>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// Tell the stream's room about `order` (`event`: reserved, paid, refunded, expired…).
 pub fn emit(state: &AppState, order: &Order, event: &'static str) {
     let Some(stream_id) = order.stream_id else {
@@ -58,12 +64,7 @@ pub fn emit(state: &AppState, order: &Order, event: &'static str) {
 pub fn send(state: &AppState, ticket: Ticket) {
     let stream_id = ticket.stream_id;
     {
-        let mut waiting = state
-            .orders
-            .ticker
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut waiting = state.orders.ticker.waiting();
         match waiting.entry(stream_id) {
             Entry::Occupied(mut running) => {
                 running.get_mut().push(ticket);
@@ -80,12 +81,7 @@ pub fn send(state: &AppState, ticket: Ticket) {
 async fn run(state: AppState, stream_id: i64) {
     loop {
         let batch = {
-            let mut waiting = state
-                .orders
-                .ticker
-                .waiting
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut waiting = state.orders.ticker.waiting();
             match waiting.get_mut(&stream_id) {
                 Some(tickets) if !tickets.is_empty() => std::mem::take(tickets),
                 _ => {

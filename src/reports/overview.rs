@@ -31,12 +31,9 @@ pub struct Sort {
     pub sort: String,
     #[serde(default)]
     pub dir: String,
-    #[serde(default)]
-    pub range: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
+    /// The date range as typed (`?range=&from=&to=`).
+    #[serde(flatten)]
+    pub range: RangeQuery,
 }
 
 impl Sort {
@@ -51,18 +48,9 @@ impl Sort {
         self.dir != "asc"
     }
 
-    pub fn range_query(&self) -> RangeQuery {
-        RangeQuery {
-            range: self.range.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-        }
-    }
-
     /// The range in the shop's zone, or the message saying what is wrong with it.
     pub fn resolve(&self, shop: &Shop, now: i64) -> std::result::Result<Range, String> {
-        self.range_query()
-            .resolve(&crate::time::zone(&shop.time_zone), now)
+        self.range.resolve(&crate::time::zone(&shop.time_zone), now)
     }
 }
 

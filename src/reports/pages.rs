@@ -189,7 +189,7 @@ pub async fn index(
     let now = now_ms();
     let mut page = OverviewPage {
         layout: Layout::dashboard(&user, "Reports", Section::Reports).await,
-        form: sort.range_query(),
+        form: sort.range.clone(),
         presets: PRESETS,
         sort: sort.clone(),
         error: String::new(),

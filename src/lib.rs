@@ -202,7 +202,9 @@ impl Server {
         media::glue::spawn(&state, shutdown.subscribe());
 
         catalog::sync::spawn(state.clone(), shutdown.subscribe());
-        state.capture.spawn_writer(state.db.pool.clone());
+        state
+            .capture
+            .spawn_writer(state.db.pool.clone(), state.db.backend);
 
         let router = app(state.clone());
         let task = tokio::spawn(async move {

@@ -9,8 +9,13 @@ use crate::db::Db;
 use crate::web::metrics::Metrics;
 use crate::web::ratelimit::RateLimits;
 
+/// Cloned for every request (axum hands each extractor and middleware its own copy), so it is
+/// one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`], reached through it by `Deref`.
+pub struct Shared {
     pub config: Arc<Config>,
     pub db: Db,
     pub metrics: Arc<Metrics>,
@@ -41,7 +46,7 @@ impl AppState {
         let metrics = Metrics::new();
         metrics.media.attach(&media);
         let capture = crate::reports::capture::Capture::new(metrics.report_events_dropped.clone());
-        AppState {
+        AppState(Arc::new(Shared {
             capture,
             config: Arc::new(config),
             db,
@@ -54,7 +59,15 @@ impl AppState {
             orders: Arc::new(crate::orders::Orders::new(std::time::Duration::from_secs(
                 config_reservation_secs,
             ))),
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

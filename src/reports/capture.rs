@@ -1,8 +1,12 @@
 //! Event capture for reports: product-card impressions and clicks, Buy taps and
 //! checkouts started. Handlers only `record` into a bounded channel (never awaiting the
 //! database); one writer task resolves what the hot path did not look up (the stream of
-//! a Buy tap, a variant's product, the pin open at the time) and inserts multi-row
-//! batches every 250 ms or 500 rows. A full channel drops the event and counts it
+//! a Buy tap, a variant's product, the pin open at the time) and inserts them in batches.
+//! The writer yields to the requests that produce the events: it writes once events have
+//! stopped coming for [`QUIET`], or when the oldest waiting is [`MAX_WAIT`] old, or at
+//! [`MAX_ROWS`], so a flash sale's burst of Buy taps is written after the burst rather
+//! than in it (on PostgreSQL a row costs ≈ 20 µs of the database's CPU, foreign-key
+//! checks and indexes, on the cores the sale runs on). A full channel drops the event and counts it
 //! (`showfloor_report_events_dropped`) rather than slow a viewer; `flush` writes all
 //! that was recorded before it, which the server's clean shutdown awaits.
 
@@ -13,13 +17,20 @@ use std::time::Duration;
 use governor::DefaultKeyedRateLimiter;
 use prometheus_client::metrics::counter::Counter;
 use sqlx::AnyPool;
+
+use crate::db::Backend;
 use tokio::sync::{mpsc, oneshot};
 
 /// Events waiting for the writer; beyond this, events are dropped and counted.
 pub const CHANNEL_CAPACITY: usize = 65_536;
-/// Rows per INSERT statement (8 parameters each, far below both backends' limits).
+/// Rows per INSERT statement on SQLite (7 parameters each, far below its limit).
 const BATCH_ROWS: usize = 500;
-const EVERY: Duration = Duration::from_millis(250);
+/// Write once no event came for this long,
+pub const QUIET: Duration = Duration::from_millis(100);
+/// or once the oldest waiting event is this old,
+pub const MAX_WAIT: Duration = Duration::from_secs(1);
+/// or once this many wait.
+pub const MAX_ROWS: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -111,11 +122,11 @@ impl Capture {
     }
 
     /// Start the writer (once).
-    pub fn spawn_writer(&self, db: AnyPool) {
+    pub fn spawn_writer(&self, db: AnyPool, backend: Backend) {
         let rx = self.rx.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(rx) = rx {
             let dropped = self.dropped.clone();
-            tokio::spawn(run(db, rx, dropped));
+            tokio::spawn(run(db, backend, rx, dropped));
         }
     }
 
@@ -129,34 +140,43 @@ impl Capture {
     }
 }
 
-async fn run(db: AnyPool, mut rx: mpsc::Receiver<Msg>, dropped: Counter) {
+async fn run(db: AnyPool, backend: Backend, mut rx: mpsc::Receiver<Msg>, dropped: Counter) {
+    use tokio::time::{Instant, sleep_until};
     let mut batch: Vec<Event> = Vec::new();
-    let mut tick = tokio::time::interval(EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // When the first and the latest waiting event came.
+    let mut first = Instant::now();
+    let mut latest = first;
     loop {
+        let due = (latest + QUIET).min(first + MAX_WAIT);
         tokio::select! {
             msg = rx.recv() => match msg {
                 Some(Msg::Event(event)) => {
+                    latest = Instant::now();
+                    if batch.is_empty() {
+                        first = latest;
+                    }
                     batch.push(event);
-                    if batch.len() >= BATCH_ROWS {
-                        write(&db, &mut batch, &dropped).await;
+                    if batch.len() >= MAX_ROWS {
+                        write(&db, backend, &mut batch, &dropped).await;
                     }
                 }
                 Some(Msg::Flush(done)) => {
-                    write(&db, &mut batch, &dropped).await;
+                    write(&db, backend, &mut batch, &dropped).await;
                     let _ = done.send(());
                 }
                 None => {
-                    write(&db, &mut batch, &dropped).await;
+                    write(&db, backend, &mut batch, &dropped).await;
                     break;
                 }
             },
-            _ = tick.tick() => write(&db, &mut batch, &dropped).await,
+            _ = sleep_until(due), if !batch.is_empty() => {
+                write(&db, backend, &mut batch, &dropped).await;
+            }
         }
     }
 }
 
-async fn write(db: &AnyPool, batch: &mut Vec<Event>, dropped: &Counter) {
+async fn write(db: &AnyPool, backend: Backend, batch: &mut Vec<Event>, dropped: &Counter) {
     if batch.is_empty() {
         return;
     }
@@ -164,7 +184,7 @@ async fn write(db: &AnyPool, batch: &mut Vec<Event>, dropped: &Counter) {
     let n = events.len() as u64;
     let result = async {
         let rows = super::capture_rows::resolve(db, events).await?;
-        insert(db, &rows).await
+        insert(db, backend, &rows).await
     }
     .await;
     if let Err(err) = result {
@@ -185,45 +205,56 @@ pub struct Row {
     pub at: i64,
 }
 
-/// Multi-row INSERTs in one transaction; summaries of the streams touched are marked
-/// stale so a late event (a checkout after the end) is not missed by the rollup.
-pub async fn insert(db: &AnyPool, rows: &[Row]) -> sqlx::Result<()> {
+/// The rows in one transaction (on PostgreSQL one `INSERT … SELECT FROM UNNEST` of seven
+/// array parameters, on SQLite multi-row INSERTs); summaries of the streams touched are
+/// marked stale so a late event (a checkout after the end) is not missed by the rollup.
+///
+/// Why UNNEST: a flash sale records thousands of Buy taps in a fraction of a second, and a
+/// 500-row `VALUES` list with 3,500 parameters cost PostgreSQL ≈ 8 ms to parse and plan per
+/// statement, on the same two cores as the sale (docs/benchmarks.md, Flash sale). The
+/// arrays travel as text literals cast by the statement, as the `Any` driver binds no arrays.
+pub async fn insert(db: &AnyPool, backend: Backend, rows: &[Row]) -> sqlx::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let mut tx = db.begin().await?;
-    for chunk in rows.chunks(BATCH_ROWS) {
-        let mut sql = String::from(
-            "INSERT INTO report_events (shop_id, stream_id, kind, viewer_id, product_id, pin_id, at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 7;
-            if i > 0 {
-                sql.push(',');
+    match backend {
+        Backend::Postgres => {
+            sqlx::query(
+                "INSERT INTO report_events (shop_id, stream_id, kind, viewer_id, product_id, pin_id, at) \
+                 SELECT * FROM UNNEST(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS TEXT[]), \
+                 CAST($4 AS TEXT[]), CAST($5 AS BIGINT[]), CAST($6 AS BIGINT[]), CAST($7 AS BIGINT[]))",
+            )
+            .bind(bigint_array(rows.iter().map(|r| Some(r.shop_id))))
+            .bind(bigint_array(rows.iter().map(|r| Some(r.stream_id))))
+            .bind(text_array(rows.iter().map(|r| r.kind.as_str())))
+            .bind(text_array(rows.iter().map(|r| r.viewer_id.as_str())))
+            .bind(bigint_array(rows.iter().map(|r| Some(r.product_id))))
+            .bind(bigint_array(rows.iter().map(|r| r.pin_id)))
+            .bind(bigint_array(rows.iter().map(|r| Some(r.at))))
+            .execute(&mut *tx)
+            .await?;
+        }
+        Backend::Sqlite => {
+            for chunk in rows.chunks(BATCH_ROWS) {
+                let sql = format!(
+                    "INSERT INTO report_events (shop_id, stream_id, kind, viewer_id, product_id, pin_id, at) VALUES {}",
+                    crate::db::placeholders(chunk.len(), 7)
+                );
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    q = q
+                        .bind(r.shop_id)
+                        .bind(r.stream_id)
+                        .bind(r.kind.as_str())
+                        .bind(r.viewer_id.clone())
+                        .bind(r.product_id)
+                        .bind(r.pin_id)
+                        .bind(r.at);
+                }
+                q.execute(&mut *tx).await?;
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
         }
-        let mut q = sqlx::query(&sql);
-        for r in chunk {
-            q = q
-                .bind(r.shop_id)
-                .bind(r.stream_id)
-                .bind(r.kind.as_str())
-                .bind(r.viewer_id.clone())
-                .bind(r.product_id)
-                .bind(r.pin_id)
-                .bind(r.at);
-        }
-        q.execute(&mut *tx).await?;
     }
     let streams: BTreeSet<i64> = rows.iter().map(|r| r.stream_id).collect();
     for stream in streams {
@@ -235,9 +266,65 @@ pub async fn insert(db: &AnyPool, rows: &[Row]) -> sqlx::Result<()> {
     tx.commit().await
 }
 
+/// A PostgreSQL array literal of numbers (`{1,2,NULL}`).
+fn bigint_array(values: impl Iterator<Item = Option<i64>>) -> String {
+    let mut out = String::from("{");
+    for (i, value) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match value {
+            Some(n) => out.push_str(&n.to_string()),
+            None => out.push_str("NULL"),
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// A PostgreSQL array literal of strings, each quoted (`{"a","b \\"c\\""}`).
+fn text_array<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("{");
+    for (i, value) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in value.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
 /// Per-batch lookups, so a burst of taps on one stream reads it once.
 #[derive(Default)]
 pub struct Cache {
     pub streams: HashMap<(String, String), Option<(i64, i64)>>,
     pub variants: HashMap<(i64, i64), Option<i64>>,
+    /// Per (shop, stream): the pins that overlap the batch, newest first.
+    pub pins: HashMap<(i64, i64), Vec<super::capture_rows::Pin>>,
+}
+
+#[cfg(test)]
+mod array_tests {
+    use super::*;
+
+    #[test]
+    fn array_literals_quote_and_escape() {
+        assert_eq!(
+            bigint_array([Some(1), None, Some(-3)].into_iter()),
+            "{1,NULL,-3}"
+        );
+        assert_eq!(bigint_array(std::iter::empty()), "{}");
+        assert_eq!(
+            text_array(["buy", r#"a"b\c"#, "", "NULL"].into_iter()),
+            r#"{"buy","a\"b\\c","","NULL"}"#
+        );
+    }
 }

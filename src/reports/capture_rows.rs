@@ -2,12 +2,59 @@
 //! tap's stream, product and open pin, and a checkout's products and pins, are read
 //! here, off the request path; events naming nothing known are dropped.
 
+use std::collections::hash_map::Entry;
+
 use sqlx::AnyPool;
 
 use super::capture::{Cache, Event, Kind, Row};
 
+/// A pin's time on screen (`ended_at` `None` while it still shows).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Pin {
+    id: i64,
+    started_at: i64,
+    ended_at: Option<i64>,
+}
+
+/// The pin on screen at `at`: the latest started by then and not yet ended (`pins` newest
+/// first, as [`pins_between`] reads them).
+fn pin_at(pins: &[Pin], at: i64) -> Option<i64> {
+    pins.iter()
+        .find(|p| p.started_at <= at && p.ended_at.is_none_or(|end| end > at))
+        .map(|p| p.id)
+}
+
+/// The stream's pins on screen at some moment in `[from, to]`, newest first (one read for a
+/// whole batch of Buy taps: a flash sale's thousands of taps are one stream's).
+async fn pins_between(
+    db: &AnyPool,
+    shop_id: i64,
+    stream_id: i64,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<Pin>> {
+    sqlx::query_as(
+        "SELECT id, started_at, ended_at FROM pins WHERE shop_id = $1 AND stream_id = $2 \
+         AND started_at <= $3 AND (ended_at IS NULL OR ended_at > $4) \
+         ORDER BY started_at DESC, id DESC",
+    )
+    .bind(shop_id)
+    .bind(stream_id)
+    .bind(to)
+    .bind(from)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn resolve(db: &AnyPool, events: Vec<Event>) -> sqlx::Result<Vec<Row>> {
     let mut cache = Cache::default();
+    let taps = events.iter().filter_map(|e| match e {
+        Event::BuyTap { at, .. } => Some(*at),
+        _ => None,
+    });
+    let (first_tap, last_tap) = taps.fold((i64::MAX, i64::MIN), |(lo, hi), at| {
+        (lo.min(at), hi.max(at))
+    });
     let mut rows = Vec::with_capacity(events.len());
     for event in events {
         match event {
@@ -67,15 +114,12 @@ pub async fn resolve(db: &AnyPool, events: Vec<Event>) -> sqlx::Result<Vec<Row>>
                 let Some(product_id) = product_id else {
                     continue;
                 };
-                let pin_id: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM pins WHERE shop_id = $1 AND stream_id = $2 AND started_at <= $3 \
-                     AND (ended_at IS NULL OR ended_at > $3) ORDER BY started_at DESC, id DESC LIMIT 1",
-                )
-                .bind(shop_id)
-                .bind(stream_id)
-                .bind(at)
-                .fetch_optional(db)
-                .await?;
+                let pins = match cache.pins.entry((shop_id, stream_id)) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(slot) => slot
+                        .insert(pins_between(db, shop_id, stream_id, first_tap, last_tap).await?),
+                };
+                let pin_id = pin_at(pins, at);
                 rows.push(Row {
                     shop_id,
                     stream_id,
@@ -115,4 +159,41 @@ pub async fn resolve(db: &AnyPool, events: Vec<Event>) -> sqlx::Result<Vec<Row>>
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pin(id: i64, started_at: i64, ended_at: Option<i64>) -> Pin {
+        Pin {
+            id,
+            started_at,
+            ended_at,
+        }
+    }
+
+    #[test]
+    fn the_pin_on_screen_at_a_moment() {
+        // Newest first, as `pins_between` orders them; pin 3 is still on screen.
+        let pins = [
+            pin(3, 300, None),
+            pin(2, 200, Some(300)),
+            pin(1, 100, Some(150)),
+        ];
+        assert_eq!(pin_at(&pins, 99), None, "before any pin");
+        assert_eq!(pin_at(&pins, 100), Some(1), "from its start");
+        assert_eq!(pin_at(&pins, 150), None, "not at its end");
+        assert_eq!(pin_at(&pins, 299), Some(2));
+        assert_eq!(
+            pin_at(&pins, 300),
+            Some(3),
+            "the next pin replaces it at once"
+        );
+        assert_eq!(pin_at(&pins, 10_000), Some(3));
+        // Two overlapping pins: the later started wins, as in the SQL it replaces.
+        let overlapping = [pin(5, 200, None), pin(4, 100, None)];
+        assert_eq!(pin_at(&overlapping, 250), Some(5));
+        assert_eq!(pin_at(&overlapping, 150), Some(4));
+    }
 }

@@ -1,31 +1,65 @@
-//! The viewer side: answer a WHEP offer with tracks carrying the publisher's codecs,
-//! then one forwarder task per track reads the room's fan-out, rewrites each packet
-//! for this viewer and hands it to the viewer's connection; one more task per track
-//! reads the viewer's RTCP (keyframe requests, loss reports).
+//! The viewer side: answer a WHEP offer with tracks carrying the publisher's codecs, then
+//! one task per viewer runs the connection on `rtc`'s sans-IO peer connection: it reads the
+//! viewer's UDP socket, the room's fan-out and the connection's timers, rewrites each packet
+//! for this viewer and writes it out, and acts on the viewer's RTCP (keyframe requests,
+//! loss reports).
+//!
+//! Why not the `webrtc` crate's connection, as publishers use: its driver costs a viewer
+//! ≈ 300 KB, a third of it in two things a viewer never needs, a preallocated 256-event
+//! channel between the application and the driver (≈ 60 KB) and the local tracks' event
+//! channels (≈ 16 KB), plus four tasks per viewer and an async lock and a channel hop per
+//! forwarded packet. Run here, a forwarded packet goes from the room's broadcast to the
+//! socket in one task (docs/benchmarks.md, Broadcasting).
 
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::RTCPeerConnectionBuilder;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::event::RTCPeerConnectionEvent;
+use rtc::peer_connection::message::RTCMessage;
+use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
 use rtc::rtcp;
+use rtc::rtp_transceiver::RTCRtpSenderId;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::watch;
-use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
-use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
+use rtc::sansio::Protocol;
+use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use tokio::io::ReadBuf;
+use tokio::net::UdpSocket;
+use tokio::sync::Notify;
+use tokio::sync::broadcast::{self, error::TryRecvError};
 use webrtc::peer_connection::{RTCPeerConnectionState, RTCSessionDescription};
-use webrtc::rtp_transceiver::RtpSender;
 
 use super::http::Refusal;
 use super::rewrite::{Media, Rewriter};
 use super::room::{Room, Tracks};
-use super::session::{Events, Session, SessionKind};
+use super::session::{Connection, Events, Session, SessionKind};
 use super::{MediaEvent, MediaHub, peer};
+
+type Pc = rtc::peer_connection::RTCPeerConnection;
 
 /// How much faster than real time a joining viewer gets the cached GOP.
 const REPLAY_SPEEDUP: u32 = 4;
+/// The largest datagram a viewer sends us (RTCP, STUN, DTLS).
+const RECV_BUFFER: usize = 1_500;
+/// Live packets handled per loop turn before the sockets and timers get a look.
+const BURST: usize = 32;
+
+/// One track going out to the viewer.
+struct Out {
+    sender: RTCRtpSenderId,
+    rewriter: Rewriter,
+    video: bool,
+}
 
 /// Join `room` as a viewer with `offer`; returns the session and the answer SDP.
 pub async fn join(
@@ -36,16 +70,71 @@ pub async fn join(
 ) -> Result<(Arc<Session>, String), Refusal> {
     let id = crate::auth::tokens::random_token();
     let (events, state) = Events::new(hub, &id, None);
-    let gathered = events.gathered.clone();
-    let pc = hub.peers.build(events, true).await?;
-    let mut outgoing = Vec::new();
+    let (pc, sockets, outs, answer) = connect(&hub.peers, &room, &tracks, offer)?;
+    let stop = Arc::new(Notify::new());
+    let session = Arc::new(Session::new(
+        id.clone(),
+        room.stream_id,
+        SessionKind::Viewer,
+        0,
+        Connection::Driven(stop.clone()),
+        state,
+    ));
+    let driver = Driver {
+        pc,
+        sockets,
+        room: room.clone(),
+        events,
+        session: id,
+        outs,
+        video: None,
+        audio: None,
+        replay: VecDeque::new(),
+        replay_clock: None,
+        buf: vec![0u8; RECV_BUFFER],
+    };
+    // Boxed: an async fn keeps its argument and the body's copy of it apart, and the
+    // connection is 8.5 KB.
+    tokio::spawn(Box::new(driver).run(stop));
+    hub.insert_session(session.clone());
+    hub.emit(MediaEvent::ViewerJoined {
+        stream_id: room.stream_id,
+    });
+    Ok((session, answer))
+}
+
+/// The viewer's connection set up and answered: the peer connection, its sockets, the
+/// outgoing tracks and the answer SDP.
+#[allow(clippy::type_complexity)]
+fn connect(
+    peers: &peer::PeerFactory,
+    room: &Room,
+    tracks: &Tracks,
+    offer: RTCSessionDescription,
+) -> Result<(Pc, Vec<(SocketAddr, UdpSocket)>, Vec<Out>, String), Refusal> {
+    let failed = |err: &dyn std::fmt::Display| {
+        Refusal::bad_request(format!("The offer could not be answered: {err}."))
+    };
+    let mut engine = peer::media_engine().map_err(|e| failed(&e))?;
+    let registry = peer::interceptors(&mut engine).map_err(|e| failed(&e))?;
+    let now = Instant::now();
+    let mut pc = RTCPeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().build())
+        .with_setting_engine(peers.settings())
+        .with_media_engine(engine)
+        .with_interceptor_registry(registry)
+        .build(now)
+        .map_err(|e| failed(&e))?;
+    pc.set_remote_description(now, offer)
+        .map_err(|e| failed(&e))?;
+    let mut added = Vec::new();
     for (codec, kind) in [
         (tracks.video.clone(), RtpCodecKind::Video),
         (tracks.audio.clone(), RtpCodecKind::Audio),
     ] {
         let Some(codec) = codec else { continue };
         let ssrc = rand::random::<u32>();
-        let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+        let track = MediaStreamTrack::new(
             format!("showfloor-{}", room.stream_id),
             format!("{kind}-{ssrc}"),
             format!("{kind}"),
@@ -58,71 +147,70 @@ pub async fn join(
                 codec: codec.clone(),
                 ..Default::default()
             }],
-        )));
-        let sender = match pc.add_track(track.clone() as Arc<dyn TrackLocal>).await {
-            Ok(sender) => sender,
-            Err(err) => {
-                let _ = pc.close().await;
-                return Err(Refusal::bad_request(format!(
-                    "Cannot add the {kind} track: {err}."
-                )));
-            }
-        };
-        outgoing.push((track, sender, codec, ssrc, kind == RtpCodecKind::Video));
+        );
+        let sender = pc
+            .add_track(track)
+            .map_err(|err| Refusal::bad_request(format!("Cannot add the {kind} track: {err}.")))?;
+        added.push((sender, codec, ssrc, kind == RtpCodecKind::Video));
     }
-    let answer = match peer::answer(&pc, offer, &gathered).await {
-        Ok(answer) => answer,
-        Err(err) => {
-            let _ = pc.close().await;
-            return Err(Refusal::bad_request(format!(
-                "The offer could not be answered: {err}."
-            )));
+    let bound = peers.bind_udp().map_err(|e| failed(&e))?;
+    let mut sockets = Vec::with_capacity(bound.len());
+    for socket in bound {
+        let local = socket.local_addr().map_err(|e| failed(&e))?;
+        let candidate = CandidateHostConfig {
+            base_config: CandidateConfig {
+                network: "udp".to_owned(),
+                address: local.ip().to_string(),
+                port: local.port(),
+                component: 1,
+                ..Default::default()
+            },
+            ..Default::default()
         }
-    };
-    let session = Arc::new(Session::new(
-        id,
-        room.stream_id,
-        SessionKind::Viewer,
-        0,
-        pc.clone(),
-        state.clone(),
-    ));
-    for (track, sender, codec, ssrc, video) in outgoing {
-        let Some(payload_type) = negotiated_payload_type(&sender, &codec).await else {
-            let _ = pc.close().await;
+        .new_candidate_host()
+        .map_err(|e| failed(&e))?;
+        let init = RTCIceCandidate::from(&candidate)
+            .to_json()
+            .map_err(|e| failed(&e))?;
+        pc.add_local_candidate(init).map_err(|e| failed(&e))?;
+        socket.set_nonblocking(true).map_err(|e| failed(&e))?;
+        sockets.push((local, UdpSocket::from_std(socket).map_err(|e| failed(&e))?));
+    }
+    // End of candidates: host candidates only, all known now.
+    pc.add_local_candidate(Default::default())
+        .map_err(|e| failed(&e))?;
+    let answer = pc.create_answer(None).map_err(|e| failed(&e))?;
+    pc.set_local_description(now, answer)
+        .map_err(|e| failed(&e))?;
+    let sdp = peers.advertise(
+        pc.local_description()
+            .ok_or_else(|| failed(&"no local description after answering"))?
+            .sdp,
+    );
+    let mut outs = Vec::new();
+    for (sender, codec, ssrc, video) in added {
+        let Some(payload_type) = negotiated_payload_type(&mut pc, sender, &codec) else {
             return Err(Refusal::bad_request(format!(
                 "This player cannot receive {} that the broadcaster sends.",
                 codec.mime_type
             )));
         };
-        let rewriter = Rewriter::new(ssrc, payload_type, codec.clock_rate, video);
-        session.add_task(tokio::spawn(forward(
-            room.clone(),
-            state.clone(),
-            track.clone(),
-            rewriter,
+        outs.push(Out {
+            sender,
+            rewriter: Rewriter::new(ssrc, payload_type, codec.clock_rate, video),
             video,
-        )));
-        session.add_task(tokio::spawn(read_feedback(
-            room.clone(),
-            session.id.clone(),
-            track,
-        )));
+        });
     }
-    hub.insert_session(session.clone());
-    hub.emit(MediaEvent::ViewerJoined {
-        stream_id: room.stream_id,
-    });
-    Ok((session, answer))
+    Ok((pc, sockets, outs, sdp))
 }
 
 /// The payload type this viewer negotiated for the publisher's codec.
-async fn negotiated_payload_type(sender: &Arc<dyn RtpSender>, codec: &RTCRtpCodec) -> Option<u8> {
-    let parameters = sender.get_parameters().await.ok()?;
+fn negotiated_payload_type(pc: &mut Pc, sender: RTCRtpSenderId, codec: &RTCRtpCodec) -> Option<u8> {
+    let mut sender = pc.rtp_sender(sender)?;
+    let codecs = &sender.get_parameters().rtp_parameters.codecs;
     let same_mime = |c: &&rtc::rtp_transceiver::rtp_sender::RTCRtpCodecParameters| {
         c.rtp_codec.mime_type.eq_ignore_ascii_case(&codec.mime_type)
     };
-    let codecs = &parameters.rtp_parameters.codecs;
     codecs
         .iter()
         .filter(same_mime)
@@ -131,114 +219,322 @@ async fn negotiated_payload_type(sender: &Arc<dyn RtpSender>, codec: &RTCRtpCode
         .map(|c| c.payload_type)
 }
 
-/// Forward the room's packets of one kind to one viewer track. A viewer that falls
-/// behind the fan-out buffer loses packets (never slowing anyone else), then resumes
-/// on a keyframe with a continuous sequence.
-async fn forward(
+/// One viewer's connection and what feeds it.
+struct Driver {
+    pc: Pc,
+    sockets: Vec<(SocketAddr, UdpSocket)>,
     room: Arc<Room>,
-    mut state: watch::Receiver<RTCPeerConnectionState>,
-    track: Arc<TrackLocalStaticRTP>,
-    mut rewriter: Rewriter,
-    video: bool,
-) {
-    // Packets sent before DTLS is up would be lost, the first keyframe with them.
-    if state
-        .wait_for(|s| *s == RTCPeerConnectionState::Connected)
-        .await
-        .is_err()
-    {
-        return;
-    }
-    let mut packets = if video {
-        let (gop, packets) = room.subscribe_video();
-        if gop.is_empty() {
-            room.request_keyframe().await;
-        } else {
-            room.stats.gop_replays.fetch_add(1, Ordering::Relaxed);
-            replay(&room, &track, &mut rewriter, &gop).await;
-        }
-        packets
-    } else {
-        room.audio.subscribe()
-    };
-    loop {
-        match packets.recv().await {
-            Ok(media) => deliver(&room, &track, &mut rewriter, &media).await,
-            Err(RecvError::Lagged(missed)) => {
-                room.stats
-                    .packets_dropped
-                    .fetch_add(missed, Ordering::Relaxed);
-                rewriter.resync();
-                if video {
-                    room.request_keyframe().await;
+    events: Arc<Events>,
+    session: String,
+    outs: Vec<Out>,
+    /// The room's fan-out, from when the connection is up.
+    video: Option<broadcast::Receiver<Arc<Media>>>,
+    audio: Option<broadcast::Receiver<Arc<Media>>>,
+    /// The cached GOP still to send, and when its first packet went out.
+    replay: VecDeque<Arc<Media>>,
+    replay_clock: Option<(Instant, Instant)>,
+    buf: Vec<u8>,
+}
+
+impl Driver {
+    async fn run(mut self: Box<Self>, stop: Arc<Notify>) {
+        // Timeouts due now are handled at once, but not forever in a row: past this many the
+        // loop waits for its next input like any other turn.
+        let mut immediate = 0u32;
+        loop {
+            self.flush();
+            if self.handle_events() {
+                break;
+            }
+            self.handle_reads();
+            let now = Instant::now();
+            let due = self
+                .pc
+                .poll_timeout()
+                .unwrap_or(now + Duration::from_secs(1));
+            if due <= now && immediate < 8 {
+                immediate += 1;
+                let _ = self.pc.handle_timeout(now);
+                continue;
+            }
+            immediate = 0;
+            let due = due.max(now + Duration::from_millis(1));
+            let replay_due = self.replay_due();
+            let live_video = self.replay.is_empty() && self.video.is_some();
+            let live_audio = self.audio.is_some();
+            tokio::select! {
+                _ = stop.notified() => {
+                    let _ = self.pc.close();
+                    self.flush();
+                    break;
+                }
+                _ = tokio::time::sleep_until(due.into()) => {
+                    let _ = self.pc.handle_timeout(Instant::now());
+                }
+                received = recv_any(&self.sockets, &mut self.buf) => match received {
+                    Ok((n, local_addr, peer_addr)) => {
+                        let _ = self.pc.handle_read(TaggedBytesMut {
+                            now: Instant::now(),
+                            transport: TransportContext {
+                                local_addr,
+                                peer_addr,
+                                ecn: None,
+                                transport_protocol: TransportProtocol::UDP,
+                            },
+                            message: BytesMut::from(&self.buf[..n]),
+                        });
+                    }
+                    Err(err) => tracing::debug!(error = %err, "viewer socket read failed"),
+                },
+                _ = tokio::time::sleep_until(replay_due.unwrap_or(due).into()), if replay_due.is_some() => {
+                    self.send_replay();
+                }
+                received = next(self.video.as_mut()), if live_video => {
+                    self.take(received.map_err(into_try), true);
+                    self.send_live();
+                }
+                received = next(self.audio.as_mut()), if live_audio => {
+                    self.take(received.map_err(into_try), false);
+                    self.send_live();
                 }
             }
-            Err(RecvError::Closed) => return,
         }
     }
-}
 
-/// Rewrite one packet for this viewer and send it; one it must not get yet (video before a
-/// keyframe) is dropped and asks for a keyframe.
-async fn deliver(room: &Room, track: &TrackLocalStaticRTP, rewriter: &mut Rewriter, media: &Media) {
-    let stats = &room.stats;
-    match rewriter.rewrite(media) {
-        Some(packet) => {
-            if track.write_rtp(packet).await.is_ok() {
-                stats.packets_forwarded.fetch_add(1, Ordering::Relaxed);
-            } else {
-                stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        None => {
-            stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
-            room.request_keyframe().await;
-        }
-    }
-}
-
-/// Send the room's cached GOP (keyframe first) to a viewer that just connected, with the
-/// publisher's own spacing between packets shortened [`REPLAY_SPEEDUP`] times: the keyframe
-/// goes out at once, the rest catches up with live in a third of the GOP's age, and no
-/// burst is larger than the publisher's own (one frame). The live packets queue meanwhile
-/// in the viewer's receiver and follow with a continuous sequence.
-async fn replay(
-    room: &Room,
-    track: &TrackLocalStaticRTP,
-    rewriter: &mut Rewriter,
-    gop: &[Arc<Media>],
-) {
-    let Some(first) = gop.first() else { return };
-    let start = tokio::time::Instant::now();
-    for media in gop {
-        let offset = media.received.saturating_duration_since(first.received);
-        let due = start + offset / REPLAY_SPEEDUP;
-        if due > tokio::time::Instant::now() {
-            tokio::time::sleep_until(due).await;
-        }
-        deliver(room, track, rewriter, media).await;
-    }
-}
-
-/// Read a viewer track's RTCP: keyframe requests go to the publisher (rate-limited),
-/// receiver reports feed the per-viewer loss figure.
-async fn read_feedback(room: Arc<Room>, session: String, track: Arc<TrackLocalStaticRTP>) {
-    use rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
-    use rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-    use rtcp::receiver_report::ReceiverReport;
-    while let Some(TrackLocalEvent::OnRtcpPacket(packets)) = track.poll().await {
-        for packet in packets {
-            let any = packet.as_any();
-            if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
-                room.request_keyframe().await;
-            } else if let Some(rr) = any.downcast_ref::<ReceiverReport>()
-                && let Some(report) = rr.reports.first()
+    /// Send what the connection has to send.
+    fn flush(&mut self) {
+        while let Some(msg) = self.pc.poll_write() {
+            let socket = self
+                .sockets
+                .iter()
+                .find(|(local, _)| *local == msg.transport.local_addr)
+                .or_else(|| self.sockets.first());
+            if let Some((_, socket)) = socket
+                && let Err(err) = socket.try_send_to(&msg.message, msg.transport.peer_addr)
             {
-                room.viewer_loss
-                    .lock()
-                    .expect("room lock")
-                    .insert(session.clone(), report.fraction_lost);
+                // A full socket buffer drops the datagram: a viewer that cannot keep up loses
+                // packets (and asks for them again, or for a keyframe); nobody waits for it.
+                self.room
+                    .stats
+                    .packets_dropped
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(error = %err, "viewer socket write failed");
             }
         }
     }
+
+    /// Connection state changes; true once the connection is over.
+    fn handle_events(&mut self) -> bool {
+        let mut over = false;
+        while let Some(event) = self.pc.poll_event() {
+            if let RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) = event {
+                self.events.state_changed(state);
+                match state {
+                    RTCPeerConnectionState::Connected
+                        if self.audio.is_none() && self.video.is_none() =>
+                    {
+                        self.subscribe()
+                    }
+                    RTCPeerConnectionState::Closed => over = true,
+                    _ => {}
+                }
+            }
+        }
+        over
+    }
+
+    /// The connection is up: start on the cached GOP (or ask for a keyframe), then live.
+    fn subscribe(&mut self) {
+        if self.outs.iter().any(|o| o.video) {
+            let (gop, packets) = self.room.subscribe_video();
+            if gop.is_empty() {
+                self.room.request_keyframe();
+            } else {
+                self.room.stats.gop_replays.fetch_add(1, Ordering::Relaxed);
+                self.replay = gop.into();
+            }
+            self.video = Some(packets);
+        }
+        if self.outs.iter().any(|o| !o.video) {
+            self.audio = Some(self.room.audio.subscribe());
+        }
+    }
+
+    /// The viewer's RTCP: keyframe requests go to the publisher (rate-limited), receiver
+    /// reports feed the per-viewer loss figure.
+    fn handle_reads(&mut self) {
+        use rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+        use rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+        use rtcp::receiver_report::ReceiverReport;
+        while let Some(msg) = self.pc.poll_read() {
+            let RTCMessage::RtcpPacket(_, packets) = msg.message else {
+                continue;
+            };
+            for packet in packets {
+                let any = packet.as_any();
+                if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
+                    self.room.request_keyframe();
+                } else if let Some(rr) = any.downcast_ref::<ReceiverReport>()
+                    && let Some(report) = rr.reports.first()
+                {
+                    self.room
+                        .viewer_loss
+                        .lock()
+                        .expect("room lock")
+                        .insert(self.session.clone(), report.fraction_lost);
+                }
+            }
+        }
+    }
+
+    /// When the next cached-GOP packet is due: the publisher's own spacing shortened
+    /// [`REPLAY_SPEEDUP`] times, so the keyframe goes out at once and the rest catches up
+    /// with live in a quarter of the GOP's age.
+    fn replay_due(&self) -> Option<Instant> {
+        let next = self.replay.front()?;
+        match self.replay_clock {
+            None => Some(Instant::now()),
+            Some((started, first)) => {
+                Some(started + next.received.saturating_duration_since(first) / REPLAY_SPEEDUP)
+            }
+        }
+    }
+
+    fn send_replay(&mut self) {
+        let now = Instant::now();
+        while let Some(media) = self.replay.front().cloned() {
+            let (started, first) = *self.replay_clock.get_or_insert((now, media.received));
+            if started + media.received.saturating_duration_since(first) / REPLAY_SPEEDUP > now {
+                break;
+            }
+            self.replay.pop_front();
+            self.deliver(&media, true);
+        }
+    }
+
+    /// More live packets that are ready now (a bounded number, so the socket and timers
+    /// keep their turn).
+    fn send_live(&mut self) {
+        for _ in 0..BURST {
+            let mut got = false;
+            for video in [true, false] {
+                if video && !self.replay.is_empty() {
+                    continue;
+                }
+                let rx = if video {
+                    &mut self.video
+                } else {
+                    &mut self.audio
+                };
+                let Some(rx) = rx else { continue };
+                match rx.try_recv() {
+                    Err(TryRecvError::Empty) => {}
+                    received => {
+                        got = true;
+                        self.take(received, video);
+                    }
+                }
+            }
+            if !got {
+                break;
+            }
+        }
+    }
+
+    /// One result from the fan-out. A viewer that fell behind the fan-out buffer loses
+    /// packets, never slowing anyone else, then resumes on a keyframe with a continuous
+    /// sequence.
+    fn take(&mut self, received: Result<Arc<Media>, TryRecvError>, video: bool) {
+        match received {
+            Ok(media) => self.deliver(&media, video),
+            Err(TryRecvError::Lagged(missed)) => {
+                self.room
+                    .stats
+                    .packets_dropped
+                    .fetch_add(missed, Ordering::Relaxed);
+                if let Some(out) = self.outs.iter_mut().find(|o| o.video == video) {
+                    out.rewriter.resync();
+                }
+                if video {
+                    self.room.request_keyframe();
+                }
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Closed) => {
+                if video {
+                    self.video = None;
+                } else {
+                    self.audio = None;
+                }
+            }
+        }
+    }
+
+    /// Rewrite one packet for this viewer and send it; one it must not get yet (video before
+    /// a keyframe) is dropped and asks for a keyframe.
+    fn deliver(&mut self, media: &Media, video: bool) {
+        let stats = &self.room.stats;
+        let Some(out) = self.outs.iter_mut().find(|o| o.video == video) else {
+            return;
+        };
+        match out.rewriter.rewrite(media) {
+            Some(packet) => {
+                let sent = self
+                    .pc
+                    .rtp_sender(out.sender)
+                    .is_some_and(|mut sender| sender.write_rtp(Instant::now(), packet).is_ok());
+                if sent {
+                    stats.packets_forwarded.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+                }
+                // Out at once: every stage of `rtc`'s send pipeline keeps a queue that grows to
+                // the largest burst it ever held and never shrinks, so packets pass one by one.
+                self.flush();
+            }
+            None => {
+                stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+                self.room.request_keyframe();
+            }
+        }
+    }
+}
+
+/// The next packet of a fan-out receiver; never, without one (`select!` builds the future
+/// of a disabled branch too).
+async fn next(
+    rx: Option<&mut broadcast::Receiver<Arc<Media>>>,
+) -> Result<Arc<Media>, broadcast::error::RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn into_try(err: broadcast::error::RecvError) -> TryRecvError {
+    match err {
+        broadcast::error::RecvError::Lagged(n) => TryRecvError::Lagged(n),
+        broadcast::error::RecvError::Closed => TryRecvError::Closed,
+    }
+}
+
+/// The next datagram on any of the viewer's sockets: its length, our address, the sender's.
+async fn recv_any(
+    sockets: &[(SocketAddr, UdpSocket)],
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, SocketAddr)> {
+    std::future::poll_fn(|cx| {
+        for (local, socket) in sockets {
+            let mut read = ReadBuf::new(buf);
+            match socket.poll_recv_from(cx, &mut read) {
+                Poll::Ready(Ok(peer)) => {
+                    return Poll::Ready(Ok((read.filled().len(), *local, peer)));
+                }
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => {}
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }

@@ -2,7 +2,7 @@
 //! viewer whose connection just came up, so it starts on a picture at once instead of
 //! waiting for the next keyframe (a PLI is sent at most once per `room::PLI_INTERVAL`,
 //! so a viewer connecting just after one went by used to wait up to that long).
-//! `forward::replay` sends it at four times real time, keyframe first; the room feeds the
+//! `forward::Driver::send_replay` sends it at four times real time, keyframe first; the room feeds the
 //! cache and the fan-out under one lock, so the replay and the live packets that follow
 //! meet without a gap or a repeat and the viewer's sequence stays continuous.
 //!

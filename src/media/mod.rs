@@ -20,7 +20,6 @@ pub mod session;
 pub mod stats;
 pub mod studio;
 pub mod synth;
-pub mod viewer_runtime;
 pub mod whep;
 pub mod whip;
 
@@ -176,7 +175,7 @@ impl MediaHub {
             return false;
         };
         session.stop_tasks();
-        let _ = session.pc.close().await;
+        session.conn.close().await;
         let stream_id = session.stream_id;
         match session.kind {
             SessionKind::Publisher => {

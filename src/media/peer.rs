@@ -14,11 +14,10 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCConfigurationBuilder, RTCIceCandidateType, RTCSessionDescription, Registry,
+    RTCConfigurationBuilder, RTCIceCandidateType, RTCSessionDescription, Registry, SettingEngine,
     SettingEngineBuilder,
 };
 
-use super::viewer_runtime::ViewerRuntime;
 use crate::config::Config;
 
 /// The codecs a publisher may send, as the 400 for an unsupported offer lists them.
@@ -81,15 +80,9 @@ impl PeerFactory {
         0
     }
 
-    /// A new peer connection reporting to `handler`; `viewer` connections get a UDP socket
-    /// without GRO and small receive buffers ([`super::viewer_runtime`]).
-    pub async fn build(
-        &self,
-        handler: Arc<dyn PeerConnectionEventHandler>,
-        viewer: bool,
-    ) -> anyhow::Result<Arc<dyn PeerConnection>> {
-        let mut engine = media_engine()?;
-        let registry = interceptors(&mut engine)?;
+    /// ICE-lite, no mDNS, loopback candidates allowed, the ICE timeouts, and the 1:1 NAT
+    /// address when one is configured.
+    pub fn settings(&self) -> SettingEngine {
         let mut settings = SettingEngineBuilder::new()
             .with_lite(true)
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
@@ -103,20 +96,48 @@ impl PeerFactory {
         if let Some(ip) = self.public_ip {
             settings = settings.with_nat_1to1_ips(vec![ip.to_string()], RTCIceCandidateType::Host);
         }
+        settings.build()
+    }
+
+    /// `sdp` with the configured public address in place of each private host address in
+    /// its candidates (1:1 NAT). The crate stores `with_nat_1to1_ips` but applies it nowhere
+    /// (0.21), so the answer is rewritten here; the connection itself keeps the private
+    /// address, which is where the packets arrive.
+    pub fn advertise(&self, sdp: String) -> String {
+        match self.public_ip {
+            Some(public) => rewrite_candidates(&sdp, &self.ips, public),
+            None => sdp,
+        }
+    }
+
+    /// One UDP socket per configured address, on one port (from the range, if set).
+    pub fn bind_udp(&self) -> std::io::Result<Vec<UdpSocket>> {
+        let port = self.pick_port();
+        self.ips
+            .iter()
+            .map(|ip| UdpSocket::bind(SocketAddr::new(*ip, port)))
+            .collect()
+    }
+
+    /// A new `webrtc` peer connection reporting to `handler` (publishers; viewers run on
+    /// `rtc`'s core directly, `super::forward`).
+    pub async fn build(
+        &self,
+        handler: Arc<dyn PeerConnectionEventHandler>,
+    ) -> anyhow::Result<Arc<dyn PeerConnection>> {
+        let mut engine = media_engine()?;
+        let registry = interceptors(&mut engine)?;
+        let settings = self.settings();
         let port = self.pick_port();
         let addrs: Vec<SocketAddr> = self
             .ips
             .iter()
             .map(|ip| SocketAddr::new(*ip, port))
             .collect();
-        let mut builder = PeerConnectionBuilder::new();
-        if viewer {
-            builder = builder.with_runtime(Arc::new(ViewerRuntime::default()));
-        }
-        let pc = builder
+        let pc = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(engine)
-            .with_setting_engine(settings.build())
+            .with_setting_engine(settings)
             .with_interceptor_registry(registry)
             .with_handler(handler)
             .with_udp_addrs(addrs)
@@ -159,6 +180,7 @@ pub fn interceptors(engine: &mut MediaEngine) -> anyhow::Result<Registry> {
 
 /// Apply `offer`, answer it, and wait (bounded) for our candidates to be in the answer.
 pub async fn answer(
+    peers: &PeerFactory,
     pc: &Arc<dyn PeerConnection>,
     offer: RTCSessionDescription,
     gathered: &tokio::sync::Notify,
@@ -171,7 +193,31 @@ pub async fn answer(
         .local_description()
         .await
         .ok_or_else(|| anyhow::anyhow!("no local description after answering"))?;
-    Ok(local.sdp)
+    Ok(peers.advertise(local.sdp))
+}
+
+/// Replace the connection address of every `a=candidate` line that is one of `private`
+/// with `public` (RFC 8839: foundation, component, transport, priority, address, port, …).
+fn rewrite_candidates(sdp: &str, private: &[IpAddr], public: IpAddr) -> String {
+    let mut out = String::with_capacity(sdp.len());
+    for line in sdp.split_inclusive('\n') {
+        let Some(candidate) = line.strip_prefix("a=candidate:") else {
+            out.push_str(line);
+            continue;
+        };
+        let mut fields: Vec<&str> = candidate.split(' ').collect();
+        let public = public.to_string();
+        if let Some(address) = fields.get_mut(4)
+            && address
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| private.contains(&ip))
+        {
+            *address = &public;
+        }
+        out.push_str("a=candidate:");
+        out.push_str(&fields.join(" "));
+    }
+    out
 }
 
 fn video_feedback() -> Vec<RTCPFeedback> {
@@ -236,4 +282,23 @@ pub fn media_engine() -> anyhow::Result<MediaEngine> {
         engine.register_codec(c, RtpCodecKind::Video)?;
     }
     Ok(engine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_address_replaces_the_private_one_in_candidates() {
+        let sdp = "v=0\r\na=candidate:1 1 udp 2130706431 10.0.1.5 50000 typ host\r\n\
+                   a=candidate:2 1 udp 2130706431 127.0.0.1 50001 typ host\r\nc=IN IP4 10.0.1.5\r\n";
+        let public: IpAddr = "203.0.113.7".parse().unwrap();
+        let private: IpAddr = "10.0.1.5".parse().unwrap();
+        assert_eq!(
+            rewrite_candidates(sdp, &[private], public),
+            "v=0\r\na=candidate:1 1 udp 2130706431 203.0.113.7 50000 typ host\r\n\
+             a=candidate:2 1 udp 2130706431 127.0.0.1 50001 typ host\r\nc=IN IP4 10.0.1.5\r\n",
+            "only candidate addresses that are ours, and only those"
+        );
+    }
 }

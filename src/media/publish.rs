@@ -48,8 +48,8 @@ pub async fn start(
     let id = crate::auth::tokens::random_token();
     let (events, state) = Events::new(hub, &id, Some((room, generation)));
     let gathered = events.gathered.clone();
-    let pc = hub.peers.build(events, false).await?;
-    let answer = match peer::answer(&pc, offer, &gathered).await {
+    let pc = hub.peers.build(events).await?;
+    let answer = match peer::answer(&hub.peers, &pc, offer, &gathered).await {
         Ok(answer) => answer,
         Err(err) => {
             let _ = pc.close().await;
@@ -63,7 +63,7 @@ pub async fn start(
         stream_id,
         SessionKind::Publisher,
         generation,
-        pc,
+        super::session::Connection::Peer(pc),
         state,
     ));
     hub.insert_session(session.clone());
@@ -86,7 +86,7 @@ pub async fn read_track(room: Arc<Room>, generation: u64, track: Arc<dyn TrackRe
     }
     room.track_opened(generation, codec, is_video.then(|| (track.clone(), ssrc)));
     if is_video {
-        room.request_keyframe().await;
+        room.request_keyframe();
     }
     let mut payload_type = None;
     while let Some(event) = track.poll().await {

@@ -149,7 +149,9 @@ impl Room {
     }
 
     /// Ask the publisher for a keyframe, unless one was asked for within `PLI_INTERVAL`.
-    pub async fn request_keyframe(&self) {
+    /// Returns at once: the PLI itself goes out from a task of its own (at most one per
+    /// interval), so no caller's state carries the publisher's RTCP write.
+    pub fn request_keyframe(self: &Arc<Self>) {
         self.stats.keyframe_requests.fetch_add(1, Ordering::Relaxed);
         let now = self.epoch.elapsed().as_millis() as u64 + PLI_INTERVAL.as_millis() as u64;
         let last = self.last_pli_ms.load(Ordering::Relaxed);
@@ -166,13 +168,16 @@ impl Room {
             source.as_ref().map(|s| (s.track.clone(), s.ssrc))
         };
         if let Some((track, media_ssrc)) = target {
-            let pli = PictureLossIndication {
-                sender_ssrc: 0,
-                media_ssrc,
-            };
-            if track.write_rtcp(vec![Box::new(pli)]).await.is_ok() {
-                self.stats.plis_sent.fetch_add(1, Ordering::Relaxed);
-            }
+            let room = self.clone();
+            tokio::spawn(async move {
+                let pli = PictureLossIndication {
+                    sender_ssrc: 0,
+                    media_ssrc,
+                };
+                if track.write_rtcp(vec![Box::new(pli)]).await.is_ok() {
+                    room.stats.plis_sent.fetch_add(1, Ordering::Relaxed);
+                }
+            });
         }
     }
 

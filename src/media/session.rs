@@ -24,13 +24,33 @@ pub enum SessionKind {
     Viewer,
 }
 
+/// What a session's connection is run by.
+pub enum Connection {
+    /// A `webrtc` crate peer connection and its driver (publishers).
+    Peer(Arc<dyn PeerConnection>),
+    /// A viewer connection run by its own task on `rtc`'s core (`super::forward`); notified
+    /// to close, it says goodbye (DTLS close) and ends.
+    Driven(Arc<Notify>),
+}
+
+impl Connection {
+    pub async fn close(&self) {
+        match self {
+            Connection::Peer(pc) => {
+                let _ = pc.close().await;
+            }
+            Connection::Driven(stop) => stop.notify_one(),
+        }
+    }
+}
+
 pub struct Session {
     pub id: String,
     pub stream_id: i64,
     pub kind: SessionKind,
     /// The publisher session's packet generation (0 for viewers).
     pub generation: u64,
-    pub pc: Arc<dyn PeerConnection>,
+    pub conn: Connection,
     pub state: watch::Receiver<RTCPeerConnectionState>,
     pub created: Instant,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -44,7 +64,7 @@ impl Session {
         stream_id: i64,
         kind: SessionKind,
         generation: u64,
-        pc: Arc<dyn PeerConnection>,
+        conn: Connection,
         state: watch::Receiver<RTCPeerConnectionState>,
     ) -> Session {
         Session {
@@ -52,7 +72,7 @@ impl Session {
             stream_id,
             kind,
             generation,
-            pc,
+            conn,
             state,
             created: Instant::now(),
             tasks: Mutex::new(Vec::new()),
@@ -117,6 +137,19 @@ impl Events {
         (events, state_rx)
     }
 
+    /// The connection's new state: published to the session, and a failed or closed
+    /// connection closes the session (a disconnected one after [`DISCONNECT_TIMEOUT`]).
+    pub fn state_changed(&self, state: RTCPeerConnectionState) {
+        self.state.send_replace(state);
+        match state {
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
+                self.close_later(None)
+            }
+            RTCPeerConnectionState::Disconnected => self.close_later(Some(DISCONNECT_TIMEOUT)),
+            _ => {}
+        }
+    }
+
     fn close_later(&self, after: Option<Duration>) {
         let hub = self.hub.clone();
         let id = self.id.clone();
@@ -149,14 +182,7 @@ impl PeerConnectionEventHandler for Events {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        self.state.send_replace(state);
-        match state {
-            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
-                self.close_later(None)
-            }
-            RTCPeerConnectionState::Disconnected => self.close_later(Some(DISCONNECT_TIMEOUT)),
-            _ => {}
-        }
+        self.state_changed(state);
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {

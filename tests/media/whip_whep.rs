@@ -255,3 +255,27 @@ async fn delete_ends_the_publishing_session_and_starts_the_grace_period() {
         .unwrap();
     assert_eq!(again.status, 404, "unknown session");
 }
+
+/// Behind 1:1 NAT the answer names the public address: the crate stores that setting but
+/// applies it nowhere, so the server rewrites its candidates (`media::peer::advertise`).
+#[tokio::test]
+async fn a_configured_public_address_is_advertised_in_place_of_the_private_one() {
+    let mut live = scheduled_stream().await;
+    live.app.config.webrtc_public_ip = Some("127.0.0.9".parse().expect("address"));
+    live.app.restart().await;
+    let publisher = Client::publish(&live.base(), &live.public_id, &live.key)
+        .await
+        .expect("WHIP request")
+        .unwrap_or_else(|r| panic!("WHIP refused: {} {}", r.status, r.body));
+    let candidates: Vec<&str> = publisher
+        .answer
+        .lines()
+        .filter(|l| l.starts_with("a=candidate:"))
+        .collect();
+    assert!(!candidates.is_empty(), "the answer carries candidates");
+    for candidate in candidates {
+        let address = candidate.split(' ').nth(4).expect("candidate address");
+        assert_eq!(address, "127.0.0.9", "advertised: {candidate}");
+    }
+    let _ = publisher.stop().await;
+}

@@ -70,7 +70,7 @@ pub async fn join(
 ) -> Result<(Arc<Session>, String), Refusal> {
     let id = crate::auth::tokens::random_token();
     let (events, state) = Events::new(hub, &id, None);
-    let (pc, sockets, outs, answer) = connect(&hub.peers, &room, &tracks, offer)?;
+    let (driver, answer) = connect(&hub.peers, &room, &tracks, offer, events, id.clone())?;
     let stop = Arc::new(Notify::new());
     let session = Arc::new(Session::new(
         id.clone(),
@@ -80,22 +80,9 @@ pub async fn join(
         Connection::Driven(stop.clone()),
         state,
     ));
-    let driver = Driver {
-        pc,
-        sockets,
-        room: room.clone(),
-        events,
-        session: id,
-        outs,
-        video: None,
-        audio: None,
-        replay: VecDeque::new(),
-        replay_clock: None,
-        buf: vec![0u8; RECV_BUFFER],
-    };
     // Boxed: an async fn keeps its argument and the body's copy of it apart, and the
     // connection is 8.5 KB.
-    tokio::spawn(Box::new(driver).run(stop));
+    tokio::spawn(driver.run(stop));
     hub.insert_session(session.clone());
     hub.emit(MediaEvent::ViewerJoined {
         stream_id: room.stream_id,
@@ -103,15 +90,16 @@ pub async fn join(
     Ok((session, answer))
 }
 
-/// The viewer's connection set up and answered: the peer connection, its sockets, the
-/// outgoing tracks and the answer SDP.
-#[allow(clippy::type_complexity)]
+/// The viewer's connection set up and answered, ready to run for session `session`
+/// (reporting its state to `events`), and the answer SDP.
 fn connect(
     peers: &peer::PeerFactory,
-    room: &Room,
+    room: &Arc<Room>,
     tracks: &Tracks,
     offer: RTCSessionDescription,
-) -> Result<(Pc, Vec<(SocketAddr, UdpSocket)>, Vec<Out>, String), Refusal> {
+    events: Arc<Events>,
+    session: String,
+) -> Result<(Box<Driver>, String), Refusal> {
     let failed = |err: &dyn std::fmt::Display| {
         Refusal::bad_request(format!("The offer could not be answered: {err}."))
     };
@@ -201,7 +189,20 @@ fn connect(
             video,
         });
     }
-    Ok((pc, sockets, outs, sdp))
+    let driver = Box::new(Driver {
+        pc,
+        sockets,
+        room: room.clone(),
+        events,
+        session,
+        outs,
+        video: None,
+        audio: None,
+        replay: VecDeque::new(),
+        replay_clock: None,
+        buf: vec![0u8; RECV_BUFFER],
+    });
+    Ok((driver, sdp))
 }
 
 /// The payload type this viewer negotiated for the publisher's codec.

@@ -59,25 +59,39 @@ impl PeerFactory {
         }
     }
 
-    /// A port for a new connection: 0 (ephemeral) or the next free one in the range.
-    fn pick_port(&self) -> u16 {
+    /// One UDP socket per configured address, on one port: the next free one in the
+    /// configured range, or an ephemeral one when there is no range (or it is full).
+    pub fn bind_udp(&self) -> std::io::Result<Vec<UdpSocket>> {
+        let bind_all = |port: u16| -> std::io::Result<Vec<UdpSocket>> {
+            self.ips
+                .iter()
+                .map(|ip| UdpSocket::bind(SocketAddr::new(*ip, port)))
+                .collect()
+        };
         let Some((first, last)) = self.ports else {
-            return 0;
+            return bind_all(0);
         };
         let span = u32::from(last - first) + 1;
         for _ in 0..span {
             let offset = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
-            let port = first + offset as u16;
-            let free = self
-                .ips
-                .iter()
-                .all(|ip| UdpSocket::bind(SocketAddr::new(*ip, port)).is_ok());
-            if free {
-                return port;
+            if let Ok(sockets) = bind_all(first + offset as u16) {
+                return Ok(sockets);
             }
         }
         tracing::warn!("every UDP port in {first}-{last} is in use; using an ephemeral port");
-        0
+        bind_all(0)
+    }
+
+    /// A port for a `webrtc` connection, which binds its own sockets: 0 (ephemeral) without
+    /// a range, else one [`bind_udp`](Self::bind_udp) found free (released for the crate).
+    fn pick_port(&self) -> u16 {
+        if self.ports.is_none() {
+            return 0;
+        }
+        self.bind_udp()
+            .ok()
+            .and_then(|sockets| sockets.first()?.local_addr().ok())
+            .map_or(0, |addr| addr.port())
     }
 
     /// ICE-lite, no mDNS, loopback candidates allowed, the ICE timeouts, and the 1:1 NAT
@@ -108,15 +122,6 @@ impl PeerFactory {
             Some(public) => rewrite_candidates(&sdp, &self.ips, public),
             None => sdp,
         }
-    }
-
-    /// One UDP socket per configured address, on one port (from the range, if set).
-    pub fn bind_udp(&self) -> std::io::Result<Vec<UdpSocket>> {
-        let port = self.pick_port();
-        self.ips
-            .iter()
-            .map(|ip| UdpSocket::bind(SocketAddr::new(*ip, port)))
-            .collect()
     }
 
     /// A new `webrtc` peer connection reporting to `handler` (publishers; viewers run on
@@ -199,6 +204,7 @@ pub async fn answer(
 /// Replace the connection address of every `a=candidate` line that is one of `private`
 /// with `public` (RFC 8839: foundation, component, transport, priority, address, port, …).
 fn rewrite_candidates(sdp: &str, private: &[IpAddr], public: IpAddr) -> String {
+    let public = public.to_string();
     let mut out = String::with_capacity(sdp.len());
     for line in sdp.split_inclusive('\n') {
         let Some(candidate) = line.strip_prefix("a=candidate:") else {
@@ -206,7 +212,6 @@ fn rewrite_candidates(sdp: &str, private: &[IpAddr], public: IpAddr) -> String {
             continue;
         };
         let mut fields: Vec<&str> = candidate.split(' ').collect();
-        let public = public.to_string();
         if let Some(address) = fields.get_mut(4)
             && address
                 .parse::<IpAddr>()

@@ -12,10 +12,11 @@
 //! any error, so this path can only be faster, never change an answer.
 
 use sqlx::AnyConnection;
+use sqlx::any::AnyArguments;
 
-use super::domain;
 use super::reserve::{Bought, Job};
 use super::store::Actor;
+use super::{domain, write};
 use crate::catalog::inventory::{self, Reason};
 use crate::db::now_ms;
 
@@ -102,30 +103,12 @@ pub async fn write_all(
         .map(|(j, _)| *j)
         .collect();
 
-    let sql = format!(
-        "INSERT INTO orders (shop_id, token, number, status, currency, total, viewer_id, stream_id, \
-         pin_id, stream_offset_s, expires_at, created_at, updated_at) VALUES {} RETURNING id, token",
-        crate::db::placeholders(winners.len(), 13)
-    );
-    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+    let mut args = AnyArguments::default();
     for job in &winners {
-        let offset = job.stream_started_at.map(|s| ((now - s) / 1000).max(0));
-        q = q
-            .bind(job.shop_id)
-            .bind(&job.token)
-            .bind(&job.number)
-            .bind("pending")
-            .bind(&job.currency)
-            .bind(domain::line_total(job.unit_price, job.quantity))
-            .bind(&job.viewer_id)
-            .bind(job.stream_id)
-            .bind(job.current_pin)
-            .bind(offset)
-            .bind(now + job.reservation_ms)
-            .bind(now)
-            .bind(now);
+        write::order_values(&mut args, job, now).map_err(sqlx::Error::Encode)?;
     }
-    let ids: std::collections::HashMap<String, i64> = q
+    let sql = write::insert_orders_sql(winners.len());
+    let ids: std::collections::HashMap<String, i64> = sqlx::query_as_with(&sql, args)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
@@ -158,46 +141,22 @@ pub async fn write_all(
     }
     q.execute(&mut *conn).await?;
 
-    let sql = format!(
-        "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
-         unit_price, currency, offer_pin_id, stripe_price_id, stock_state, tracked, pin_id, created_at) VALUES {}",
-        crate::db::placeholders(winners.len(), 15)
-    );
-    let mut q = sqlx::query(&sql);
+    let mut args = AnyArguments::default();
     for job in &winners {
-        q = q
-            .bind(job.shop_id)
-            .bind(id_of(job))
-            .bind(job.product_id)
-            .bind(job.variant_id)
-            .bind(&job.product_title)
-            .bind(&job.variant_title)
-            .bind(job.quantity)
-            .bind(job.unit_price)
-            .bind(&job.currency)
-            .bind(None::<i64>)
-            .bind(job.stripe_price.as_deref())
-            .bind("held")
-            .bind(true)
-            .bind(job.current_pin)
-            .bind(now);
+        let order_id = id_of(job).unwrap_or_default();
+        write::line_values(&mut args, job, order_id, now).map_err(sqlx::Error::Encode)?;
     }
-    q.execute(&mut *conn).await?;
+    sqlx::query_with(&write::insert_lines_sql(winners.len()), args)
+        .execute(&mut *conn)
+        .await?;
 
     Ok(Some(
         jobs.iter()
             .zip(&chosen)
             .map(|(job, keep)| {
-                keep.then(|| Bought {
-                    order_id: id_of(job).unwrap_or_default(),
-                    token: job.token.clone(),
-                    number: job.number.clone(),
-                    unit_price: job.unit_price,
-                    currency: job.currency.clone(),
-                    quantity: job.quantity,
-                    total: domain::line_total(job.unit_price, job.quantity),
-                    title: job.product_title.clone(),
-                    new_order: true,
+                keep.then(|| {
+                    let total = domain::line_total(job.unit_price, job.quantity);
+                    Bought::of(job, id_of(job).unwrap_or_default(), total, true)
                 })
             })
             .collect(),

@@ -122,6 +122,23 @@ pub struct Bought {
     pub new_order: bool,
 }
 
+impl Bought {
+    /// `job` written into order `order_id`, whose total is now `total`.
+    pub fn of(job: &Job, order_id: i64, total: i64, new_order: bool) -> Bought {
+        Bought {
+            order_id,
+            token: job.token.clone(),
+            number: job.number.clone(),
+            unit_price: job.unit_price,
+            currency: job.currency.clone(),
+            quantity: job.quantity,
+            total,
+            title: job.product_title.clone(),
+            new_order,
+        }
+    }
+}
+
 /// A checked, priced Buy waiting for its write.
 pub struct Job {
     pub shop_id: i64,

@@ -5,7 +5,9 @@
 //! this job's writes. `short` is set when the stock itself could not cover the job (as
 //! opposed to the offer), which the batch remembers for the sold-out hint after commit.
 
-use sqlx::AnyConnection;
+use sqlx::any::AnyArguments;
+use sqlx::error::BoxDynError;
+use sqlx::{AnyConnection, Arguments};
 
 use super::domain;
 use super::reserve::{self, Bought, Job, Refusal};
@@ -62,25 +64,11 @@ pub async fn write(
             (cart_id, total)
         }
         None => {
-            let offset = job.stream_started_at.map(|s| ((now - s) / 1000).max(0));
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO orders (shop_id, token, number, status, currency, total, viewer_id, stream_id, \
-                 pin_id, stream_offset_s, expires_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
-            )
-            .bind(job.shop_id)
-            .bind(&job.token)
-            .bind(&job.number)
-            .bind(&job.currency)
-            .bind(amount)
-            .bind(&job.viewer_id)
-            .bind(job.stream_id)
-            .bind(job.current_pin)
-            .bind(offset)
-            .bind(now + job.reservation_ms)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?;
+            let mut args = AnyArguments::default();
+            order_values(&mut args, job, now).map_err(sqlx::Error::Encode)?;
+            let (id, _): (i64, String) = sqlx::query_as_with(&insert_orders_sql(1), args)
+                .fetch_one(&mut *conn)
+                .await?;
             store::record_transition(
                 conn,
                 job.shop_id,
@@ -94,36 +82,76 @@ pub async fn write(
             (id, amount)
         }
     };
-    sqlx::query(
-        "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
-         unit_price, currency, offer_pin_id, stripe_price_id, stock_state, tracked, pin_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'held', $12, $13, $14)",
+    let mut args = AnyArguments::default();
+    line_values(&mut args, job, order_id, now).map_err(sqlx::Error::Encode)?;
+    sqlx::query_with(&insert_lines_sql(1), args)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Bought::of(job, order_id, total, job.cart.is_none()))
+}
+
+/// `INSERT INTO orders` of `rows` new orders ([`order_values`] each), returning their id
+/// and token.
+pub(super) fn insert_orders_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO orders (shop_id, token, number, status, currency, total, viewer_id, stream_id, \
+         pin_id, stream_offset_s, expires_at, created_at, updated_at) VALUES {} RETURNING id, token",
+        crate::db::placeholders(rows, 13)
     )
-    .bind(job.shop_id)
-    .bind(order_id)
-    .bind(job.product_id)
-    .bind(job.variant_id)
-    .bind(&job.product_title)
-    .bind(&job.variant_title)
-    .bind(job.quantity)
-    .bind(job.unit_price)
-    .bind(&job.currency)
-    .bind(job.offer_pin)
-    .bind(job.stripe_price.as_deref())
-    .bind(job.tracked)
-    .bind(job.current_pin)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Bought {
-        order_id,
-        token: job.token.clone(),
-        number: job.number.clone(),
-        unit_price: job.unit_price,
-        currency: job.currency.clone(),
-        quantity: job.quantity,
-        total,
-        title: job.product_title.clone(),
-        new_order: job.cart.is_none(),
-    })
+}
+
+/// The 13 values of `job`'s new order: pending, its line's total, attributed to the stream,
+/// the pin on screen and the seconds since go-live, reserved until `now` + the reservation.
+pub(super) fn order_values<'q>(
+    args: &mut AnyArguments<'q>,
+    job: &'q Job,
+    now: i64,
+) -> Result<(), BoxDynError> {
+    let offset = job.stream_started_at.map(|s| ((now - s) / 1000).max(0));
+    args.add(job.shop_id)?;
+    args.add(&job.token)?;
+    args.add(&job.number)?;
+    args.add(domain::OrderStatus::Pending.as_str())?;
+    args.add(&job.currency)?;
+    args.add(domain::line_total(job.unit_price, job.quantity))?;
+    args.add(&job.viewer_id)?;
+    args.add(job.stream_id)?;
+    args.add(job.current_pin)?;
+    args.add(offset)?;
+    args.add(now + job.reservation_ms)?;
+    args.add(now)?;
+    args.add(now)
+}
+
+/// `INSERT INTO order_lines` of `rows` lines ([`line_values`] each).
+pub(super) fn insert_lines_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
+         unit_price, currency, offer_pin_id, stripe_price_id, stock_state, tracked, pin_id, created_at) VALUES {}",
+        crate::db::placeholders(rows, 15)
+    )
+}
+
+/// The 15 values of `job`'s line in order `order_id`, its units held.
+pub(super) fn line_values<'q>(
+    args: &mut AnyArguments<'q>,
+    job: &'q Job,
+    order_id: i64,
+    now: i64,
+) -> Result<(), BoxDynError> {
+    args.add(job.shop_id)?;
+    args.add(order_id)?;
+    args.add(job.product_id)?;
+    args.add(job.variant_id)?;
+    args.add(&job.product_title)?;
+    args.add(&job.variant_title)?;
+    args.add(job.quantity)?;
+    args.add(job.unit_price)?;
+    args.add(&job.currency)?;
+    args.add(job.offer_pin)?;
+    args.add(job.stripe_price.as_deref())?;
+    args.add("held")?;
+    args.add(job.tracked)?;
+    args.add(job.current_pin)?;
+    args.add(now)
 }

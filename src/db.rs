@@ -172,6 +172,43 @@ pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// A BOOLEAN column read through the `Any` driver. PostgreSQL decodes BOOLEAN natively
+/// but the Any driver refuses SQLite's BOOLEAN type, so queries select flags with
+/// [`flag`]`("column")` (a BIGINT 0 or 1 on both backends) and row fields convert from
+/// this with `#[sqlx(try_from = "Flag")]` into a plain `bool`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Flag(i64);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0 != 0
+    }
+}
+
+/// `CAST(CASE WHEN column THEN 1 ELSE 0 END AS BIGINT) AS column`, for [`Flag`] fields.
+pub fn flag(column: &str) -> String {
+    let name = column.rsplit('.').next().unwrap_or(column);
+    format!("CAST(CASE WHEN {column} THEN 1 ELSE 0 END AS BIGINT) AS {name}")
+}
+
+/// The outcome of a write that may meet a unique key: turns "that name is taken" into a
+/// value the caller matches on, so no call site inspects database errors by hand.
+pub trait OnConstraint<T> {
+    /// `Ok(None)` when the write hit the unique key on `table.column`; other errors pass.
+    fn on_unique(self, table: &str, column: &str) -> sqlx::Result<Option<T>>;
+}
+
+impl<T> OnConstraint<T> for sqlx::Result<T> {
+    fn on_unique(self, table: &str, column: &str) -> sqlx::Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(err) if is_unique_violation(&err, table, column) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
 /// Whether `err` is a unique-key violation on `table.column`, on either backend:
 /// PostgreSQL names the constraint (`shops_slug_key`), SQLite names the column in
 /// its message (`UNIQUE constraint failed: shops.slug`).
@@ -187,4 +224,24 @@ pub fn is_unique_violation(err: &sqlx::Error, table: &str, column: &str) -> bool
         .constraint()
         .is_some_and(|c| c.starts_with(&constraint))
         || db_err.message().contains(&format!("{table}.{column}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_selects_a_bigint_named_after_the_column() {
+        assert_eq!(
+            flag("p.unlimited"),
+            "CAST(CASE WHEN p.unlimited THEN 1 ELSE 0 END AS BIGINT) AS unlimited"
+        );
+        assert!(bool::from(Flag(1)));
+        assert!(!bool::from(Flag(0)));
+    }
+
+    #[test]
+    fn placeholders_number_rows_and_columns() {
+        assert_eq!(placeholders(2, 2), "($1, $2), ($3, $4)");
+    }
 }

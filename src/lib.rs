@@ -32,6 +32,7 @@ pub mod demo;
 pub mod error;
 pub mod live;
 pub mod media;
+pub mod money;
 pub mod orders;
 pub mod payments;
 pub mod reports;

@@ -8,8 +8,9 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::{description, images, money, settings, store};
+use super::{description, images, settings, store};
 use crate::error::{ApiError, Error};
+use crate::money;
 use crate::state::AppState;
 
 #[derive(Serialize)]

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use super::domain::{self, ProductOption, Status};
-use super::money;
 use super::settings::CatalogSettings;
 use super::store::ProductInput;
+use crate::money;
 use crate::shops::store::Shop;
 
 pub const HEADER: [&str; 18] = [

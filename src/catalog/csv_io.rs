@@ -11,10 +11,11 @@ use serde::Deserialize;
 
 use super::csv_format::{self, HEADER, ImportProduct, RowError};
 use super::inventory::{self, Change, Reason};
-use super::{domain, money, settings, store, sync, variants};
+use super::{domain, settings, store, sync, variants};
 use crate::auth::Member;
 use crate::auth::roles::{EditCatalog, ViewCatalog};
 use crate::error::{Error, Result};
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, render, render_status};
 

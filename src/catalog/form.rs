@@ -5,10 +5,10 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 use super::domain::{self, Status};
-use super::money;
 use super::settings::CatalogSettings;
 use super::store::{self, Product, ProductInput};
 use crate::error::FormErrors;
+use crate::money;
 use crate::shops::store::Shop;
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -7,10 +7,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::{money, settings};
+use super::settings;
 use crate::auth::Member;
 use crate::auth::roles::{EditCatalog, ViewCatalog};
 use crate::error::Result;
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, render};
 

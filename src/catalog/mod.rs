@@ -1,7 +1,7 @@
 //! The catalogue: products, their variants (the buyable unit), images, the inventory
 //! ledger, CSV import and export, the public product JSON, and the link to Stripe.
 //!
-//! - `domain`, `money`, `description`: parsing what merchants type; showing prices and text.
+//! - `domain`, `description`: parsing what merchants type; showing text (money is `crate::money`).
 //! - `store`, `inventory`, `images`, `settings`: SQL (and the image pipeline).
 //! - `list`, `edit`, `variants`, `stock`, `image_routes`, `csv_io`, `api`: one file per action.
 //! - `stripe`, `sync`: the shop's key, the Stripe calls, the background sync.
@@ -19,7 +19,6 @@ pub mod image_routes;
 pub mod images;
 pub mod inventory;
 pub mod list;
-pub mod money;
 pub mod page;
 pub mod settings;
 pub mod stock;

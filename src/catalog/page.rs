@@ -8,10 +8,11 @@ use super::form::ProductForm;
 use super::images::{self, Image};
 use super::inventory::{self, Entry};
 use super::store::{self, Product};
-use super::{description, money, settings};
+use super::{description, settings};
 use crate::auth::CurrentUser;
 use crate::auth::roles::EditCatalog;
 use crate::error::{FormErrors, Result};
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section};
 

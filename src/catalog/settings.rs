@@ -7,10 +7,10 @@ use crate::db::now_ms;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CatalogSettings {
-    #[sqlx(try_from = "super::store::Flag")]
+    #[sqlx(try_from = "crate::db::Flag")]
     /// Products may be priced in a currency other than the shop's.
     pub allow_currency_override: bool,
-    #[sqlx(try_from = "super::store::Flag")]
+    #[sqlx(try_from = "crate::db::Flag")]
     /// The public product data shows stock counts, not just "in stock".
     pub show_exact_stock: bool,
     /// At or below this many units a variant shows as low on stock.
@@ -30,8 +30,8 @@ impl Default for CatalogSettings {
 pub async fn get(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<CatalogSettings> {
     let row: Option<CatalogSettings> = sqlx::query_as(&format!(
         "SELECT {}, {}, low_stock_threshold FROM catalog_settings WHERE shop_id = $1",
-        super::store::flag("allow_currency_override"),
-        super::store::flag("show_exact_stock"),
+        crate::db::flag("allow_currency_override"),
+        crate::db::flag("show_exact_stock"),
     ))
     .bind(shop_id)
     .fetch_optional(db)

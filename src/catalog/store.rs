@@ -4,7 +4,7 @@
 use sqlx::{AnyExecutor, FromRow};
 
 use super::domain::{ProductOption, Status};
-use crate::db::now_ms;
+use crate::db::{Flag, now_ms};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Product {
@@ -48,24 +48,6 @@ impl Product {
 const PRODUCT_COLUMNS: &str = "id, shop_id, slug, title, description, price, compare_at_price, \
      currency, sku, status, tags, options, stripe_product_id, sync_state, sync_error, \
      sync_attempts, sync_next_at, synced_at, revision, synced_revision, created_at, updated_at";
-
-/// A BOOLEAN column read through the `Any` driver. PostgreSQL decodes BOOLEAN natively
-/// but the Any driver refuses SQLite's BOOLEAN type, so queries select flags with
-/// `flag("column")` (a BIGINT 0 or 1 on both backends) and fields convert from this.
-#[derive(Debug, Clone, Copy, sqlx::Type)]
-#[sqlx(transparent)]
-pub struct Flag(i64);
-
-impl From<Flag> for bool {
-    fn from(flag: Flag) -> bool {
-        flag.0 != 0
-    }
-}
-
-/// `CAST(CASE WHEN column THEN 1 ELSE 0 END AS BIGINT) AS column`, for `Flag` fields.
-pub fn flag(column: &str) -> String {
-    format!("CAST(CASE WHEN {column} THEN 1 ELSE 0 END AS BIGINT) AS {column}")
-}
 
 /// The buyable unit. `stock` is what can be sold now; `unlimited` ones are never out.
 #[derive(Debug, Clone, FromRow)]

@@ -12,11 +12,12 @@ use sqlx::AnyConnection;
 
 use super::domain::{self, ProductOption};
 use super::store::{self, Variant};
-use super::{money, page, sync};
+use super::{page, sync};
 use crate::auth::Member;
 use crate::auth::roles::EditCatalog;
 use crate::db::is_unique_violation;
 use crate::error::{Error, FormErrors, Result};
+use crate::money;
 use crate::state::AppState;
 use crate::web::flash;
 

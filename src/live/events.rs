@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::store::chat::ChatRow;
 use super::store::pins::PinRow;
 use super::store::questions::QuestionRow;
-use crate::catalog::money;
+use crate::money;
 
 /// A product as the pinned card shows it.
 #[derive(Debug, Clone, Serialize)]

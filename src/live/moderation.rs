@@ -68,7 +68,7 @@ pub async fn pin(
             None
         }
         Some(price) => {
-            let price = crate::catalog::money::parse(price, &card.currency)
+            let price = crate::money::parse(price, &card.currency)
                 .map_err(|m| invalid("offer_price", m))?;
             if price >= card.price {
                 return Err(invalid(
@@ -319,7 +319,7 @@ pub async fn settings(
     }
     let now = store::room_settings(pool, s.shop_id, s.id).await?;
     let payload =
-        json!({ "slow_mode_secs": now.slow_mode_secs, "premoderation": now.premoderation.0 });
+        json!({ "slow_mode_secs": now.slow_mode_secs, "premoderation": now.premoderation });
     state
         .live
         .emit(s.shop_id, s.id, "settings", payload.clone())

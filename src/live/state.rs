@@ -120,7 +120,7 @@ pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Res
         "chat": chat,
         "viewers": counts,
         "reactions": entry.room.reactions_total(),
-        "settings": { "slow_mode_secs": settings.slow_mode_secs, "premoderation": settings.premoderation.0 },
+        "settings": { "slow_mode_secs": settings.slow_mode_secs, "premoderation": settings.premoderation },
         "me": me,
     }))
 }

@@ -115,7 +115,7 @@ pub async fn ask(
     .await?;
     let settings =
         store::room_settings(&state.db.pool, access.stream.shop_id, access.stream.id).await?;
-    let status = if settings.premoderation.0 && !access.moderator {
+    let status = if settings.premoderation && !access.moderator {
         "pending"
     } else {
         "visible"

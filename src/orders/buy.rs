@@ -14,10 +14,10 @@ use tower_sessions::Session;
 use super::domain;
 use super::reserve::{self, BuyRequest, Refusal};
 use super::store::{self, Order};
-use crate::catalog::money;
 use crate::error::{ApiError, Error};
 use crate::live::store::LiveStream;
 use crate::live::viewer::Viewer;
+use crate::money;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]

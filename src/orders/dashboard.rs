@@ -10,8 +10,8 @@ use super::filters::Filters;
 use super::store::Order;
 use crate::auth::Member;
 use crate::auth::roles::ViewOrders;
-use crate::catalog::money;
 use crate::error::Result;
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, render, render_status};
 

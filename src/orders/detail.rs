@@ -15,8 +15,8 @@ use super::store::{self, Actor, Order, PaymentEntry, TimelineEntry, WebhookEntry
 use super::view::{self, LineView};
 use crate::auth::Member;
 use crate::auth::roles::{ManageOrders, ViewOrders};
-use crate::catalog::money;
 use crate::error::{Error, Result};
+use crate::money;
 use crate::payments::Provider;
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, render};

@@ -9,8 +9,8 @@ use super::filters::Filters;
 use super::store;
 use crate::auth::Member;
 use crate::auth::roles::ViewOrders;
-use crate::catalog::money;
 use crate::error::{Error, FormErrors, Result};
+use crate::money;
 use crate::state::AppState;
 
 pub const COLUMNS: [&str; 16] = [

@@ -16,10 +16,10 @@ use super::Orders;
 use super::domain::{self, MAX_ORDER_UNITS};
 use super::hint::Observation;
 use super::store::Order;
-use crate::catalog::money;
 use crate::db::{Db, now_ms};
 use crate::live::store::LiveStream;
 use crate::live::store::pins;
+use crate::money;
 
 /// What the shopper asked for; price and currency are what their page showed, if sent.
 pub struct BuyRequest<'a> {

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::store::Order;
-use crate::catalog::money;
+use crate::money;
 use crate::reports;
 use crate::state::AppState;
 

@@ -3,7 +3,7 @@
 
 use super::domain;
 use super::store::{Line, Order};
-use crate::catalog::money;
+use crate::money;
 
 pub struct LineView {
     pub id: i64,

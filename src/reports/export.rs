@@ -13,9 +13,9 @@ use super::store::{self, StreamRow};
 use super::stream_report::{self, StreamReport};
 use crate::auth::Member;
 use crate::auth::roles::ViewReports;
-use crate::catalog::money;
 use crate::db::now_ms;
 use crate::error::{Error, Result};
+use crate::money;
 use crate::state::AppState;
 
 pub const KPI_COLUMNS: [&str; 26] = [

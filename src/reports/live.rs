@@ -9,7 +9,7 @@ use sqlx::AnyPool;
 
 use super::metrics;
 use super::store::{LineRow, OrderRow, QuestionRow};
-use crate::catalog::money;
+use crate::money;
 
 /// The running figures of one stream.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,9 +21,9 @@ use super::trends::{self, Sample, TrendChart};
 use super::view;
 use crate::auth::Member;
 use crate::auth::roles::ViewReports;
-use crate::catalog::money;
 use crate::db::now_ms;
 use crate::error::Result;
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, render_status};
 

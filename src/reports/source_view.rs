@@ -3,7 +3,7 @@
 
 use super::sources::{self, Scope, SourceRow};
 use super::view;
-use crate::catalog::money;
+use crate::money;
 
 /// One formatted row.
 pub struct SourceView {

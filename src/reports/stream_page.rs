@@ -13,9 +13,9 @@ use super::timeline::Minute;
 use super::view::{self, Tile};
 use crate::auth::Member;
 use crate::auth::roles::ViewReports;
-use crate::catalog::money;
 use crate::db::now_ms;
 use crate::error::{Error, Result};
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, render};
 

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 
 use super::metrics::Rate;
 use super::report::Kpis;
-use crate::catalog::money;
+use crate::money;
 
 pub const NONE: &str = "—";
 

@@ -66,10 +66,7 @@ pub async fn page(
         .map(|(pid, title, price, currency)| {
             (
                 pid,
-                format!(
-                    "{title} · {}",
-                    crate::catalog::money::format(price, &currency)
-                ),
+                format!("{title} · {}", crate::money::format(price, &currency)),
             )
         })
         .collect();

@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use super::featured_store::Featured;
 use super::lifecycle::Status;
 use super::store::Stream;
-use crate::catalog::money;
+use crate::money;
 
 /// A stream as a list row, a calendar cell or a public card.
 pub struct StreamCard {

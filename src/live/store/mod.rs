@@ -62,9 +62,8 @@ pub async fn stream_of_shop(
 #[derive(Debug, Clone, FromRow)]
 pub struct RoomSettings {
     pub slow_mode_secs: i64,
-    /// 0 or 1: the Any driver reads no SQLite BOOLEAN, so the query casts it.
-    #[sqlx(try_from = "i64")]
-    pub premoderation: Flag,
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub premoderation: bool,
     pub featured_question_id: Option<i64>,
     pub overlay_token: String,
 }
@@ -84,23 +83,14 @@ pub async fn room_settings(
     .bind(crate::auth::tokens::random_token())
     .execute(db)
     .await?;
-    sqlx::query_as(
-        "SELECT slow_mode_secs, CAST(CASE WHEN premoderation THEN 1 ELSE 0 END AS BIGINT) AS premoderation, \
-         featured_question_id, overlay_token FROM live_rooms WHERE stream_id = $1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT slow_mode_secs, {}, featured_question_id, overlay_token \
+             FROM live_rooms WHERE stream_id = $1",
+        crate::db::flag("premoderation")
+    ))
     .bind(stream_id)
     .fetch_one(db)
     .await
-}
-
-/// A BOOLEAN column read through the Any driver as 0/1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flag(pub bool);
-
-impl From<i64> for Flag {
-    fn from(v: i64) -> Flag {
-        Flag(v != 0)
-    }
 }
 
 pub async fn set_slow_mode(

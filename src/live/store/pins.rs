@@ -145,7 +145,7 @@ pub async fn card(
     shop_id: i64,
     product_id: i64,
 ) -> sqlx::Result<Option<crate::live::events::Card>> {
-    use crate::catalog::money;
+    use crate::money;
     let product: Option<(i64, String, String, i64, Option<i64>, String)> = sqlx::query_as(
         "SELECT id, slug, title, price, compare_at_price, currency FROM products \
          WHERE shop_id = $1 AND id = $2 AND status = 'active'",

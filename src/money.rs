@@ -1,8 +1,93 @@
 //! Money as the merchant types it and as shoppers read it: integer minor units of an
 //! ISO 4217 currency, whose exponent says where the decimal point goes (JPY 0, EUR 2,
-//! KWD 3).
+//! KWD 3). A ground-floor module: catalogue, orders, payments and reports all pass
+//! [`Money`] rather than an `(amount, currency)` pair, so a sum of two currencies is a
+//! refusal here instead of a hand-written check at each call site.
+
+use std::fmt;
 
 use iso_currency::Currency;
+
+/// An amount in integer minor units of one ISO 4217 currency (`4990 EUR` is €49.90).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    /// Upper-case ISO 4217 code, as stored in the `currency` columns.
+    pub currency: String,
+}
+
+/// Two amounts of different currencies met where one currency was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{left} and {right} cannot be added: the amounts are in different currencies")]
+pub struct CurrencyMismatch {
+    pub left: String,
+    pub right: String,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: impl Into<String>) -> Money {
+        Money {
+            minor,
+            currency: currency.into(),
+        }
+    }
+
+    /// Nothing, in `currency`: the start of a sum.
+    pub fn zero(currency: impl Into<String>) -> Money {
+        Money::new(0, currency)
+    }
+
+    /// Parse what a merchant typed ("49,90") as an amount of `currency`.
+    pub fn parse(input: &str, currency: &str) -> Result<Money, String> {
+        parse(input, currency).map(|minor| Money::new(minor, currency))
+    }
+
+    /// The sum, or a refusal when the currencies differ.
+    pub fn checked_add(&self, other: &Money) -> Result<Money, CurrencyMismatch> {
+        self.same_currency(other)?;
+        Ok(Money::new(
+            self.minor.saturating_add(other.minor),
+            &*self.currency,
+        ))
+    }
+
+    /// The difference, or a refusal when the currencies differ.
+    pub fn checked_sub(&self, other: &Money) -> Result<Money, CurrencyMismatch> {
+        self.same_currency(other)?;
+        Ok(Money::new(
+            self.minor.saturating_sub(other.minor),
+            &*self.currency,
+        ))
+    }
+
+    /// `quantity` of this unit price.
+    pub fn times(&self, quantity: i64) -> Money {
+        Money::new(self.minor.saturating_mul(quantity), &*self.currency)
+    }
+
+    pub fn same_currency(&self, other: &Money) -> Result<(), CurrencyMismatch> {
+        if self.currency.eq_ignore_ascii_case(&other.currency) {
+            Ok(())
+        } else {
+            Err(CurrencyMismatch {
+                left: self.currency.clone(),
+                right: other.currency.clone(),
+            })
+        }
+    }
+
+    /// The plain decimal for form fields and CSV ("49.90").
+    pub fn decimal(&self) -> String {
+        decimal(self.minor, &self.currency)
+    }
+}
+
+/// As shoppers read it: "€49.90".
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format(self.minor, &self.currency))
+    }
+}
 
 /// The largest amount Stripe accepts in one charge (eight digits of minor units);
 /// anything above is a typo, not a price.
@@ -178,5 +263,19 @@ mod tests {
         assert_eq!(format(5, "USD"), "$0.05");
         assert_eq!(decimal(4990, "EUR"), "49.90");
         assert_eq!(decimal(1200, "JPY"), "1200");
+    }
+
+    #[test]
+    fn money_adds_within_one_currency_and_refuses_two() {
+        let a = Money::new(4900, "EUR");
+        assert_eq!(
+            a.checked_add(&Money::new(100, "EUR")),
+            Ok(Money::new(5000, "EUR"))
+        );
+        assert_eq!(a.times(3), Money::new(14_700, "EUR"));
+        let err = a.checked_add(&Money::new(100, "USD")).unwrap_err();
+        assert!(err.to_string().contains("different currencies"));
+        assert_eq!(a.to_string(), "€49.00");
+        assert_eq!(Money::parse("49,90", "EUR"), Ok(Money::new(4990, "EUR")));
     }
 }

@@ -17,6 +17,8 @@ use futures::future::join_all;
 use showfloor::Server;
 use showfloor::config::Config;
 
+use common::fixtures::{self, NewProduct, NewStream, Product};
+
 const BUYERS: usize = 2_000;
 const UNITS: i64 = 100;
 
@@ -138,17 +140,15 @@ async fn sale(base: &str, db: &sqlx::AnyPool, backend: &str) {
     let db = db.clone();
     common::sign_up(&base).await;
     let now = showfloor::db::now_ms();
-    let shop: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = 'bench'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
-    let product: i64 = sqlx::query_scalar("INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) VALUES ($1, 'p', 'Drop', 1000, 'EUR', 'active', $2, $2) RETURNING id")
-        .bind(shop).bind(now).fetch_one(&db).await.unwrap();
-    let variant: i64 = sqlx::query_scalar("INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) VALUES ($1, $2, 0, '', $3, $4, $4) RETURNING id")
-        .bind(product).bind(shop).bind(UNITS).bind(now).fetch_one(&db).await.unwrap();
-    let stream: i64 = sqlx::query_scalar("INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, started_at, created_at, updated_at) VALUES ($1, 'benchpub', 's', 'Drop', $2, 60, 'live', $2, $2, $2) RETURNING id")
-        .bind(shop).bind(now).fetch_one(&db).await.unwrap();
-    sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) VALUES ($1, $2, $3, 0)").bind(stream).bind(shop).bind(product).execute(&db).await.unwrap();
+    let shop = fixtures::shop_id(&db, "bench").await;
+    let drop = NewProduct::new("p", "Drop", 1000).stock(UNITS).at(now);
+    let Product {
+        id: product,
+        variant_id: variant,
+    } = fixtures::product(&db, shop, drop).await;
+    let live = NewStream::new("s", "Drop", "benchpub", now).live_since(now);
+    let stream = fixtures::stream(&db, shop, live).await;
+    fixtures::feature(&db, shop, stream, product, 0).await;
 
     // Each buyer watches before the sale opens: a session with a viewer id and a CSRF token.
     let buyers: Vec<reqwest::Client> = (0..BUYERS).map(|_| client()).collect();

@@ -15,6 +15,10 @@ use futures::StreamExt;
 use serde_json::json;
 use tokio::sync::Barrier;
 
+/// The tests' one set of fixtures (shop, product, stream, pin, order rows).
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+
 const PASSWORD: &str = "benchmark password";
 
 struct Server {
@@ -128,28 +132,12 @@ async fn setup(server: &Server) -> (reqwest::Client, String, i64) {
     );
     let db = showfloor::db::Db::connect(&url, 2).await.unwrap();
     let now = showfloor::db::now_ms();
-    let product: i64 = sqlx::query_scalar(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES (1, 'tee', 'Bench tee', 2500, 'EUR', 'active', $1, $1) RETURNING id",
-    )
-    .bind(now)
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) VALUES ($1, 1, 0, '', 100, $2, $2)")
-        .bind(product)
-        .bind(now)
-        .execute(&db.pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, started_at, created_at, updated_at) \
-         VALUES (1, 'benchpub', 'live', 'Bench live', $1, 60, 'live', $1, $1, $1)",
-    )
-    .bind(now)
-    .execute(&db.pool)
-    .await
-    .unwrap();
+    let tee = fixtures::NewProduct::new("tee", "Bench tee", 2500)
+        .stock(100)
+        .at(now);
+    let product = fixtures::product(&db.pool, 1, tee).await.id;
+    let live = fixtures::NewStream::new("live", "Bench live", "benchpub", now).live_since(now);
+    fixtures::stream(&db.pool, 1, live).await;
     let page = owner
         .get(format!("{}/login", server.base))
         .send()

@@ -4,6 +4,10 @@
 
 use sqlx::Connection;
 
+/// The tests' one set of fixtures (shop, product, stream, pin, order rows).
+#[path = "../../tests/common/fixtures.rs"]
+pub mod fixtures;
+
 /// The URL of a fresh database for one run; `name` prefixes the PostgreSQL database.
 pub async fn database(dir: &std::path::Path, name: &str) -> String {
     let Ok(admin) = std::env::var("BENCH_POSTGRES_URL") else {

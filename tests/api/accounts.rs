@@ -626,14 +626,8 @@ async fn the_getting_started_list_ticks_off_what_the_shop_has_done() {
         .fetch_one(app.db())
         .await
         .unwrap();
-    sqlx::query(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES ($1, 'tea', 'Tea', 500, 'EUR', 'active', 0, 0)",
-    )
-    .bind(shop_id)
-    .execute(app.db())
-    .await
-    .unwrap();
+    let tea = crate::fixtures::NewProduct::new("tea", "Tea", 500);
+    crate::fixtures::product(app.db(), shop_id, tea).await;
     owner.invite(&email("host"), "host").await;
     assert_eq!(
         done(&owner.get("/").await),

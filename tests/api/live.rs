@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::fixtures::{self, NewProduct, NewStream};
 use crate::helpers::{Browser, TestApp, email, on_postgres, spawn_app};
 use crate::sse::SseClient;
 
@@ -28,53 +29,19 @@ async fn insert_product(
     stock: i64,
 ) -> i64 {
     let now = showfloor::db::now_ms();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'EUR', 'active', $5, $5) RETURNING id",
-    )
-    .bind(shop_id)
-    .bind(slug)
-    .bind(title)
-    .bind(price)
-    .bind(now)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) \
-         VALUES ($1, $2, 0, '', $3, $4, $4)",
-    )
-    .bind(id)
-    .bind(shop_id)
-    .bind(stock)
-    .bind(now)
-    .execute(app.db())
-    .await
-    .unwrap();
-    id
+    let made = NewProduct::new(slug, title, price).stock(stock).at(now);
+    fixtures::product(app.db(), shop_id, made).await.id
 }
 
 async fn live_stream(app: &TestApp, slug: &str) -> Live {
     let owner = app.browser();
     owner.sign_up(slug, &email("host")).await;
-    let shop_id: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(app.db())
-        .await
-        .unwrap();
+    let shop_id = fixtures::shop_id(app.db(), slug).await;
     let a = insert_product(app, shop_id, "linen-shirt", "Linen shirt", 4900, 10).await;
     let b = insert_product(app, shop_id, "straw-hat", "Straw hat", 2500, 5).await;
     let now = showfloor::db::now_ms();
-    let stream_id: i64 = sqlx::query_scalar(
-        "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, started_at, created_at, updated_at) \
-         VALUES ($1, $2, 'summer-demo', 'Summer demo', $3, 60, 'live', $3, $3, $3) RETURNING id",
-    )
-    .bind(shop_id)
-    .bind(format!("pub{slug}"))
-    .bind(now)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let stream = NewStream::new("summer-demo", "Summer demo", &format!("pub{slug}"), now);
+    let stream_id = fixtures::stream(app.db(), shop_id, stream.live_since(now)).await;
     Live {
         owner,
         base: format!("/@{slug}/summer-demo/live"),
@@ -972,12 +939,8 @@ async fn viewers_hear_the_stream_go_live_and_end_and_the_pin_closes_with_it() {
 async fn the_studio_lists_featured_products_and_searches_the_catalogue_for_staff_only() {
     let app = spawn_app().await;
     let live = live_stream(&app, "studio-products").await;
-    sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) SELECT $1, shop_id, id, 0 FROM products WHERE id = $2")
-        .bind(live.stream_id)
-        .bind(live.products[1])
-        .execute(app.db())
-        .await
-        .unwrap();
+    let shop = fixtures::shop_id(app.db(), "studio-products").await;
+    fixtures::feature(app.db(), shop, live.stream_id, live.products[1], 0).await;
     let get = |b: &Browser, q: &str| {
         let url = format!("{}{}/products{q}", b.base, live.base);
         let client = b.client.clone();

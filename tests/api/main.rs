@@ -1,5 +1,7 @@
 //! API tests: the real server over real HTTP, on SQLite or PostgreSQL.
 
+#[path = "../common/fixtures.rs"]
+mod fixtures;
 mod helpers;
 mod sse;
 

@@ -8,6 +8,7 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::fixtures::{self, NewPin};
 use crate::helpers::spawn_app;
 use crate::orders_support::*;
 
@@ -200,18 +201,10 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
     let sale = sale(&app, "bad-buys", 5).await;
     let other = sale_other(&app).await;
     let now = showfloor::db::now_ms();
-    let pin: i64 = sqlx::query_scalar(
-        "INSERT INTO pins (shop_id, stream_id, product_id, started_at, offer_price, offer_currency, offer_ends_at) \
-         VALUES ($1, $2, $3, $4, 2900, 'EUR', $5) RETURNING id",
-    )
-    .bind(sale.shop_id)
-    .bind(sale.stream_id)
-    .bind(sale.product_id)
-    .bind(now - 60_000)
-    .bind(now - 1_000)
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let ended_offer = NewPin::new(sale.product_id, now - 60_000)
+        .offer(2900, "EUR")
+        .offer_until(now - 1_000);
+    let pin = fixtures::pin(app.db(), sale.shop_id, sale.stream_id, ended_offer).await;
     let shopper = app.browser();
     let v = sale.variant_id;
     let cases = [
@@ -290,17 +283,10 @@ async fn a_live_offer_prices_the_order_on_the_server_and_its_units_come_back_on_
         .orders
         .set_reservation(Duration::from_millis(300));
     let sale = sale(&app, "offer", 10).await;
-    let pin: i64 = sqlx::query_scalar(
-        "INSERT INTO pins (shop_id, stream_id, product_id, started_at, offer_price, offer_currency, offer_unit_limit) \
-         VALUES ($1, $2, $3, $4, 2900, 'EUR', 2) RETURNING id",
-    )
-    .bind(sale.shop_id)
-    .bind(sale.stream_id)
-    .bind(sale.product_id)
-    .bind(showfloor::db::now_ms())
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let two_at_offer = NewPin::new(sale.product_id, showfloor::db::now_ms())
+        .offer(2900, "EUR")
+        .offer_units(2);
+    let pin = fixtures::pin(app.db(), sale.shop_id, sale.stream_id, two_at_offer).await;
     let shopper = app.browser();
     let (status, body) = buy(
         &shopper,

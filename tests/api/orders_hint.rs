@@ -8,6 +8,7 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::fixtures::{self, NewPin};
 use crate::helpers::{Browser, TestApp, spawn_app};
 use crate::orders_support::*;
 
@@ -145,17 +146,10 @@ async fn another_node_sharing_the_database_sells_released_units_within_the_hint_
 async fn a_burst_on_an_offer_larger_than_the_stock_takes_only_the_units_sold() {
     let app = spawn_app().await;
     let sale = sale(&app, "offerburst", 3).await;
-    let pin: i64 = sqlx::query_scalar(
-        "INSERT INTO pins (shop_id, stream_id, product_id, started_at, offer_price, offer_currency, offer_unit_limit) \
-         VALUES ($1, $2, $3, $4, 2900, 'EUR', 10) RETURNING id",
-    )
-    .bind(sale.shop_id)
-    .bind(sale.stream_id)
-    .bind(sale.product_id)
-    .bind(showfloor::db::now_ms())
-    .fetch_one(app.db())
-    .await
-    .unwrap();
+    let ten_at_offer = NewPin::new(sale.product_id, showfloor::db::now_ms())
+        .offer(2900, "EUR")
+        .offer_units(10);
+    let pin = fixtures::pin(app.db(), sale.shop_id, sale.stream_id, ten_at_offer).await;
     let shoppers: Vec<_> = (0..40).map(|_| app.browser()).collect();
     let tokens = join_all(shoppers.iter().map(|s| s.csrf())).await;
     let answers = join_all(shoppers.iter().zip(&tokens).map(|(s, t)| {

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
+use crate::fixtures::{self, NewPin};
 use crate::helpers::{TestApp, spawn_app};
 use crate::orders_support::*;
 
@@ -174,9 +175,8 @@ async fn pay_creates_a_checkout_session_with_the_exact_fields_and_an_idempotency
     );
 
     // A live-offer price is sent as price_data.
-    sqlx::query("INSERT INTO pins (shop_id, stream_id, product_id, started_at, offer_price, offer_currency) VALUES ($1, $2, $3, $4, 2900, 'EUR')")
-        .bind(sale.shop_id).bind(sale.stream_id).bind(sale.product_id).bind(showfloor::db::now_ms())
-        .execute(app.db()).await.unwrap();
+    let offer = NewPin::new(sale.product_id, showfloor::db::now_ms()).offer(2900, "EUR");
+    fixtures::pin(app.db(), sale.shop_id, sale.stream_id, offer).await;
     let other = app.browser();
     let (_, body) = buy(&other, &sale, one(&sale)).await;
     let (_, token2) = order_ids(&app, body["order"].as_str().unwrap()).await;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::fixtures::{self, NewProduct, NewStream, Product};
 use crate::helpers::{Browser, TestApp, email};
 
 pub struct Sale {
@@ -24,62 +25,18 @@ pub async fn sale(app: &TestApp, slug: &str, stock: i64) -> Sale {
     let owner = app.browser();
     owner.sign_up(slug, &email("owner")).await;
     let db = app.db();
-    let shop_id: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(db)
-        .await
-        .unwrap();
+    let shop_id = fixtures::shop_id(db, slug).await;
     let now = showfloor::db::now_ms();
-    let product_id: i64 = sqlx::query_scalar(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES ($1, 'linen-shirt', 'Linen shirt', 4900, 'EUR', 'active', $2, $2) RETURNING id",
-    )
-    .bind(shop_id)
-    .bind(now)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    let variant_id: i64 = sqlx::query_scalar(
-        "INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) \
-         VALUES ($1, $2, 0, '', $3, $4, $4) RETURNING id",
-    )
-    .bind(product_id)
-    .bind(shop_id)
-    .bind(stock)
-    .bind(now)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO inventory_ledger (shop_id, product_id, variant_id, delta, stock_after, reason, created_at) \
-         VALUES ($1, $2, $3, $4, $4, 'initial', $5)",
-    )
-    .bind(shop_id)
-    .bind(product_id)
-    .bind(variant_id)
-    .bind(stock)
-    .bind(now)
-    .execute(db)
-    .await
-    .unwrap();
-    let stream_id: i64 = sqlx::query_scalar(
-        "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, started_at, created_at, updated_at) \
-         VALUES ($1, $2, 'flash', 'Flash sale', $3, 60, 'live', $4, $3, $3) RETURNING id",
-    )
-    .bind(shop_id)
-    .bind(format!("pub-{slug}"))
-    .bind(now)
-    .bind(now - 90_000)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) VALUES ($1, $2, $3, 0)")
-        .bind(stream_id)
-        .bind(shop_id)
-        .bind(product_id)
-        .execute(db)
-        .await
-        .unwrap();
+    let shirt = NewProduct::new("linen-shirt", "Linen shirt", 4900)
+        .stock_with_ledger(stock)
+        .at(now);
+    let Product {
+        id: product_id,
+        variant_id,
+    } = fixtures::product(db, shop_id, shirt).await;
+    let flash = NewStream::new("flash", "Flash sale", &format!("pub-{slug}"), now);
+    let stream_id = fixtures::stream(db, shop_id, flash.live_since(now - 90_000)).await;
+    fixtures::feature(db, shop_id, stream_id, product_id, 0).await;
     Sale {
         owner,
         shop: slug.to_string(),

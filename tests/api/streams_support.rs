@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 
+use crate::fixtures::{self, NewProduct};
 use crate::helpers::{Browser, Page, TestApp, email};
 
 /// A signed-up owner and their shop's id.
@@ -15,11 +16,7 @@ pub struct Shop {
 pub async fn shop(app: &TestApp, slug: &str) -> Shop {
     let owner = app.browser();
     owner.sign_up(slug, &email("owner")).await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(app.db())
-        .await
-        .expect("shop exists");
+    let id = fixtures::shop_id(app.db(), slug).await;
     Shop {
         owner,
         id,
@@ -58,19 +55,10 @@ pub async fn product(
         title.to_lowercase().replace(' ', "-"),
         &showfloor::streams::domain::public_id()[..6]
     );
-    sqlx::query_scalar(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 0, 0) RETURNING id",
-    )
-    .bind(shop_id)
-    .bind(slug)
-    .bind(title)
-    .bind(price)
-    .bind(currency)
-    .bind(status)
-    .fetch_one(app.db())
-    .await
-    .expect("product inserted")
+    let made = NewProduct::new(&slug, title, price)
+        .currency(currency)
+        .status(status);
+    fixtures::product(app.db(), shop_id, made).await.id
 }
 
 /// `YYYY-MM-DDTHH:MM` a number of days from now, at `hour`:00, for the form.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use crate::browser::{chromedriver, chromium};
+use crate::db_fixtures::{self, NewProduct};
 use crate::fixtures::scheduled_stream;
 use crate::helpers::PASSWORD;
 use crate::wait::until_async;
@@ -65,29 +66,11 @@ async fn a_pinned_offer_reaches_a_phone_within_the_room_and_an_answer_comes_back
         .fetch_one(db)
         .await
         .unwrap();
-    let product: i64 = sqlx::query_scalar(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES ($1, 'merino-jumper', 'Merino jumper', 4900, 'EUR', 'active', $2, $2) RETURNING id",
-    )
-    .bind(shop_id)
-    .bind(now)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) VALUES ($1, $2, 0, '', 8, $3, $3)")
-        .bind(product)
-        .bind(shop_id)
-        .bind(now)
-        .execute(db)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO stream_products (stream_id, shop_id, product_id, position) VALUES ($1, $2, $3, 0)")
-        .bind(live.stream_id)
-        .bind(shop_id)
-        .bind(product)
-        .execute(db)
-        .await
-        .unwrap();
+    let jumper = NewProduct::new("merino-jumper", "Merino jumper", 4900)
+        .stock(8)
+        .at(now);
+    let product = db_fixtures::product(db, shop_id, jumper).await.id;
+    db_fixtures::feature(db, shop_id, live.stream_id, product, 0).await;
 
     let (_driver, webdriver) = chromedriver().await.expect("chromedriver starts");
     let (p1, p2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

@@ -8,6 +8,8 @@
 mod helpers;
 
 mod browser;
+#[path = "../common/fixtures.rs"]
+mod db_fixtures;
 mod fixtures;
 mod join;
 mod lifecycle;

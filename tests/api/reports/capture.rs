@@ -8,20 +8,13 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::fixtures::{self, NewPin, NewProduct};
 use crate::helpers::{Browser, TestApp, spawn_app};
 use crate::orders_support::{Sale, buy, sale};
 
 async fn pin(app: &TestApp, sale: &Sale) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO pins (shop_id, stream_id, product_id, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(sale.shop_id)
-    .bind(sale.stream_id)
-    .bind(sale.product_id)
-    .bind(showfloor::db::now_ms() - 30_000)
-    .fetch_one(app.db())
-    .await
-    .unwrap()
+    let pin = NewPin::new(sale.product_id, showfloor::db::now_ms() - 30_000);
+    fixtures::pin(app.db(), sale.shop_id, sale.stream_id, pin).await
 }
 
 fn room(sale: &Sale) -> String {
@@ -232,14 +225,8 @@ async fn bad_track_input_is_refused_and_nothing_is_recorded() {
 
 /// Another product of the shop, never pinned.
 async fn sale_product(app: &TestApp, sale: &Sale) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-         VALUES ($1, 'straw-hat', 'Straw hat', 2500, 'EUR', 'active', 0, 0) RETURNING id",
-    )
-    .bind(sale.shop_id)
-    .fetch_one(app.db())
-    .await
-    .unwrap()
+    let hat = NewProduct::new("straw-hat", "Straw hat", 2500);
+    fixtures::product(app.db(), sale.shop_id, hat).await.id
 }
 
 #[tokio::test]

@@ -1,33 +1,15 @@
 //! The hand-computed stream: rows inserted with SQL, each figure worked out in the
 //! comments beside the rows that produce it.
 
+use crate::fixtures::{
+    self, NewEvent, NewLine, NewOrder, NewPin, NewProduct, NewQuestion, NewStream, NewVisit,
+};
 use crate::helpers::{Browser, TestApp, email};
 
 /// 2027-01-15T08:00:00Z, 09:00 in the shop's zone (Europe/Paris, CET): the go-live.
 const T0: i64 = 1_800_000_000_000;
 const MIN: i64 = 60_000;
 const SEC: i64 = 1_000;
-
-enum Arg<'a> {
-    I(i64),
-    S(&'a str),
-    N,
-}
-use Arg::{I, N, S};
-
-async fn sql(db: &sqlx::AnyPool, query: &str, args: &[Arg<'_>]) -> i64 {
-    let mut q = sqlx::query_scalar::<_, i64>(query);
-    for a in args {
-        q = match a {
-            I(v) => q.bind(*v),
-            S(v) => q.bind(v.to_string()),
-            N => q.bind(None::<i64>),
-        };
-    }
-    q.fetch_one(db)
-        .await
-        .unwrap_or_else(|e| panic!("{query}: {e}"))
-}
 
 pub struct Fixture {
     /// Signed in as the shop's owner.
@@ -40,24 +22,21 @@ pub struct Fixture {
 }
 
 async fn product(db: &sqlx::AnyPool, shop: i64, slug: &str, title: &str, price: i64) -> (i64, i64) {
-    let p = sql(db, "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-        VALUES ($1, $2, $3, $4, 'EUR', 'active', $5, $5) RETURNING id", &[I(shop), S(slug), S(title), I(price), I(T0)]).await;
-    let v = sql(db, "INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) \
-        VALUES ($1, $2, 0, '', 100, $3, $3) RETURNING id", &[I(p), I(shop), I(T0)]).await;
-    (p, v)
+    let made = NewProduct::new(slug, title, price).stock(100).at(T0);
+    let p = fixtures::product(db, shop, made).await;
+    (p.id, p.variant_id)
 }
 
 pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
     let owner = app.browser();
     owner.sign_up(slug, &email("owner")).await;
     let db = app.db();
-    let shop = sql(db, "SELECT id FROM shops WHERE slug = $1", &[S(slug)]).await;
-    let stream = sql(db, "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, \
-        started_at, ended_at, created_at, updated_at) VALUES ($1, $2, 'spring', 'Spring demo', $3, 10, 'ended', $3, $4, $3, $3) \
-        RETURNING id", &[I(shop), S(&format!("pub-{slug}")), I(T0), I(T0 + 10 * MIN)]).await;
-    let scheduled = sql(db, "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, \
-        created_at, updated_at) VALUES ($1, $2, 'summer', 'Summer demo', $3, 30, 'scheduled', $3, $3) RETURNING id",
-        &[I(shop), S(&format!("pub2-{slug}")), I(T0 + 7 * 24 * 60 * MIN)]).await;
+    let shop = fixtures::shop_id(db, slug).await;
+    let spring = NewStream::new("spring", "Spring demo", &format!("pub-{slug}"), T0).minutes(10);
+    let stream = fixtures::stream(db, shop, spring.ended(T0, T0 + 10 * MIN)).await;
+    let next_week = T0 + 7 * 24 * 60 * MIN;
+    let summer = NewStream::new("summer", "Summer demo", &format!("pub2-{slug}"), next_week);
+    let scheduled = fixtures::stream(db, shop, summer.minutes(30)).await;
     let (shirt, shirt_v) = product(db, shop, "linen-shirt", "Linen shirt", 4900).await;
     let (hat, hat_v) = product(db, shop, "straw-hat", "Straw hat", 2500).await;
 
@@ -84,29 +63,13 @@ pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
         ("v6", 8 * MIN + 30 * SEC, 9 * MIN + 30 * SEC),
         ("v7", 11 * MIN, 12 * MIN),
     ] {
-        sql(
-            db,
-            "INSERT INTO viewer_sessions (shop_id, stream_id, viewer_id, joined_at, left_at) \
-            VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            &[I(shop), I(stream), S(viewer), I(T0 + from), I(T0 + to)],
-        )
-        .await;
+        fixtures::visit(db, shop, stream, NewVisit::new(viewer, T0 + from, T0 + to)).await;
     }
     // Pins: the shirt [1, 4) = 3 min, the hat [5, 9) = 4 min.
-    let pin_sql = "INSERT INTO pins (shop_id, stream_id, product_id, started_at, ended_at) \
-        VALUES ($1, $2, $3, $4, $5) RETURNING id";
-    let p1 = sql(
-        db,
-        pin_sql,
-        &[I(shop), I(stream), I(shirt), I(T0 + MIN), I(T0 + 4 * MIN)],
-    )
-    .await;
-    let p2 = sql(
-        db,
-        pin_sql,
-        &[I(shop), I(stream), I(hat), I(T0 + 5 * MIN), I(T0 + 9 * MIN)],
-    )
-    .await;
+    let shirt_pin = NewPin::new(shirt, T0 + MIN).ended(T0 + 4 * MIN);
+    let p1 = fixtures::pin(db, shop, stream, shirt_pin).await;
+    let hat_pin = NewPin::new(hat, T0 + 5 * MIN).ended(T0 + 9 * MIN);
+    let p2 = fixtures::pin(db, shop, stream, hat_pin).await;
     // Orders (first Buy time, pin open then):
     //   O1 v2 at 2:00 (shirt pinned): 2 × shirt €49 = €98, paid            kept
     //   O2 v4 at 6:00 (hat pinned): 1 × hat €25, paid then refunded in full  not kept
@@ -161,41 +124,28 @@ pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
         ),
     ];
     for (number, viewer, status, total, refunded, at, pin_id, lines) in orders {
-        let paid = if status == "expired" {
-            N
-        } else {
-            I(T0 + at + 30 * SEC)
-        };
-        let order = sql(
-            db,
-            "INSERT INTO orders (shop_id, token, number, status, currency, total, refunded_amount, \
-            viewer_id, stream_id, pin_id, expires_at, created_at, paid_at, updated_at) \
-            VALUES ($1, $2, $3, $4, 'EUR', $5, $6, $7, $8, $9, $10, $10, $11, $10) RETURNING id",
-            &[
-                I(shop),
-                S(&format!("{slug}-{number}")),
-                S(number),
-                S(status),
-                I(total),
-                I(refunded),
-                S(viewer),
-                I(stream),
-                I(pin_id),
-                I(T0 + at),
-                paid,
-            ],
-        )
-        .await;
+        let paid = (status != "expired").then_some(T0 + at + 30 * SEC);
+        let placed = NewOrder::new(&format!("{slug}-{number}"), number, status, total)
+            .refunded(refunded)
+            .placed_in(viewer, stream, Some(pin_id))
+            .at(T0 + at, paid);
+        let order = fixtures::order(db, shop, placed).await;
         let state = if status == "expired" {
             "released"
         } else {
             "sold"
         };
         for (product, variant, quantity, price) in lines {
-            sql(db, "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
-                unit_price, currency, stock_state, tracked, pin_id, created_at) \
-                VALUES ($1, $2, $3, $4, 'x', '', $5, $6, 'EUR', $7, TRUE, $8, $9) RETURNING id",
-                &[I(shop), I(order), I(product), I(variant), I(quantity), I(price), S(state), I(pin_id), I(T0 + at)]).await;
+            let line = NewLine {
+                product,
+                variant,
+                quantity,
+                unit_price: price,
+                stock_state: state,
+                pin: Some(pin_id),
+                at: T0 + at,
+            };
+            fixtures::order_line(db, shop, order, line).await;
         }
     }
     // Questions: Q1 v1 1:00 answered after 30 s (3 votes), Q2 v3 2:00 answered after
@@ -219,16 +169,19 @@ pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
         ("v1", "Do you ship to Norway?", 3 * MIN + 50 * SEC, None, 1),
         ("v2", "Is the hat packable?", 5 * MIN, Some(6 * MIN), 0),
     ] {
-        let answered = answered.map_or(N, |a| I(T0 + a));
-        sql(db, "INSERT INTO questions (shop_id, stream_id, viewer_id, display_name, body, status, votes, created_at, \
-            answered_at) VALUES ($1, $2, $3, 'Ann', $4, 'visible', $5, $6, $7) RETURNING id",
-            &[I(shop), I(stream), S(viewer), S(body), I(votes), I(T0 + at), answered]).await;
+        let asked = NewQuestion {
+            viewer,
+            body,
+            votes,
+            asked_at: T0 + at,
+            answered_at: answered.map(|a| T0 + a),
+        };
+        fixtures::question(db, shop, stream, asked).await;
     }
     // Chat: v4 and v1 (v1 also asked); v7 chatted but is not a viewer of the window.
     // Engaged = askers {v1, v2, v3} ∪ chatters {v4, v1} = 4; 4 / 6 = 66.7 %.
     for (viewer, at) in [("v4", 4 * MIN), ("v1", 2 * MIN), ("v7", 11 * MIN)] {
-        sql(db, "INSERT INTO chat_messages (shop_id, stream_id, viewer_id, display_name, body, created_at) \
-            VALUES ($1, $2, $3, 'Ann', 'hi', $4) RETURNING id", &[I(shop), I(stream), S(viewer), I(T0 + at)]).await;
+        fixtures::chat_message(db, shop, stream, viewer, T0 + at).await;
     }
     // Reactions: 12 at 3:10, 5 at 7:20, 40 after the end (outside the window).
     for (at, count) in [
@@ -236,8 +189,7 @@ pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
         (7 * MIN + 20 * SEC, 5),
         (11 * MIN, 40),
     ] {
-        sql(db, "INSERT INTO reaction_ticks (shop_id, stream_id, at, count) VALUES ($1, $2, $3, $4) RETURNING id",
-            &[I(shop), I(stream), I(T0 + at), I(count)]).await;
+        fixtures::reaction_tick(db, shop, stream, T0 + at, count).await;
     }
     // Product events (as reports::capture writes them), pins p1 = shirt, p2 = hat:
     //   impressions p1: v1, v2 (twice: one counts), v3, v4 → shirt 4
@@ -270,9 +222,14 @@ pub async fn fixture(app: &TestApp, slug: &str) -> Fixture {
         ("checkout", "v5", hat, p2, 7 * MIN + 10 * SEC),
         ("checkout", "v5", shirt, p2, 7 * MIN + 10 * SEC),
     ] {
-        sql(db, "INSERT INTO report_events (shop_id, stream_id, kind, viewer_id, product_id, pin_id, at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            &[I(shop), I(stream), S(kind), S(viewer), I(product), I(pin), I(T0 + at)]).await;
+        let event = NewEvent {
+            kind,
+            viewer,
+            product,
+            pin,
+            at: T0 + at,
+        };
+        fixtures::report_event(db, shop, stream, event).await;
     }
     Fixture {
         owner,

@@ -1,40 +1,17 @@
-//! Builders for the overview and API tests: rows inserted with SQL, like the stream
-//! fixture in `tests/api/reports/`, plus the small overview fixture whose figures are
+//! Builders for the overview and API tests, in the words of those tests, over the shared
+//! fixtures (`tests/common/fixtures.rs`), plus the small overview fixture whose figures are
 //! worked out by hand in `reports_overview.rs`.
 
+use crate::fixtures::{self, NewLine, NewOrder, NewPin, NewProduct, NewStream, NewVisit};
 use crate::helpers::{Browser, TestApp, email};
 
 pub const MIN: i64 = 60_000;
-
-/// An argument of `sql`.
-pub enum Arg<'a> {
-    I(i64),
-    S(&'a str),
-    B(bool),
-    N,
-}
-use Arg::{B, I, N, S};
-
-pub async fn sql(db: &sqlx::AnyPool, query: &str, args: &[Arg<'_>]) -> i64 {
-    let mut q = sqlx::query_scalar::<_, i64>(query);
-    for a in args {
-        q = match a {
-            I(v) => q.bind(*v),
-            S(v) => q.bind(v.to_string()),
-            B(v) => q.bind(*v),
-            N => q.bind(None::<i64>),
-        };
-    }
-    q.fetch_one(db)
-        .await
-        .unwrap_or_else(|e| panic!("{query}: {e}"))
-}
 
 /// A shop, signed up by its owner's browser: (owner, shop id).
 pub async fn shop(app: &TestApp, slug: &str) -> (Browser, i64) {
     let owner = app.browser();
     owner.sign_up(slug, &email("owner")).await;
-    let id = sql(app.db(), "SELECT id FROM shops WHERE slug = $1", &[S(slug)]).await;
+    let id = fixtures::shop_id(app.db(), slug).await;
     (owner, id)
 }
 
@@ -46,16 +23,14 @@ pub async fn ended_stream(
     title: &str,
     start: i64,
 ) -> i64 {
-    sql(db, "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, \
-        started_at, ended_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 10, 'ended', $5, $6, $5, $5) \
-        RETURNING id", &[I(shop), S(&format!("pub-{shop}-{slug}")), S(slug), S(title), I(start), I(start + 10 * MIN)]).await
+    let made = NewStream::new(slug, title, &format!("pub-{shop}-{slug}"), start).minutes(10);
+    fixtures::stream(db, shop, made.ended(start, start + 10 * MIN)).await
 }
 
 /// A stream still scheduled at `at`.
 pub async fn scheduled_stream(db: &sqlx::AnyPool, shop: i64, slug: &str, at: i64) -> i64 {
-    sql(db, "INSERT INTO streams (shop_id, public_id, slug, title, scheduled_at, duration_min, status, \
-        created_at, updated_at) VALUES ($1, $2, $3, 'Later', $4, 30, 'scheduled', $4, $4) RETURNING id",
-        &[I(shop), S(&format!("pub-{shop}-{slug}")), S(slug), I(at)]).await
+    let made = NewStream::new(slug, "Later", &format!("pub-{shop}-{slug}"), at).minutes(30);
+    fixtures::stream(db, shop, made).await
 }
 
 /// A product with one variant: (product, variant).
@@ -66,11 +41,8 @@ pub async fn product(
     title: &str,
     price: i64,
 ) -> (i64, i64) {
-    let p = sql(db, "INSERT INTO products (shop_id, slug, title, price, currency, status, created_at, updated_at) \
-        VALUES ($1, $2, $3, $4, 'EUR', 'active', 0, 0) RETURNING id", &[I(shop), S(slug), S(title), I(price)]).await;
-    let v = sql(db, "INSERT INTO variants (product_id, shop_id, position, title, stock, created_at, updated_at) \
-        VALUES ($1, $2, 0, '', 100, 0, 0) RETURNING id", &[I(p), I(shop)]).await;
-    (p, v)
+    let made = fixtures::product(db, shop, NewProduct::new(slug, title, price).stock(100)).await;
+    (made.id, made.variant_id)
 }
 
 /// Where a visit came from: (referrer, utm_source, embedded).
@@ -88,9 +60,8 @@ pub async fn visit(
     source: Source<'_>,
 ) {
     let (referrer, utm, embedded) = source;
-    sql(db, "INSERT INTO viewer_sessions (shop_id, stream_id, viewer_id, joined_at, left_at, referrer, utm_source, \
-        embedded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        &[I(shop), I(stream), S(viewer), I(from), I(to), S(referrer), S(utm), B(embedded)]).await;
+    let made = NewVisit::new(viewer, from, to).source(referrer, utm, embedded);
+    fixtures::visit(db, shop, stream, made).await;
 }
 
 pub async fn pin(
@@ -101,8 +72,7 @@ pub async fn pin(
     from: i64,
     to: i64,
 ) -> i64 {
-    sql(db, "INSERT INTO pins (shop_id, stream_id, product_id, started_at, ended_at) VALUES ($1, $2, $3, $4, $5) \
-        RETURNING id", &[I(shop), I(stream), I(product), I(from), I(to)]).await
+    fixtures::pin(db, shop, stream, NewPin::new(product, from).ended(to)).await
 }
 
 /// An order of `viewer` on `stream` at `at`, with one line (product, variant, quantity, price).
@@ -120,27 +90,32 @@ pub async fn order(
     line: (i64, i64, i64, i64),
 ) -> i64 {
     let (product, variant, quantity, price) = line;
-    let total = quantity * price;
-    let pin_arg = || pin.map_or(N, I);
-    let paid = if status == "expired" || status == "pending" {
-        N
-    } else {
-        I(at)
-    };
-    let id = sql(db, "INSERT INTO orders (shop_id, token, number, status, currency, total, refunded_amount, viewer_id, \
-        stream_id, pin_id, expires_at, created_at, paid_at, updated_at) \
-        VALUES ($1, $2, $3, $4, 'EUR', $5, $6, $7, $8, $9, $10, $10, $11, $10) RETURNING id",
-        &[I(shop), S(&format!("tok-{shop}-{number}")), S(number), S(status), I(total), I(refunded), S(viewer),
-          I(stream), pin_arg(), I(at), paid]).await;
-    let state = if status == "expired" {
+    let paid = (status != "expired" && status != "pending").then_some(at);
+    let placed = NewOrder::new(
+        &format!("tok-{shop}-{number}"),
+        number,
+        status,
+        quantity * price,
+    )
+    .refunded(refunded)
+    .placed_in(viewer, stream, pin)
+    .at(at, paid);
+    let id = fixtures::order(db, shop, placed).await;
+    let stock_state = if status == "expired" {
         "released"
     } else {
         "sold"
     };
-    sql(db, "INSERT INTO order_lines (shop_id, order_id, product_id, variant_id, title, variant_title, quantity, \
-        unit_price, currency, stock_state, tracked, pin_id, created_at) \
-        VALUES ($1, $2, $3, $4, 'x', '', $5, $6, 'EUR', $7, TRUE, $8, $9) RETURNING id",
-        &[I(shop), I(id), I(product), I(variant), I(quantity), I(price), S(state), pin_arg(), I(at)]).await;
+    let line = NewLine {
+        product,
+        variant,
+        quantity,
+        unit_price: price,
+        stock_state,
+        pin,
+        at,
+    };
+    fixtures::order_line(db, shop, id, line).await;
     id
 }
 

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -190,6 +191,17 @@ impl Config {
         }
     }
 
+    /// How long a viewer still counts after their connection drops (`--viewer-grace-secs`).
+    pub fn viewer_grace(&self) -> Duration {
+        Duration::from_secs(self.viewer_grace_secs)
+    }
+
+    /// How long a Buy holds stock (`--reservation-minutes`); never under a minute, so a
+    /// shopper always has time to reach the payment page.
+    pub fn reservation(&self) -> Duration {
+        Duration::from_secs(self.reservation_minutes.max(1) * 60)
+    }
+
     /// Cookies get the Secure flag when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url
@@ -221,6 +233,7 @@ impl Config {
     }
 }
 
-fn parse_secret(value: &str) -> Result<SecretString, String> {
+/// Any text is a valid secret; wrapping it at parse time keeps it out of `Debug`.
+fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value.to_string()))
 }

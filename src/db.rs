@@ -1,6 +1,8 @@
 //! The database: one `sqlx::AnyPool` that every feature's `store.rs` queries with
 //! portable SQL (`$1` placeholders, BIGINT ids, integer money, UTC milliseconds),
-//! plus a backend-specific pool for the session store. Migrations are embedded.
+//! plus a small pool of the backend's own driver for crates that need one (the session
+//! store). Migrations are embedded. A ground-floor module: it knows no feature, so a
+//! feature that needs more than the pool builds it from what is here.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -9,9 +11,7 @@ use anyhow::Context;
 use sqlx::any::AnyPoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AnyPool, Executor};
-
-use crate::auth::session_store::SessionStore;
+use sqlx::{AnyPool, Executor, PgPool, SqlitePool};
 
 /// Which engine the pool talks to; a few places (locking, NOTIFY) differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +23,23 @@ pub enum Backend {
 /// The shared handle to the database.
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// What every feature query runs on: one portable code path for both backends.
     pub pool: AnyPool,
     pub backend: Backend,
-    /// Sessions live in the same database, through the tower-sessions sqlx store.
-    pub sessions: SessionStore,
+    /// The same database through its own driver, for code that needs a typed pool
+    /// (tower-sessions' sqlx store is written per backend). Kept small: little runs here.
+    pub native: NativePool,
 }
+
+/// A pool of the backend's own driver (see [`Db::native`]).
+#[derive(Debug, Clone)]
+pub enum NativePool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Connections of the native pool: it serves the session store only.
+const NATIVE_CONNECTIONS: u32 = 4;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -59,8 +71,8 @@ impl Db {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 // Opening one connection first creates the file and switches it to WAL,
                 // which is a property of the file and so holds for the Any pool too.
-                let session_pool = SqlitePoolOptions::new()
-                    .max_connections(4)
+                let native = SqlitePoolOptions::new()
+                    .max_connections(NATIVE_CONNECTIONS)
                     .connect_with(options)
                     .await
                     .with_context(|| format!("could not open the SQLite database at {url}"))?;
@@ -82,14 +94,14 @@ impl Db {
                 Ok(Db {
                     pool,
                     backend,
-                    sessions: SessionStore::sqlite(session_pool),
+                    native: NativePool::Sqlite(native),
                 })
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)
                     .with_context(|| format!("invalid PostgreSQL URL {:?}", redact(url)))?;
-                let session_pool = PgPoolOptions::new()
-                    .max_connections(4)
+                let native = PgPoolOptions::new()
+                    .max_connections(NATIVE_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
@@ -107,13 +119,14 @@ impl Db {
                 Ok(Db {
                     pool,
                     backend,
-                    sessions: SessionStore::postgres(session_pool),
+                    native: NativePool::Postgres(native),
                 })
             }
         }
     }
 
-    /// Apply the embedded migrations of this backend, then the session store's schema.
+    /// Apply the embedded migrations of this backend. (The session store creates its own
+    /// table: `auth::SessionStore::migrate`.)
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -123,21 +136,18 @@ impl Db {
             .run(&self.pool)
             .await
             .context("database migration failed")?;
-        self.sessions
-            .migrate()
-            .await
-            .context("session table migration failed")?;
         Ok(())
     }
 
-    /// Whether the database answers a trivial query (for /healthz).
+    /// Whether the database answers a trivial query (for /healthz). The one query outside
+    /// a feature's store: it asks nothing of any table, only whether the pool works.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));

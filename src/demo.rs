@@ -5,6 +5,7 @@
 use crate::auth::{Role, password::NewPassword, store as auth_store};
 use crate::config::Config;
 use crate::shops::store as shops;
+use crate::text::Email;
 
 pub const DEMO_SLUG: &str = "demo-boutique";
 pub const DEMO_EMAIL: &str = "owner@demo.showfloor.test";
@@ -15,10 +16,10 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
     let db = crate::open_database(config).await?;
     let pool = &db.pool;
     let created = if shops::by_slug(pool, DEMO_SLUG).await?.is_none() {
-        let hash = NewPassword::parse(DEMO_PASSWORD, DEMO_PASSWORD)
-            .map_err(anyhow::Error::msg)?
+        let hash = NewPassword::parse(DEMO_PASSWORD, DEMO_PASSWORD)?
             .hash()
             .await?;
+        let email = Email::parse(DEMO_EMAIL)?;
         let mut tx = pool.begin().await?;
         let shop_id = shops::insert(
             &mut *tx,
@@ -30,9 +31,9 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
             },
         )
         .await?;
-        let user_id = match auth_store::login_by_email(&mut *tx, DEMO_EMAIL).await? {
+        let user_id = match auth_store::login_by_email(&mut *tx, &email).await? {
             Some(user) => user.id,
-            None => auth_store::insert_user(&mut *tx, DEMO_EMAIL, "Demo Owner", &hash).await?,
+            None => auth_store::insert_user(&mut *tx, &email, "Demo Owner", &hash).await?,
         };
         auth_store::insert_membership(&mut *tx, shop_id, user_id, Role::Owner).await?;
         tx.commit().await?;

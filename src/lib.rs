@@ -4,10 +4,15 @@
 //! shoppers watch, ask and buy, marketers read what each stream did.
 //!
 //! ## Layout
+//! The ground floor (`config`, `db`, `error`, `money`, `text`, `time`, `token`, `web`)
+//! imports no feature; features build on it, and `state` and this file tie them together.
+//!
 //! - [`config`]: the command line and `SHOWFLOOR_*` environment, read once.
 //! - [`db`]: the SQLite or PostgreSQL pool behind one set of portable queries, migrations.
 //! - [`state`]: `AppState`, what every handler can reach.
 //! - [`error`]: the one `Error` type, as an HTML page or a JSON body.
+//! - [`text`]: slugs and e-mail addresses, parsed once into newtypes.
+//! - [`token`]: random one-time tokens and the hashes the database keeps of them.
 //! - [`web`]: page layout, static assets, CSRF, security headers, metrics, rate limits.
 //! - [`auth`]: accounts, sessions, invitations, password resets, roles (`Member<P>`).
 //! - [`shops`]: the shop itself and its settings.
@@ -39,7 +44,9 @@ pub mod reports;
 pub mod shops;
 pub mod state;
 pub mod streams;
+pub mod text;
 pub mod time;
+pub mod token;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -61,7 +68,6 @@ use tower_http::request_id::{
 };
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
@@ -77,7 +83,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application for `state`.
 pub fn app(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(state.db.sessions.clone())
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name("showfloor_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -141,7 +147,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
-/// Prepare the data folder and open (and migrate) the database.
+/// Prepare the data folder and open (and migrate) the database, the session table too.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
@@ -159,6 +165,10 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     std::fs::remove_file(&probe).ok();
     let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
     db.migrate().await?;
+    auth::SessionStore::new(&db)
+        .migrate()
+        .await
+        .context("session table migration failed")?;
     Ok(db)
 }
 
@@ -181,23 +191,15 @@ impl Server {
         let state = AppState::new(config, db);
         let (shutdown, mut stopped) = watch::channel(false);
 
-        let sessions = state.db.sessions.clone();
-        let mut cleanup_stop = shutdown.subscribe();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = sessions.continuously_delete_expired(Duration::from_secs(3600)) => {}
-                _ = cleanup_stop.changed() => {}
-            }
-        });
-
+        // Each feature starts its own background work; all of it stops on `shutdown`.
+        auth::spawn_workers(&state, shutdown.subscribe());
         streams::spawn_workers(&state, shutdown.subscribe());
         orders::spawn_workers(&state, shutdown.subscribe());
-        tokio::spawn(
-            state
-                .live
-                .clone()
-                .run(state.config.database_url(), shutdown.subscribe()),
-        );
+        tokio::spawn(state.live.clone().run(
+            state.config.database_url(),
+            state.sessions.clone(),
+            shutdown.subscribe(),
+        ));
         live::lifecycle::spawn(&state, shutdown.subscribe());
         reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());
@@ -270,7 +272,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             open_database(&config).await?;
             println!(
                 "Database is up to date ({}).",
-                redact_for_print(&config.database_url())
+                db::redact(&config.database_url())
             );
             Ok(())
         }
@@ -278,16 +280,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stripe {
             action: config::StripeCommand::Reconcile,
         } => payments::reconcile::run(&config).await,
-    }
-}
-
-fn redact_for_print(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
     }
 }
 

@@ -1,4 +1,6 @@
-//! The state every handler can reach: configuration, database, metrics, limits.
+//! The state every handler can reach: the infrastructure (configuration, database,
+//! metrics, rate limits) and one handle per feature, each built by its feature from
+//! the configuration and the database, so this file only lists them.
 
 use std::sync::Arc;
 
@@ -20,6 +22,8 @@ pub struct Shared {
     pub db: Db,
     pub metrics: Arc<Metrics>,
     pub limits: Arc<RateLimits>,
+    /// Auth: the session store (database + this node's copy) behind the session layer.
+    pub sessions: crate::auth::SessionStore,
     /// Catalogue: the Stripe link (sync wake-ups, API address).
     pub stripe: Arc<crate::catalog::stripe::StripeLink>,
     /// Streams: public page cache, transition channel, background task wake-ups, mailer.
@@ -35,30 +39,24 @@ pub struct Shared {
 }
 
 impl AppState {
+    /// Build every feature's handle. Nothing starts here: `Server::start` spawns the
+    /// background work once the state exists.
     pub fn new(config: Config, db: Db) -> AppState {
-        let streams = crate::streams::Streams::new(&config);
-        let media = crate::media::MediaHub::new(&config);
-        let live = crate::live::LiveHub::new(
-            db.clone(),
-            std::time::Duration::from_secs(config.viewer_grace_secs),
-        );
-        let config_reservation_secs = config.reservation_minutes.max(1) * 60;
         let metrics = Metrics::new();
+        let media = crate::media::MediaHub::new(&config);
         metrics.media.attach(&media);
-        let capture = crate::reports::capture::Capture::new(metrics.report_events_dropped.clone());
         AppState(Arc::new(Shared {
-            capture,
+            sessions: crate::auth::SessionStore::new(&db),
+            stripe: crate::catalog::stripe::StripeLink::new(),
+            streams: crate::streams::Streams::new(&config),
+            live: crate::live::LiveHub::new(db.clone(), config.viewer_grace()),
+            orders: crate::orders::Orders::new(&config),
+            capture: crate::reports::capture::Capture::new(metrics.report_events_dropped.clone()),
+            media,
             config: Arc::new(config),
             db,
             metrics,
             limits: Arc::new(RateLimits::default()),
-            stripe: crate::catalog::stripe::StripeLink::new(),
-            streams,
-            media,
-            live,
-            orders: Arc::new(crate::orders::Orders::new(std::time::Duration::from_secs(
-                config_reservation_secs,
-            ))),
         }))
     }
 }

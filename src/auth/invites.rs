@@ -9,10 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{Role, password, password::NewPassword, store, tokens};
+use super::{password, password::NewPassword, store};
 use crate::error::{Error, FormErrors, Result};
 use crate::shops::{domain, store as shops};
 use crate::state::AppState;
+use crate::text::Email;
+use crate::token::Token;
 use crate::web::{Layout, flash, render_status};
 
 #[derive(Template)]
@@ -21,7 +23,7 @@ struct InvitePage {
     layout: Layout,
     shop_name: String,
     email: String,
-    role: String,
+    role: &'static str,
     has_account: bool,
     name: String,
     errors: FormErrors,
@@ -38,31 +40,42 @@ pub struct AcceptForm {
     password_confirm: String,
 }
 
-async fn load(state: &AppState, token: &str) -> Result<(store::Invite, String, bool)> {
-    let invite = store::open_invite(&state.db.pool, &tokens::hash_token(token))
+/// A usable invitation as the page shows it.
+struct Opened {
+    invite: store::Invite,
+    /// The invited address, as the account it joins or creates is keyed.
+    email: Email,
+    shop_name: String,
+    /// Whether that address already has an account (then it confirms with its password).
+    has_account: bool,
+}
+
+async fn load(state: &AppState, token: &Token) -> Result<Opened> {
+    let invite = store::open_invite(&state.db.pool, &token.hash())
         .await?
         .ok_or_else(|| Error::BadRequest("This invitation has expired, was revoked or was already used. Ask the shop owner for a new link.".into()))?;
+    // Stored as `Email::parse` returned it when the owner invited them.
+    let email = Email::parse(&invite.email)
+        .map_err(|_| anyhow::anyhow!("invitation {} holds a malformed e-mail", invite.id))?;
     let shop = shops::by_id(&state.db.pool, invite.shop_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let has_account = store::email_exists(&state.db.pool, &invite.email).await?;
-    Ok((invite, shop.name, has_account))
+    let has_account = store::email_exists(&state.db.pool, &email).await?;
+    Ok(Opened {
+        invite,
+        email,
+        shop_name: shop.name,
+        has_account,
+    })
 }
 
-async fn view(
-    session: &Session,
-    invite: &store::Invite,
-    shop_name: String,
-    has_account: bool,
-    name: String,
-    errors: FormErrors,
-) -> InvitePage {
+async fn view(session: &Session, opened: &Opened, name: String, errors: FormErrors) -> InvitePage {
     InvitePage {
-        layout: Layout::public(session, format!("Join {shop_name}")).await,
-        shop_name,
-        email: invite.email.clone(),
-        role: invite.role.clone(),
-        has_account,
+        layout: Layout::public(session, format!("Join {}", opened.shop_name)).await,
+        shop_name: opened.shop_name.clone(),
+        email: opened.email.to_string(),
+        role: opened.invite.role.as_str(),
+        has_account: opened.has_account,
         name,
         errors,
         min_password: password::MIN_LEN,
@@ -74,16 +87,8 @@ pub async fn page(
     session: Session,
     Path(token): Path<String>,
 ) -> Result<Response> {
-    let (invite, shop_name, has_account) = load(&state, &token).await?;
-    let page = view(
-        &session,
-        &invite,
-        shop_name,
-        has_account,
-        String::new(),
-        FormErrors::default(),
-    )
-    .await;
+    let opened = load(&state, &Token::presented(token)).await?;
+    let page = view(&session, &opened, String::new(), FormErrors::default()).await;
     Ok(render_status(StatusCode::OK, &page))
 }
 
@@ -93,9 +98,9 @@ pub async fn accept(
     Path(token): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> Result<Response> {
-    let (invite, shop_name, has_account) = load(&state, &token).await?;
-    let role = Role::parse(&invite.role)
-        .ok_or_else(|| anyhow::anyhow!("unknown role {:?}", invite.role))?;
+    let opened = load(&state, &Token::presented(token)).await?;
+    let invite = &opened.invite;
+    let role = invite.role;
     let pool = &state.db.pool;
     let mut errors = FormErrors::default();
 
@@ -104,8 +109,8 @@ pub async fn accept(
         Existing { user_id: i64, version: i64 },
         New { name: String, hash: String },
     }
-    let joiner = if has_account {
-        let login = store::login_by_email(pool, &invite.email)
+    let joiner = if opened.has_account {
+        let login = store::login_by_email(pool, &opened.email)
             .await?
             .ok_or(Error::NotFound)?;
         if password::verify(&form.password, Some(login.password_hash)).await {
@@ -130,7 +135,7 @@ pub async fn accept(
         }
     };
     let Some(joiner) = joiner else {
-        let page = view(&session, &invite, shop_name, has_account, form.name, errors).await;
+        let page = view(&session, &opened, form.name, errors).await;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
 
@@ -143,7 +148,7 @@ pub async fn accept(
     let (user_id, version) = match joiner {
         Joiner::Existing { user_id, version } => (user_id, version),
         Joiner::New { name, hash } => (
-            store::insert_user(&mut *tx, &invite.email, &name, &hash).await?,
+            store::insert_user(&mut *tx, &opened.email, &name, &hash).await?,
             0,
         ),
     };
@@ -160,7 +165,7 @@ pub async fn accept(
     flash(
         &session,
         "success",
-        format!("Welcome to {shop_name}! You joined as {role}."),
+        format!("Welcome to {}! You joined as {role}.", opened.shop_name),
     )
     .await;
     Ok(Redirect::to("/").into_response())

@@ -10,8 +10,8 @@ use tower_sessions::Session;
 
 use super::{password, store};
 use crate::error::{FormErrors, Result, with_retry_after};
-use crate::shops::domain;
 use crate::state::AppState;
+use crate::text::Email;
 use crate::web::ratelimit::{self, ClientIp};
 use crate::web::{Layout, render, render_status};
 
@@ -46,7 +46,9 @@ pub async fn submit(
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let email = form.email.trim().to_lowercase();
+    // The throttle counts attempts per account as typed (normalised like an address),
+    // whether or not it parses, so a malformed spelling is no way around it.
+    let account_key = form.email.trim().to_lowercase();
     let refuse = |status: StatusCode, message: String| {
         let session = session.clone();
         let email = form.email.clone();
@@ -70,7 +72,7 @@ pub async fn submit(
     .and_then(|()| {
         ratelimit::check(
             &state.limits.login_account,
-            &email,
+            &account_key,
             "sign-in attempts for this account",
         )
     });
@@ -79,13 +81,16 @@ pub async fn submit(
         let page = refuse(StatusCode::TOO_MANY_REQUESTS, err.public_message()).await;
         return Ok(with_retry_after(page, err.retry_after()));
     }
-    if domain::email(&email).is_err() || form.password.is_empty() {
-        return Ok(refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Enter your e-mail address and your password.".into(),
-        )
-        .await);
-    }
+    let email = match Email::parse(&form.email) {
+        Ok(email) if !form.password.is_empty() => email,
+        _ => {
+            return Ok(refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Enter your e-mail address and your password.".into(),
+            )
+            .await);
+        }
+    };
 
     let Some(user) = store::login_by_email(&state.db.pool, &email).await? else {
         // Same work as for a real account, so timing does not reveal which e-mails exist.
@@ -96,7 +101,7 @@ pub async fn submit(
         return Ok(wrong(refuse).await);
     }
     let shops = store::shops_of(&state.db.pool, user.id).await?;
-    let Some((shop_id, _)) = shops.first() else {
+    let Some(shop) = shops.first() else {
         return Ok(refuse(
             StatusCode::FORBIDDEN,
             "Your account no longer belongs to any shop. Ask a shop owner for a new invitation."
@@ -104,7 +109,7 @@ pub async fn submit(
         )
         .await);
     };
-    super::sign_in(&session, user.id, *shop_id, user.session_version).await?;
+    super::sign_in(&session, user.id, shop.id, user.session_version).await?;
     tracing::info!(user_id = user.id, "signed in");
     Ok(Redirect::to(&super::take_destination(&session).await).into_response())
 }

@@ -1,6 +1,7 @@
 //! Accounts, sign-in, sessions, password resets, team invitations and roles.
 //! `CurrentUser` is the signed-in person in their current shop; `Member<P>` admits
-//! only the roles with permission `P` (see `roles`).
+//! only the roles with permission `P` (see `roles`). The feature's handle in
+//! `AppState` is its `SessionStore` (database store + this node's copy).
 
 pub mod password;
 pub mod roles;
@@ -10,6 +11,7 @@ pub mod store;
 pub mod tokens;
 
 mod account;
+mod frame;
 mod invites;
 mod login;
 mod reset;
@@ -23,6 +25,7 @@ use axum::routing::{get, post};
 use tower_sessions::Session;
 
 pub use roles::{Member, Permission, Role};
+pub use session_store::SessionStore;
 
 use crate::error::Error;
 use crate::shops::store::{self as shops, Shop};
@@ -71,8 +74,8 @@ pub struct CurrentUser {
     pub email: String,
     pub role: Role,
     pub shop: Shop,
-    /// Other shops they belong to, for the switcher: (id, name).
-    pub other_shops: Vec<(i64, String)>,
+    /// Other shops they belong to, for the switcher.
+    pub other_shops: Vec<store::ShopChoice>,
     pub session: Session,
 }
 
@@ -106,18 +109,16 @@ impl FromRequestParts<AppState> for CurrentUser {
             session.flush().await.ok();
             return Err(Error::Unauthorized);
         }
-        let role =
-            Role::parse(&row.role).ok_or_else(|| anyhow::anyhow!("unknown role {:?}", row.role))?;
         let other_shops = store::shops_of(&state.db.pool, user_id)
             .await?
             .into_iter()
-            .filter(|(id, _)| *id != shop_id)
+            .filter(|shop| shop.id != shop_id)
             .collect();
         Ok(CurrentUser {
             id: user_id,
             name: row.name,
             email: row.email,
-            role,
+            role: row.role,
             shop,
             other_shops,
             session,
@@ -188,5 +189,20 @@ pub async fn member_of(
     if row.session_version != version {
         return Ok(None);
     }
-    Ok(Role::parse(&row.role).map(|role| (user_id, role)))
+    Ok(Some((user_id, row.role)))
 }
+
+/// Start auth's background work, stopping with the server: expired sessions are deleted
+/// once an hour (a session that is never used again would otherwise stay forever).
+pub fn spawn_workers(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let sessions = state.sessions.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = sessions.continuously_delete_expired(EXPIRED_SESSIONS_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+    });
+}
+
+const EXPIRED_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);

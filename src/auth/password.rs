@@ -12,20 +12,40 @@ pub const MAX_LEN: usize = 1024;
 #[derive(Debug)]
 pub struct NewPassword(SecretString);
 
+/// Why a new password was refused; `Display` is the sentence shown beside the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("Use at least {MIN_LEN} characters.")]
+    TooShort,
+    #[error("Use at most {MAX_LEN} characters.")]
+    TooLong,
+    #[error("A password cannot be only spaces.")]
+    Blank,
+    #[error("The two passwords do not match.")]
+    Mismatch,
+}
+
+/// Form errors take the message as text (`FormErrors::add`).
+impl From<PasswordError> for String {
+    fn from(err: PasswordError) -> String {
+        err.to_string()
+    }
+}
+
 impl NewPassword {
-    pub fn parse(password: &str, confirmation: &str) -> Result<NewPassword, String> {
+    pub fn parse(password: &str, confirmation: &str) -> Result<NewPassword, PasswordError> {
         let chars = password.chars().count();
         if chars < MIN_LEN {
-            return Err(format!("Use at least {MIN_LEN} characters."));
+            return Err(PasswordError::TooShort);
         }
         if chars > MAX_LEN {
-            return Err(format!("Use at most {MAX_LEN} characters."));
+            return Err(PasswordError::TooLong);
         }
         if password.trim().is_empty() {
-            return Err("A password cannot be only spaces.".into());
+            return Err(PasswordError::Blank);
         }
         if password != confirmation {
-            return Err("The two passwords do not match.".into());
+            return Err(PasswordError::Mismatch);
         }
         Ok(NewPassword(SecretString::from(password.to_owned())))
     }
@@ -48,7 +68,7 @@ impl NewPassword {
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     Argon2::default()
-        .hash_password(crate::auth::tokens::random_token().as_bytes(), &salt)
+        .hash_password(crate::token::random_token().as_bytes(), &salt)
         .map(|h| h.to_string())
         .unwrap_or_default()
 });
@@ -82,6 +102,31 @@ mod tests {
         assert!(NewPassword::parse("long enough pass", "long enough pasS").is_err());
         assert!(NewPassword::parse("          ", "          ").is_err());
         assert!(NewPassword::parse("long enough pass", "long enough pass").is_ok());
+    }
+
+    #[test]
+    fn each_refusal_says_which_rule_and_how_to_meet_it() {
+        assert_eq!(
+            NewPassword::parse("short", "short").unwrap_err(),
+            PasswordError::TooShort
+        );
+        let long = "x".repeat(MAX_LEN + 1);
+        assert_eq!(
+            NewPassword::parse(&long, &long).unwrap_err(),
+            PasswordError::TooLong
+        );
+        assert_eq!(
+            NewPassword::parse("            ", "            ").unwrap_err(),
+            PasswordError::Blank
+        );
+        assert_eq!(
+            String::from(NewPassword::parse("long enough pass", "other pass!!").unwrap_err()),
+            "The two passwords do not match."
+        );
+        assert_eq!(
+            PasswordError::TooShort.to_string(),
+            format!("Use at least {MIN_LEN} characters.")
+        );
     }
 
     #[tokio::test]

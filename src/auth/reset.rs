@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{password::NewPassword, store, tokens};
+use super::{password::NewPassword, store};
 use crate::db::now_ms;
 use crate::error::{Error, FormErrors, Result};
-use crate::shops::domain;
 use crate::state::AppState;
+use crate::text::Email;
+use crate::token::Token;
 use crate::web::ratelimit::{self, ClientIp};
 use crate::web::{Layout, flash, render, render_status};
 
@@ -57,7 +58,7 @@ pub async fn forgot_submit(
             &ip,
             "reset requests from your network",
         ),
-        domain::email(&form.email),
+        Email::parse(&form.email),
     ) {
         (Err(err), _) => {
             errors.add("form", err.public_message());
@@ -85,19 +86,21 @@ pub async fn forgot_submit(
     Ok(render_status(status, &page))
 }
 
-/// Create a one-time reset link for `user_id` and return its URL.
+/// Create a one-time reset link for `user_id` and return its URL (the only place the
+/// token is ever seen: the database keeps its hash).
 pub async fn issue_link(state: &AppState, user_id: i64) -> Result<String> {
-    let token = tokens::random_token();
+    let token = Token::random();
     store::insert_reset(
         &state.db.pool,
         user_id,
-        &tokens::hash_token(&token),
+        &token.hash(),
         now_ms() + RESET_TTL_MS,
     )
     .await?;
     Ok(format!(
-        "{}/password/reset/{token}",
-        state.config.base_url()
+        "{}/password/reset/{}",
+        state.config.base_url(),
+        token.expose()
     ))
 }
 
@@ -118,8 +121,8 @@ pub struct ResetForm {
     password_confirm: String,
 }
 
-async fn usable(state: &AppState, token: &str) -> Result<(i64, String)> {
-    store::reset_user(&state.db.pool, &tokens::hash_token(token))
+async fn usable(state: &AppState, token: &Token) -> Result<store::ResetHolder> {
+    store::reset_user(&state.db.pool, &token.hash())
         .await?
         .ok_or_else(|| {
             Error::BadRequest(
@@ -133,7 +136,7 @@ pub async fn reset_form(
     session: Session,
     Path(token): Path<String>,
 ) -> Result<Response> {
-    let (_, email) = usable(&state, &token).await?;
+    let email = usable(&state, &Token::presented(token)).await?.email;
     Ok(render(&ResetPage {
         layout: Layout::public(&session, "Choose a new password").await,
         email,
@@ -148,7 +151,8 @@ pub async fn reset_submit(
     Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> Result<Response> {
-    let (_, email) = usable(&state, &token).await?;
+    let token = Token::presented(token);
+    let email = usable(&state, &token).await?.email;
     let password = match NewPassword::parse(&form.password, &form.password_confirm) {
         Ok(p) => p,
         Err(message) => {
@@ -165,7 +169,7 @@ pub async fn reset_submit(
     };
     let hash = password.hash().await?;
     let mut tx = state.db.pool.begin().await?;
-    let Some(user_id) = store::use_reset(&mut *tx, &tokens::hash_token(&token)).await? else {
+    let Some(user_id) = store::use_reset(&mut *tx, &token.hash()).await? else {
         return Err(Error::BadRequest(
             "This reset link has expired or was already used. Ask for a new one.".into(),
         ));

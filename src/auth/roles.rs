@@ -50,6 +50,21 @@ impl Role {
     }
 }
 
+/// A role name the database holds but this build does not know (a migration ran
+/// ahead of the code): the row is refused at the store boundary, not guessed at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}")]
+pub struct UnknownRole(pub String);
+
+/// How rows decode their `role` column (`#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+
+    fn try_from(name: String) -> Result<Role, UnknownRole> {
+        Role::parse(&name).ok_or(UnknownRole(name))
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -134,5 +149,21 @@ impl CurrentUser {
     /// Whether this member's role has permission `P` (to show or hide a button).
     pub fn can<P: Permission>(&self) -> bool {
         P::ROLES.contains(&self.role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_role_decodes_by_its_name_and_an_unknown_one_is_refused() {
+        for role in Role::ALL {
+            assert_eq!(Role::try_from(role.as_str().to_string()), Ok(role));
+        }
+        assert_eq!(
+            Role::try_from("admin".to_string()),
+            Err(UnknownRole("admin".into()))
+        );
     }
 }

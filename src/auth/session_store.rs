@@ -11,6 +11,8 @@ use tower_sessions::session_store::{self, ExpiredDeletion};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use super::session_cache::{self, SessionCache};
+use super::store;
+use crate::db::{Db, NativePool};
 
 /// The PostgreSQL channel on which nodes announce a session they changed.
 pub const CHANNEL: &str = "showfloor_sessions";
@@ -30,22 +32,23 @@ pub struct SessionStore {
 }
 
 impl SessionStore {
-    fn new(backend: Backend) -> Self {
+    /// The store on `db`'s native pool, with an empty copy in front. (The ground floor
+    /// hands out the pool; auth decides what runs on it.)
+    pub fn new(db: &Db) -> Self {
+        let backend = match &db.native {
+            NativePool::Sqlite(pool) => Backend::Sqlite(SqliteStore::new(pool.clone())),
+            NativePool::Postgres(pool) => {
+                Backend::Postgres(PostgresStore::new(pool.clone()), pool.clone())
+            }
+        };
         SessionStore {
             backend,
             cache: Arc::default(),
-            node: crate::auth::tokens::random_token()[..12].into(),
+            node: crate::token::random_token()[..12].into(),
         }
     }
 
-    pub fn sqlite(pool: sqlx::SqlitePool) -> Self {
-        Self::new(Backend::Sqlite(SqliteStore::new(pool)))
-    }
-
-    pub fn postgres(pool: sqlx::PgPool) -> Self {
-        Self::new(Backend::Postgres(PostgresStore::new(pool.clone()), pool))
-    }
-
+    /// Create the session table when missing (tower-sessions owns its schema).
     pub async fn migrate(&self) -> sqlx::Result<()> {
         match &self.backend {
             Backend::Sqlite(s) => s.migrate().await,
@@ -76,12 +79,7 @@ impl SessionStore {
             return;
         };
         let payload = format!("{}:{}", self.node, hex::encode(session_cache::key(id)));
-        if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(payload)
-            .execute(pool)
-            .await
-        {
+        if let Err(err) = store::announce(pool, CHANNEL, &payload).await {
             tracing::warn!(error = %err, "session NOTIFY failed; other nodes may use their copy until it expires");
         }
     }

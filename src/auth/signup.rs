@@ -9,10 +9,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{Role, password::NewPassword, store};
-use crate::db::is_unique_violation;
+use crate::db::OnConstraint;
 use crate::error::{FormErrors, Result, with_retry_after};
 use crate::shops::{domain, store as shops};
 use crate::state::AppState;
+use crate::text::Email;
 use crate::web::ratelimit::{self, ClientIp};
 use crate::web::{Layout, flash, render, render_status};
 
@@ -93,7 +94,7 @@ pub async fn submit(
     let currency = domain::currency(&form.currency).map_err(|e| errors.add("currency", e));
     let time_zone = domain::time_zone(&form.time_zone).map_err(|e| errors.add("time_zone", e));
     let name = domain::person_name(&form.name).map_err(|e| errors.add("name", e));
-    let email = domain::email(&form.email).map_err(|e| errors.add("email", e));
+    let email = Email::parse(&form.email).map_err(|e| errors.add("email", e));
     let password = NewPassword::parse(&form.password, &form.password_confirm)
         .map_err(|e| errors.add("password", e));
 
@@ -118,39 +119,33 @@ pub async fn submit(
     }
 
     let hash = password.hash().await?;
+    // Someone may take the slug or the e-mail between the checks above and these inserts:
+    // the unique keys decide, and the transaction rolls back when it is dropped.
     let mut tx = pool.begin().await?;
-    let created = async {
-        let shop_id = shops::insert(
-            &mut *tx,
-            &shops::NewShop {
-                slug: &slug,
-                name: &shop_name,
-                currency: &currency,
-                time_zone: &time_zone,
-            },
-        )
-        .await?;
-        let user_id = store::insert_user(&mut *tx, &email, &name, &hash).await?;
-        store::insert_membership(&mut *tx, shop_id, user_id, Role::Owner).await?;
-        Ok::<_, sqlx::Error>((shop_id, user_id))
-    }
-    .await;
-    let (shop_id, user_id) = match created {
-        Ok(ids) => ids,
-        // Someone took the slug or the e-mail between the check and the insert.
-        Err(err) if is_unique_violation(&err, "shops", "slug") => {
-            errors.add("shop_slug", "This address was just taken. Choose another.");
-            return Ok(invalid(&session, form, errors).await);
-        }
-        Err(err) if is_unique_violation(&err, "users", "email") => {
-            errors.add(
-                "email",
-                "An account with this e-mail already exists. Sign in instead.",
-            );
-            return Ok(invalid(&session, form, errors).await);
-        }
-        Err(err) => return Err(err.into()),
+    let new_shop = shops::NewShop {
+        slug: &slug,
+        name: &shop_name,
+        currency: &currency,
+        time_zone: &time_zone,
     };
+    let Some(shop_id) = shops::insert(&mut *tx, &new_shop)
+        .await
+        .on_unique("shops", "slug")?
+    else {
+        errors.add("shop_slug", "This address was just taken. Choose another.");
+        return Ok(invalid(&session, form, errors).await);
+    };
+    let Some(user_id) = store::insert_user(&mut *tx, &email, &name, &hash)
+        .await
+        .on_unique("users", "email")?
+    else {
+        errors.add(
+            "email",
+            "An account with this e-mail already exists. Sign in instead.",
+        );
+        return Ok(invalid(&session, form, errors).await);
+    };
+    store::insert_membership(&mut *tx, shop_id, user_id, Role::Owner).await?;
     tx.commit().await?;
     tracing::info!(shop = %slug, "shop created");
 

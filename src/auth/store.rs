@@ -5,6 +5,8 @@ use sqlx::{AnyExecutor, FromRow};
 
 use super::Role;
 use crate::db::now_ms;
+use crate::text::Email;
+use crate::token::TokenHash;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserLogin {
@@ -20,7 +22,8 @@ pub struct MemberRow {
     pub name: String,
     pub email: String,
     pub session_version: i64,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub shop_id: i64,
 }
 
@@ -29,7 +32,8 @@ pub struct TeamMember {
     pub user_id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub joined_at: i64,
 }
 
@@ -37,22 +41,38 @@ pub struct TeamMember {
 pub struct Invite {
     pub id: i64,
     pub shop_id: i64,
+    /// Stored as [`Email::parse`] returned it when the invitation was made.
     pub email: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: i64,
     pub expires_at: i64,
 }
 
+/// A shop a person belongs to, for the shop switcher.
+#[derive(Debug, Clone, FromRow)]
+pub struct ShopChoice {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Whose password a usable reset link changes.
+#[derive(Debug, Clone, FromRow)]
+pub struct ResetHolder {
+    pub user_id: i64,
+    pub email: String,
+}
+
 pub async fn insert_user(
     db: impl AnyExecutor<'_>,
-    email: &str,
+    email: &Email,
     name: &str,
     password_hash: &str,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(email)
+    .bind(email.as_str())
     .bind(name)
     .bind(password_hash)
     .bind(now_ms())
@@ -80,10 +100,10 @@ pub async fn insert_membership(
 
 pub async fn login_by_email(
     db: impl AnyExecutor<'_>,
-    email: &str,
+    email: &Email,
 ) -> sqlx::Result<Option<UserLogin>> {
     sqlx::query_as("SELECT id, password_hash, session_version FROM users WHERE email = $1")
-        .bind(email)
+        .bind(email.as_str())
         .fetch_optional(db)
         .await
 }
@@ -95,9 +115,9 @@ pub async fn login_by_id(db: impl AnyExecutor<'_>, id: i64) -> sqlx::Result<Opti
         .await
 }
 
-pub async fn email_exists(db: impl AnyExecutor<'_>, email: &str) -> sqlx::Result<bool> {
+pub async fn email_exists(db: impl AnyExecutor<'_>, email: &Email) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
-        .bind(email)
+        .bind(email.as_str())
         .fetch_one(db)
         .await?;
     Ok(n > 0)
@@ -120,8 +140,8 @@ pub async fn member(
     .await
 }
 
-/// The shops a person belongs to, oldest membership first, as (id, name).
-pub async fn shops_of(db: impl AnyExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+/// The shops a person belongs to, oldest membership first.
+pub async fn shops_of(db: impl AnyExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<ShopChoice>> {
     sqlx::query_as(
         "SELECT s.id, s.name FROM memberships m JOIN shops s ON s.id = m.shop_id \
          WHERE m.user_id = $1 ORDER BY m.created_at, m.id",
@@ -158,8 +178,9 @@ pub async fn team(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<Te
 }
 
 pub async fn count_owners(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE shop_id = $1 AND role = 'owner'")
+    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE shop_id = $1 AND role = $2")
         .bind(shop_id)
+        .bind(Role::Owner.as_str())
         .fetch_one(db)
         .await
 }
@@ -195,9 +216,9 @@ pub async fn remove_member(
 pub async fn insert_invite(
     db: impl AnyExecutor<'_>,
     shop_id: i64,
-    email: &str,
+    email: &Email,
     role: Role,
-    token_hash: &str,
+    token_hash: &TokenHash,
     invited_by: i64,
     expires_at: i64,
 ) -> sqlx::Result<i64> {
@@ -206,9 +227,9 @@ pub async fn insert_invite(
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(shop_id)
-    .bind(email)
+    .bind(email.as_str())
     .bind(role.as_str())
-    .bind(token_hash)
+    .bind(token_hash.as_str())
     .bind(invited_by)
     .bind(now_ms())
     .bind(expires_at)
@@ -233,13 +254,13 @@ pub async fn pending_invites(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Re
 /// A usable invitation by its token hash.
 pub async fn open_invite(
     db: impl AnyExecutor<'_>,
-    token_hash: &str,
+    token_hash: &TokenHash,
 ) -> sqlx::Result<Option<Invite>> {
     sqlx::query_as(&format!(
         "SELECT {INVITE_COLUMNS} FROM invites WHERE token_hash = $1 AND accepted_at IS NULL \
          AND revoked_at IS NULL AND expires_at > $2"
     ))
-    .bind(token_hash)
+    .bind(token_hash.as_str())
     .bind(now_ms())
     .fetch_optional(db)
     .await
@@ -276,14 +297,14 @@ pub async fn revoke_invite(
 pub async fn insert_reset(
     db: impl AnyExecutor<'_>,
     user_id: i64,
-    token_hash: &str,
+    token_hash: &TokenHash,
     expires_at: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(user_id)
-    .bind(token_hash)
+    .bind(token_hash.as_str())
     .bind(now_ms())
     .bind(expires_at)
     .execute(db)
@@ -294,26 +315,29 @@ pub async fn insert_reset(
 /// The user a usable reset token belongs to.
 pub async fn reset_user(
     db: impl AnyExecutor<'_>,
-    token_hash: &str,
-) -> sqlx::Result<Option<(i64, String)>> {
+    token_hash: &TokenHash,
+) -> sqlx::Result<Option<ResetHolder>> {
     sqlx::query_as(
-        "SELECT u.id, u.email FROM password_resets r JOIN users u ON u.id = r.user_id \
+        "SELECT u.id AS user_id, u.email FROM password_resets r JOIN users u ON u.id = r.user_id \
          WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2",
     )
-    .bind(token_hash)
+    .bind(token_hash.as_str())
     .bind(now_ms())
     .fetch_optional(db)
     .await
 }
 
 /// Use a reset token once: returns its user, or None if it was used or expired meanwhile.
-pub async fn use_reset(db: impl AnyExecutor<'_>, token_hash: &str) -> sqlx::Result<Option<i64>> {
+pub async fn use_reset(
+    db: impl AnyExecutor<'_>,
+    token_hash: &TokenHash,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
         "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL \
          AND expires_at > $1 RETURNING user_id",
     )
     .bind(now_ms())
-    .bind(token_hash)
+    .bind(token_hash.as_str())
     .fetch_optional(db)
     .await
 }
@@ -330,4 +354,15 @@ pub async fn email_of(
     .bind(user_id)
     .fetch_optional(db)
     .await
+}
+
+/// Announce `payload` on a PostgreSQL NOTIFY channel (the session store tells the other
+/// nodes which session changed). It runs on the session store's own PostgreSQL pool.
+pub async fn announce(pool: &sqlx::PgPool, channel: &str, payload: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(payload)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::roles::ManageShop;
-use super::{Member, Role, store, tokens};
+use super::{Member, Role, store};
 use crate::db::now_ms;
 use crate::error::{Error, FormErrors, Result};
-use crate::shops::domain;
 use crate::state::AppState;
+use crate::text::Email;
+use crate::token::Token;
 use crate::web::{Layout, Section, flash, flash_link, render_status};
 
 /// How long an invitation link works.
@@ -23,7 +24,7 @@ pub struct MemberView {
     pub user_id: i64,
     pub name: String,
     pub email: String,
-    pub role: String,
+    pub role: &'static str,
     pub joined: String,
     pub is_me: bool,
 }
@@ -31,8 +32,14 @@ pub struct MemberView {
 pub struct InviteView {
     pub id: i64,
     pub email: String,
-    pub role: String,
+    pub role: &'static str,
     pub expires: String,
+}
+
+/// A role the owner can hand out, with what it means (the invite form's choices).
+pub struct RoleChoice {
+    pub name: &'static str,
+    pub description: &'static str,
 }
 
 #[derive(Template)]
@@ -41,7 +48,7 @@ struct TeamPage {
     layout: Layout,
     members: Vec<MemberView>,
     invites: Vec<InviteView>,
-    roles: Vec<(&'static str, &'static str)>,
+    roles: Vec<RoleChoice>,
     form: InviteForm,
     errors: FormErrors,
 }
@@ -69,7 +76,7 @@ async fn team_page(
             user_id: m.user_id,
             name: m.name,
             email: m.email,
-            role: m.role,
+            role: m.role.as_str(),
             joined: crate::time::date(m.joined_at, &tz),
         })
         .collect();
@@ -79,7 +86,7 @@ async fn team_page(
         .map(|i| InviteView {
             id: i.id,
             email: i.email,
-            role: i.role,
+            role: i.role.as_str(),
             expires: crate::time::date_time(i.expires_at, &tz),
         })
         .collect();
@@ -89,7 +96,10 @@ async fn team_page(
         invites,
         roles: Role::ALL
             .iter()
-            .map(|r| (r.as_str(), r.description()))
+            .map(|r| RoleChoice {
+                name: r.as_str(),
+                description: r.description(),
+            })
             .collect(),
         form,
         errors,
@@ -111,7 +121,7 @@ pub async fn invite(
     Form(form): Form<InviteForm>,
 ) -> Result<Response> {
     let mut errors = FormErrors::default();
-    let email = domain::email(&form.email).map_err(|e| errors.add("email", e));
+    let email = Email::parse(&form.email).map_err(|e| errors.add("email", e));
     let role =
         Role::parse(&form.role).ok_or_else(|| errors.add("role", "Choose one of the roles."));
     let (Ok(email), Ok(role)) = (email, role) else {
@@ -121,24 +131,24 @@ pub async fn invite(
     if store::team(&state.db.pool, user.shop.id)
         .await?
         .iter()
-        .any(|m| m.email == email)
+        .any(|m| m.email == email.as_str())
     {
         errors.add("email", "This person is already on the team.");
         let page = team_page(&state, &user, form, errors).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
-    let token = tokens::random_token();
+    let token = Token::random();
     store::insert_invite(
         &state.db.pool,
         user.shop.id,
         &email,
         role,
-        &tokens::hash_token(&token),
+        &token.hash(),
         user.id,
         now_ms() + INVITE_TTL_MS,
     )
     .await?;
-    let link = format!("{}/invites/{token}", state.config.base_url());
+    let link = format!("{}/invites/{}", state.config.base_url(), token.expose());
     tracing::info!(shop = %user.shop.slug, %email, %role, "invitation created");
     flash_link(
         &user.session,
@@ -185,7 +195,7 @@ pub async fn change_role(
     let current = store::member(&mut *tx, member_id, user.shop.id)
         .await?
         .ok_or(Error::NotFound)?;
-    if current.role == "owner"
+    if current.role == Role::Owner
         && role != Role::Owner
         && store::count_owners(&mut *tx, user.shop.id).await? <= 1
     {
@@ -213,7 +223,7 @@ pub async fn remove(
     let current = store::member(&mut *tx, member_id, user.shop.id)
         .await?
         .ok_or(Error::NotFound)?;
-    if current.role == "owner" && store::count_owners(&mut *tx, user.shop.id).await? <= 1 {
+    if current.role == Role::Owner && store::count_owners(&mut *tx, user.shop.id).await? <= 1 {
         return Err(Error::Conflict(
             "The last owner cannot be removed. Make someone else owner first.".into(),
         ));

@@ -1,4 +1,7 @@
 //! The merchant's home page: the shop at a glance and the getting-started list.
+//! What the list reads of the shop is in `store`.
+
+mod store;
 
 use askama::Template;
 use axum::Router;
@@ -41,7 +44,7 @@ struct HomePage {
 async fn home(State(state): State<AppState>, user: Member<AnyMember>) -> Result<Response> {
     let team = auth_store::team(&state.db.pool, user.shop.id).await?;
     let invites = auth_store::pending_invites(&state.db.pool, user.shop.id).await?;
-    let progress = progress(&state.db.pool, user.shop.id).await?;
+    let progress = store::progress(&state.db.pool, user.shop.id).await?;
     let steps = vec![
         Step {
             title: "Add the products you will demo",
@@ -81,31 +84,4 @@ async fn home(State(state): State<AppState>, user: Member<AnyMember>) -> Result<
         steps,
     };
     Ok(render(&page))
-}
-
-/// What the shop has done so far, for the getting-started list.
-struct Progress {
-    products: i64,
-    streams: i64,
-    went_live: i64,
-}
-
-async fn progress(db: &sqlx::AnyPool, shop_id: i64) -> sqlx::Result<Progress> {
-    let count = |sql: &'static str| async move {
-        sqlx::query_scalar::<_, i64>(sql)
-            .bind(shop_id)
-            .fetch_one(db)
-            .await
-    };
-    Ok(Progress {
-        products: count(
-            "SELECT COUNT(*) FROM products WHERE shop_id = $1 AND status <> 'archived'",
-        )
-        .await?,
-        streams: count("SELECT COUNT(*) FROM streams WHERE shop_id = $1").await?,
-        went_live: count(
-            "SELECT COUNT(*) FROM streams WHERE shop_id = $1 AND started_at IS NOT NULL",
-        )
-        .await?,
-    })
 }

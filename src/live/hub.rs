@@ -517,6 +517,7 @@ impl LiveHub {
     pub async fn run(
         self: Arc<Self>,
         database_url: String,
+        sessions: crate::auth::SessionStore,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
         let listener = if self.db.backend == Backend::Postgres {
@@ -548,10 +549,10 @@ impl LiveHub {
                     _ = ticker.tick() => self.tick().await,
                     message = listener.try_recv() => match message {
                         Ok(Some(n)) if n.channel() == CHANNEL => self.receive(n.payload()).await,
-                        Ok(Some(n)) => self.db.sessions.received(n.payload()),
+                        Ok(Some(n)) => sessions.received(n.payload()),
                         // The connection dropped (PgListener reconnects on the next call):
                         // what was announced meanwhile is lost, so no session copy is trusted.
-                        Ok(None) => self.db.sessions.forget_all(),
+                        Ok(None) => sessions.forget_all(),
                         Err(err) => tracing::warn!(error = %err, "LISTEN connection error"),
                     },
                 }

@@ -53,16 +53,17 @@ pub struct Orders {
 }
 
 impl Orders {
-    pub fn new(reservation: Duration) -> Orders {
-        Orders {
+    /// The feature's handle for `AppState`; Buy holds stock for `config.reservation()`.
+    pub fn new(config: &crate::config::Config) -> Arc<Orders> {
+        Arc::new(Orders {
             wake: Notify::new(),
-            reservation: Mutex::new(reservation),
+            reservation: Mutex::new(config.reservation()),
             hints: Arc::default(),
             batcher: batch::Batcher::default(),
             ticker: ticker::Ticker::default(),
             streams: flight::Flights::default(),
             items: flight::Flights::default(),
-        }
+        })
     }
 
     /// Check, price and reserve one Buy (`reserve`, then the variant's batch).

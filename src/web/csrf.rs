@@ -9,7 +9,6 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
@@ -27,7 +26,7 @@ pub async fn token(session: &Session) -> String {
     if let Ok(Some(token)) = session.get::<String>(KEY).await {
         return token;
     }
-    let token = crate::auth::tokens::random_token();
+    let token = crate::token::random_token();
     if let Err(err) = session.insert(KEY, &token).await {
         tracing::warn!(error = %err, "could not store CSRF token");
     }
@@ -100,9 +99,4 @@ fn form_field(bytes: &[u8]) -> Option<String> {
 
 fn query_field(query: &str) -> Option<String> {
     form_field(query.as_bytes())
-}
-
-/// Token bytes are URL-safe base64, so they can sit in a query string.
-pub fn encode(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

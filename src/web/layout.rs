@@ -1,10 +1,11 @@
 //! The page frame: title, navigation for the signed-in member, flash messages and
-//! the CSRF token every form carries.
+//! the CSRF token every form carries. The frame knows no roles: for a signed-in page
+//! it is handed a [`SignedIn`] (name, shop, the sections they may open), which `auth`
+//! fills from its `CurrentUser` (`Layout::dashboard`, in `auth/frame.rs`).
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::auth::{CurrentUser, Role};
 use crate::web::{assets, csrf};
 
 const FLASH_KEY: &str = "flash";
@@ -70,22 +71,96 @@ pub enum Section {
     Public,
 }
 
-/// One navigation link, shown only to roles that may open it.
+impl Section {
+    pub const ALL: [Section; 9] = [
+        Section::Home,
+        Section::Catalog,
+        Section::Streams,
+        Section::Studio,
+        Section::Orders,
+        Section::Reports,
+        Section::Settings,
+        Section::Account,
+        Section::Public,
+    ];
+}
+
+/// A section that has a link in the navigation.
+struct NavEntry {
+    href: &'static str,
+    label: &'static str,
+    section: Section,
+}
+
+/// The navigation, in order. Home is the logo; the account pages are in the user menu.
+const NAV: &[NavEntry] = &[
+    NavEntry {
+        href: "/catalog",
+        label: "Catalogue",
+        section: Section::Catalog,
+    },
+    NavEntry {
+        href: "/streams",
+        label: "Streams",
+        section: Section::Streams,
+    },
+    NavEntry {
+        href: "/studio",
+        label: "Studio",
+        section: Section::Studio,
+    },
+    NavEntry {
+        href: "/orders",
+        label: "Orders",
+        section: Section::Orders,
+    },
+    NavEntry {
+        href: "/reports",
+        label: "Reports",
+        section: Section::Reports,
+    },
+    NavEntry {
+        href: "/settings",
+        label: "Settings",
+        section: Section::Settings,
+    },
+];
+
+/// What the frame shows of the signed-in member, filled by whoever knows them (`auth`).
+pub struct SignedIn {
+    pub name: String,
+    pub shop_name: String,
+    pub shop_slug: String,
+    /// Their role in this shop, as the user menu names it ("owner").
+    pub role: &'static str,
+    /// The sections they may open; the navigation links only these, so nobody is shown
+    /// a link that answers 403.
+    pub sections: Vec<Section>,
+    /// Other shops this person belongs to, for the switcher.
+    pub other_shops: Vec<OtherShop>,
+}
+
+/// A shop in the switcher.
+pub struct OtherShop {
+    pub id: i64,
+    pub name: String,
+}
+
+/// One navigation link.
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
 }
 
-/// The signed-in member as the frame shows them.
+/// The signed-in member as `templates/base.html` shows them.
 pub struct NavUser {
     pub name: String,
     pub shop_name: String,
     pub shop_slug: String,
     pub role: &'static str,
     pub nav: Vec<NavItem>,
-    /// Other shops this person belongs to (switcher), as (id, name).
-    pub other_shops: Vec<(i64, String)>,
+    pub other_shops: Vec<OtherShop>,
     /// First letter of the name, for the avatar.
     pub initial: String,
 }
@@ -104,51 +179,51 @@ pub struct Layout {
 impl Layout {
     /// The frame for a visitor who is not signed in (sign-in, sign-up, reset pages).
     pub async fn public(session: &Session, title: impl Into<String>) -> Layout {
-        Layout {
-            title: title.into(),
-            csrf: csrf::token(session).await,
-            flashes: take_flashes(session).await,
-            user: None,
-            css: assets::url("app.css"),
-            js: assets::url("app.js"),
-            icon: assets::url("favicon.svg"),
-        }
+        Layout::frame(session, title.into(), None).await
     }
 
-    /// The dashboard frame for a signed-in member.
-    pub async fn dashboard(
-        user: &CurrentUser,
+    /// The dashboard frame for `member`, with `section` highlighted. Pages call
+    /// `Layout::dashboard(&user, …)`, which fills `member` from the signed-in user.
+    pub async fn signed_in(
+        session: &Session,
         title: impl Into<String>,
         section: Section,
+        member: SignedIn,
     ) -> Layout {
         let nav = NAV
             .iter()
-            .filter(|(_, _, s, roles)| roles.contains(&user.role) && *s != Section::Home)
-            .map(|(href, label, s, _)| NavItem {
-                href,
-                label,
-                current: *s == section,
+            .filter(|entry| member.sections.contains(&entry.section))
+            .map(|entry| NavItem {
+                href: entry.href,
+                label: entry.label,
+                current: entry.section == section,
             })
             .collect();
+        let initial = member
+            .name
+            .chars()
+            .next()
+            .unwrap_or('?')
+            .to_uppercase()
+            .to_string();
+        let user = NavUser {
+            name: member.name,
+            shop_name: member.shop_name,
+            shop_slug: member.shop_slug,
+            role: member.role,
+            nav,
+            other_shops: member.other_shops,
+            initial,
+        };
+        Layout::frame(session, title.into(), Some(user)).await
+    }
+
+    async fn frame(session: &Session, title: String, user: Option<NavUser>) -> Layout {
         Layout {
-            title: title.into(),
-            csrf: csrf::token(&user.session).await,
-            flashes: take_flashes(&user.session).await,
-            user: Some(NavUser {
-                name: user.name.clone(),
-                shop_name: user.shop.name.clone(),
-                shop_slug: user.shop.slug.clone(),
-                role: user.role.as_str(),
-                nav,
-                other_shops: user.other_shops.clone(),
-                initial: user
-                    .name
-                    .chars()
-                    .next()
-                    .unwrap_or('?')
-                    .to_uppercase()
-                    .to_string(),
-            }),
+            title,
+            csrf: csrf::token(session).await,
+            flashes: take_flashes(session).await,
+            user,
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             icon: assets::url("favicon.svg"),
@@ -156,25 +231,19 @@ impl Layout {
     }
 }
 
-use Role::{Host, Marketer, Owner};
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The navigation, with the roles that see each entry (the same roles the routes admit).
-const NAV: &[(&str, &str, Section, &[Role])] = &[
-    ("/", "Home", Section::Home, &[Owner, Host, Marketer]),
-    (
-        "/catalog",
-        "Catalogue",
-        Section::Catalog,
-        &[Owner, Host, Marketer],
-    ),
-    (
-        "/streams",
-        "Streams",
-        Section::Streams,
-        &[Owner, Host, Marketer],
-    ),
-    ("/studio", "Studio", Section::Studio, &[Owner, Host]),
-    ("/orders", "Orders", Section::Orders, &[Owner, Host]),
-    ("/reports", "Reports", Section::Reports, &[Owner, Marketer]),
-    ("/settings", "Settings", Section::Settings, &[Owner]),
-];
+    #[test]
+    fn every_linked_section_appears_once_and_home_is_the_logo() {
+        for section in Section::ALL {
+            let links = NAV.iter().filter(|e| e.section == section).count();
+            let expected = usize::from(!matches!(
+                section,
+                Section::Home | Section::Account | Section::Public
+            ));
+            assert_eq!(links, expected, "{section:?}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-pub use layout::{Flash, Layout, Section, flash, flash_link};
+pub use layout::{Flash, Layout, OtherShop, Section, SignedIn, flash, flash_link};
 
 /// Render a template to an HTML response; a template error is a logged 500.
 pub fn render<T: Template>(template: &T) -> Response {

@@ -122,7 +122,8 @@ async fn seed(dir: &Path, db_url: &str) -> anyhow::Result<(String, String)> {
     )
     .await?;
     // Nobody signs in: the hash only has to be a string that matches no password.
-    let user_id = auth::store::insert_user(&mut *tx, "load@example.com", "Load", "!").await?;
+    let email = showfloor::text::Email::parse("load@example.com")?;
+    let user_id = auth::store::insert_user(&mut *tx, &email, "Load", "!").await?;
     auth::store::insert_membership(&mut *tx, shop_id, user_id, Role::Owner).await?;
     let public_id = streams::domain::public_id();
     let schedule = streams::store::Schedule {

@@ -43,8 +43,7 @@ impl AppState {
             std::time::Duration::from_secs(config.viewer_grace_secs),
         );
         let config_reservation_secs = config.reservation_minutes.max(1) * 60;
-        let metrics = Metrics::new();
-        metrics.media.attach(&media);
+        let metrics = Metrics::new(vec![crate::media::stats::collector(&media)]);
         let capture = crate::reports::capture::Capture::new(metrics.report_events_dropped.clone());
         AppState(Arc::new(Shared {
             capture,

@@ -10,6 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use url::Url;
 
+mod ports;
+pub use ports::{PortRange, PortRangeError};
+
 /// Showfloor: live product demos with sub-second video, checkout and reports.
 #[derive(Debug, Parser)]
 #[command(name = "showfloor", version, about, long_about = None)]
@@ -132,8 +135,8 @@ pub struct Config {
 
     /// UDP port range for WebRTC media, `FIRST-LAST` (one port per publisher or viewer), to open
     /// in a firewall. Default: any ephemeral port.
-    #[arg(long, env = "SHOWFLOOR_WEBRTC_UDP_PORTS", global = true, value_parser = crate::media::parse_port_range)]
-    pub webrtc_udp_ports: Option<(u16, u16)>,
+    #[arg(long, env = "SHOWFLOOR_WEBRTC_UDP_PORTS", global = true)]
+    pub webrtc_udp_ports: Option<PortRange>,
 
     /// Public IP to advertise in ICE candidates when the server sits behind 1:1 NAT.
     #[arg(long, env = "SHOWFLOOR_WEBRTC_PUBLIC_IP", global = true)]

@@ -42,9 +42,8 @@ impl AppState {
     /// Build every feature's handle. Nothing starts here: `Server::start` spawns the
     /// background work once the state exists.
     pub fn new(config: Config, db: Db) -> AppState {
-        let metrics = Metrics::new();
         let media = crate::media::MediaHub::new(&config);
-        metrics.media.attach(&media);
+        let metrics = Metrics::new(vec![crate::media::stats::collector(&media)]);
         AppState(Arc::new(Shared {
             sessions: crate::auth::SessionStore::new(&db),
             stripe: crate::catalog::stripe::StripeLink::new(),

@@ -62,8 +62,14 @@
     });
   }
 
+  // The session's Location is under /studio/{id}/publish: stopping is authorised like
+  // publishing was, by the signed-in member's session and CSRF token.
+  function leave() {
+    return fetch(session, { method: "DELETE", keepalive: true, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } });
+  }
+
   function stop() {
-    if (session) { fetch(session, { method: "DELETE", keepalive: true }).catch(function () {}); }
+    if (session) { leave().catch(function () {}); }
     if (pc) { pc.close(); }
     pc = null; session = null;
   }
@@ -150,7 +156,7 @@
   });
   ["camera", "microphone", "preset"].forEach(function (id) { $(id).addEventListener("change", capture); });
   window.addEventListener("online", function () { if (live && !pc) { clearTimeout(timer); delay = 1000; publish(); } });
-  window.addEventListener("pagehide", function () { if (session) { fetch(session, { method: "DELETE", keepalive: true }); } });
+  window.addEventListener("pagehide", function () { if (session) { leave().catch(function () {}); } });
 
   setInterval(function () {
     if (pc) {

@@ -1,8 +1,7 @@
-//! The viewer side: answer a WHEP offer with tracks carrying the publisher's codecs, then
-//! one task per viewer runs the connection on `rtc`'s sans-IO peer connection: it reads the
-//! viewer's UDP socket, the room's fan-out and the connection's timers, rewrites each packet
-//! for this viewer and writes it out, and acts on the viewer's RTCP (keyframe requests,
-//! loss reports).
+//! The viewer side: once [`super::viewer`] has answered the WHEP offer, one task per viewer
+//! runs the connection on `rtc`'s sans-IO peer connection: it reads the viewer's UDP socket,
+//! the room's fan-out and the connection's timers, rewrites each packet for this viewer and
+//! writes it out, and acts on the viewer's RTCP (keyframe requests, loss reports).
 //!
 //! Why not the `webrtc` crate's connection, as publishers use: its driver costs a viewer
 //! ≈ 300 KB, a third of it in two things a viewer never needs, a preallocated 256-event
@@ -11,7 +10,6 @@
 //! forwarded packet. Run here, a forwarded packet goes from the room's broadcast to the
 //! socket in one task (docs/benchmarks.md, Broadcasting).
 
-use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,208 +18,40 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::RTCPeerConnectionBuilder;
-use rtc::peer_connection::configuration::RTCConfigurationBuilder;
 use rtc::peer_connection::event::RTCPeerConnectionEvent;
 use rtc::peer_connection::message::RTCMessage;
-use rtc::peer_connection::transport::{CandidateConfig, CandidateHostConfig, RTCIceCandidate};
 use rtc::rtcp;
 use rtc::rtp_transceiver::RTCRtpSenderId;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
 use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 use tokio::sync::broadcast::{self, error::TryRecvError};
-use webrtc::peer_connection::{RTCPeerConnectionState, RTCSessionDescription};
+use webrtc::peer_connection::RTCPeerConnectionState;
 
-use super::http::Refusal;
+use super::gop::Replay;
 use super::rewrite::{Media, Rewriter};
-use super::room::{Room, Tracks};
-use super::session::{Connection, Events, Session, SessionKind};
-use super::{MediaEvent, MediaHub, peer};
+use super::room::Room;
+use super::session::Events;
 
-type Pc = rtc::peer_connection::RTCPeerConnection;
+/// `rtc`'s sans-IO peer connection, as one viewer's driver owns it.
+pub(super) type Pc = rtc::peer_connection::RTCPeerConnection;
 
-/// How much faster than real time a joining viewer gets the cached GOP.
-const REPLAY_SPEEDUP: u32 = 4;
 /// The largest datagram a viewer sends us (RTCP, STUN, DTLS).
 const RECV_BUFFER: usize = 1_500;
 /// Live packets handled per loop turn before the sockets and timers get a look.
 const BURST: usize = 32;
 
 /// One track going out to the viewer.
-struct Out {
-    sender: RTCRtpSenderId,
-    rewriter: Rewriter,
-    video: bool,
-}
-
-/// Join `room` as a viewer with `offer`; returns the session and the answer SDP.
-pub async fn join(
-    hub: &Arc<MediaHub>,
-    room: Arc<Room>,
-    tracks: Tracks,
-    offer: RTCSessionDescription,
-) -> Result<(Arc<Session>, String), Refusal> {
-    let id = crate::auth::tokens::random_token();
-    let (events, state) = Events::new(hub, &id, None);
-    let (driver, answer) = connect(&hub.peers, &room, &tracks, offer, events, id.clone())?;
-    let stop = Arc::new(Notify::new());
-    let session = Arc::new(Session::new(
-        id.clone(),
-        room.stream_id,
-        SessionKind::Viewer,
-        0,
-        Connection::Driven(stop.clone()),
-        state,
-    ));
-    // Boxed: an async fn keeps its argument and the body's copy of it apart, and the
-    // connection is 8.5 KB.
-    tokio::spawn(driver.run(stop));
-    hub.insert_session(session.clone());
-    hub.emit(MediaEvent::ViewerJoined {
-        stream_id: room.stream_id,
-    });
-    Ok((session, answer))
-}
-
-/// The viewer's connection set up and answered, ready to run for session `session`
-/// (reporting its state to `events`), and the answer SDP.
-fn connect(
-    peers: &peer::PeerFactory,
-    room: &Arc<Room>,
-    tracks: &Tracks,
-    offer: RTCSessionDescription,
-    events: Arc<Events>,
-    session: String,
-) -> Result<(Box<Driver>, String), Refusal> {
-    let failed = |err: &dyn std::fmt::Display| {
-        Refusal::bad_request(format!("The offer could not be answered: {err}."))
-    };
-    let mut engine = peer::media_engine().map_err(|e| failed(&e))?;
-    let registry = peer::interceptors(&mut engine).map_err(|e| failed(&e))?;
-    let now = Instant::now();
-    let mut pc = RTCPeerConnectionBuilder::new()
-        .with_configuration(RTCConfigurationBuilder::new().build())
-        .with_setting_engine(peers.settings())
-        .with_media_engine(engine)
-        .with_interceptor_registry(registry)
-        .build(now)
-        .map_err(|e| failed(&e))?;
-    pc.set_remote_description(now, offer)
-        .map_err(|e| failed(&e))?;
-    let mut added = Vec::new();
-    for (codec, kind) in [
-        (tracks.video.clone(), RtpCodecKind::Video),
-        (tracks.audio.clone(), RtpCodecKind::Audio),
-    ] {
-        let Some(codec) = codec else { continue };
-        let ssrc = rand::random::<u32>();
-        let track = MediaStreamTrack::new(
-            format!("showfloor-{}", room.stream_id),
-            format!("{kind}-{ssrc}"),
-            format!("{kind}"),
-            kind,
-            vec![RTCRtpEncodingParameters {
-                rtp_coding_parameters: RTCRtpCodingParameters {
-                    ssrc: Some(ssrc),
-                    ..Default::default()
-                },
-                codec: codec.clone(),
-                ..Default::default()
-            }],
-        );
-        let sender = pc
-            .add_track(track)
-            .map_err(|err| Refusal::bad_request(format!("Cannot add the {kind} track: {err}.")))?;
-        added.push((sender, codec, ssrc, kind == RtpCodecKind::Video));
-    }
-    let bound = peers.bind_udp().map_err(|e| failed(&e))?;
-    let mut sockets = Vec::with_capacity(bound.len());
-    for socket in bound {
-        let local = socket.local_addr().map_err(|e| failed(&e))?;
-        let candidate = CandidateHostConfig {
-            base_config: CandidateConfig {
-                network: "udp".to_owned(),
-                address: local.ip().to_string(),
-                port: local.port(),
-                component: 1,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
-        .new_candidate_host()
-        .map_err(|e| failed(&e))?;
-        let init = RTCIceCandidate::from(&candidate)
-            .to_json()
-            .map_err(|e| failed(&e))?;
-        pc.add_local_candidate(init).map_err(|e| failed(&e))?;
-        socket.set_nonblocking(true).map_err(|e| failed(&e))?;
-        sockets.push((local, UdpSocket::from_std(socket).map_err(|e| failed(&e))?));
-    }
-    // End of candidates: host candidates only, all known now.
-    pc.add_local_candidate(Default::default())
-        .map_err(|e| failed(&e))?;
-    let answer = pc.create_answer(None).map_err(|e| failed(&e))?;
-    pc.set_local_description(now, answer)
-        .map_err(|e| failed(&e))?;
-    let sdp = peers.advertise(
-        pc.local_description()
-            .ok_or_else(|| failed(&"no local description after answering"))?
-            .sdp,
-    );
-    let mut outs = Vec::new();
-    for (sender, codec, ssrc, video) in added {
-        let Some(payload_type) = negotiated_payload_type(&mut pc, sender, &codec) else {
-            return Err(Refusal::bad_request(format!(
-                "This player cannot receive {} that the broadcaster sends.",
-                codec.mime_type
-            )));
-        };
-        outs.push(Out {
-            sender,
-            rewriter: Rewriter::new(ssrc, payload_type, codec.clock_rate, video),
-            video,
-        });
-    }
-    let driver = Box::new(Driver {
-        pc,
-        sockets,
-        room: room.clone(),
-        events,
-        session,
-        outs,
-        video: None,
-        audio: None,
-        replay: VecDeque::new(),
-        replay_clock: None,
-        buf: vec![0u8; RECV_BUFFER],
-    });
-    Ok((driver, sdp))
-}
-
-/// The payload type this viewer negotiated for the publisher's codec.
-fn negotiated_payload_type(pc: &mut Pc, sender: RTCRtpSenderId, codec: &RTCRtpCodec) -> Option<u8> {
-    let mut sender = pc.rtp_sender(sender)?;
-    let codecs = &sender.get_parameters().rtp_parameters.codecs;
-    let same_mime = |c: &&rtc::rtp_transceiver::rtp_sender::RTCRtpCodecParameters| {
-        c.rtp_codec.mime_type.eq_ignore_ascii_case(&codec.mime_type)
-    };
-    codecs
-        .iter()
-        .filter(same_mime)
-        .find(|c| c.rtp_codec.sdp_fmtp_line == codec.sdp_fmtp_line)
-        .or_else(|| codecs.iter().find(same_mime))
-        .map(|c| c.payload_type)
+pub(super) struct Out {
+    pub(super) sender: RTCRtpSenderId,
+    pub(super) rewriter: Rewriter,
+    pub(super) video: bool,
 }
 
 /// One viewer's connection and what feeds it.
-struct Driver {
+pub(super) struct Driver {
     pc: Pc,
     sockets: Vec<(SocketAddr, UdpSocket)>,
     room: Arc<Room>,
@@ -231,14 +61,39 @@ struct Driver {
     /// The room's fan-out, from when the connection is up.
     video: Option<broadcast::Receiver<Arc<Media>>>,
     audio: Option<broadcast::Receiver<Arc<Media>>>,
-    /// The cached GOP still to send, and when its first packet went out.
-    replay: VecDeque<Arc<Media>>,
-    replay_clock: Option<(Instant, Instant)>,
+    /// The cached GOP still to send.
+    replay: Replay,
     buf: Vec<u8>,
 }
 
 impl Driver {
-    async fn run(mut self: Box<Self>, stop: Arc<Notify>) {
+    /// The driver of an answered connection `pc` on `sockets`, for `session` of `room`; it
+    /// subscribes to the room's fan-out once the connection is up. Boxed: the connection is
+    /// 8.5 KB, and an async fn would keep its argument and the body's copy of it apart.
+    pub(super) fn new(
+        pc: Pc,
+        sockets: Vec<(SocketAddr, UdpSocket)>,
+        room: Arc<Room>,
+        events: Arc<Events>,
+        session: String,
+        outs: Vec<Out>,
+    ) -> Box<Driver> {
+        Box::new(Driver {
+            pc,
+            sockets,
+            room,
+            events,
+            session,
+            outs,
+            video: None,
+            audio: None,
+            replay: Replay::default(),
+            buf: vec![0u8; RECV_BUFFER],
+        })
+    }
+
+    /// Serve the viewer until the connection closes or `stop` is notified.
+    pub(super) async fn run(mut self: Box<Self>, stop: Arc<Notify>) {
         // Timeouts due now are handled at once, but not forever in a row: past this many the
         // loop waits for its next input like any other turn.
         let mut immediate = 0u32;
@@ -260,7 +115,7 @@ impl Driver {
             }
             immediate = 0;
             let due = due.max(now + Duration::from_millis(1));
-            let replay_due = self.replay_due();
+            let replay_due = self.replay.due();
             let live_video = self.replay.is_empty() && self.video.is_some();
             let live_audio = self.audio.is_some();
             tokio::select! {
@@ -352,7 +207,7 @@ impl Driver {
                 self.room.request_keyframe();
             } else {
                 self.room.stats.gop_replays.fetch_add(1, Ordering::Relaxed);
-                self.replay = gop.into();
+                self.replay = Replay::new(gop);
             }
             self.video = Some(packets);
         }
@@ -388,27 +243,10 @@ impl Driver {
         }
     }
 
-    /// When the next cached-GOP packet is due: the publisher's own spacing shortened
-    /// [`REPLAY_SPEEDUP`] times, so the keyframe goes out at once and the rest catches up
-    /// with live in a quarter of the GOP's age.
-    fn replay_due(&self) -> Option<Instant> {
-        let next = self.replay.front()?;
-        match self.replay_clock {
-            None => Some(Instant::now()),
-            Some((started, first)) => {
-                Some(started + next.received.saturating_duration_since(first) / REPLAY_SPEEDUP)
-            }
-        }
-    }
-
+    /// The cached-GOP packets that are due (paced: [`Replay`]).
     fn send_replay(&mut self) {
         let now = Instant::now();
-        while let Some(media) = self.replay.front().cloned() {
-            let (started, first) = *self.replay_clock.get_or_insert((now, media.received));
-            if started + media.received.saturating_duration_since(first) / REPLAY_SPEEDUP > now {
-                break;
-            }
-            self.replay.pop_front();
+        while let Some(media) = self.replay.next_due(now) {
             self.deliver(&media, true);
         }
     }

@@ -2,7 +2,7 @@
 //! viewer whose connection just came up, so it starts on a picture at once instead of
 //! waiting for the next keyframe (a PLI is sent at most once per `room::PLI_INTERVAL`,
 //! so a viewer connecting just after one went by used to wait up to that long).
-//! `forward::Driver::send_replay` sends it at four times real time, keyframe first; the room feeds the
+//! [`Replay`] paces it to one viewer at four times real time, keyframe first; the room feeds the
 //! cache and the fan-out under one lock, so the replay and the live packets that follow
 //! meet without a gap or a repeat and the viewer's sequence stays continuous.
 //!
@@ -15,6 +15,7 @@
 //! them alive a little longer). Past any bound the cache empties and stays empty until the
 //! next keyframe.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,8 @@ pub const MAX_AGE: Duration = Duration::from_millis(500);
 pub const MAX_PACKETS: usize = 512;
 /// At most this many bytes of RTP payload and header.
 pub const MAX_BYTES: usize = 512 * 1024;
+/// How much faster than real time a joining viewer gets the cached GOP.
+pub const REPLAY_SPEEDUP: u32 = 4;
 
 #[derive(Debug, Default)]
 pub struct Gop {
@@ -79,6 +82,51 @@ impl Gop {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+/// A cached GOP on its way to one viewer: each packet is due at the publisher's own spacing
+/// shortened [`REPLAY_SPEEDUP`] times, so the keyframe goes out at once and the rest
+/// catches up with live in a quarter of the GOP's age.
+#[derive(Debug, Default)]
+pub struct Replay {
+    packets: VecDeque<Arc<Media>>,
+    /// When the first packet went out, and when the publisher's first packet arrived.
+    clock: Option<(Instant, Instant)>,
+}
+
+impl Replay {
+    pub fn new(packets: Vec<Arc<Media>>) -> Replay {
+        Replay {
+            packets: packets.into(),
+            clock: None,
+        }
+    }
+
+    /// True once every packet went out (the viewer is on live packets then).
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty()
+    }
+
+    /// When the next packet is due; now for the first one, none when all went out.
+    pub fn due(&self) -> Option<Instant> {
+        let next = self.packets.front()?;
+        match self.clock {
+            None => Some(Instant::now()),
+            Some((started, first)) => {
+                Some(started + next.received.saturating_duration_since(first) / REPLAY_SPEEDUP)
+            }
+        }
+    }
+
+    /// The next packet if it is due by `now` (the first one starts the clock).
+    pub fn next_due(&mut self, now: Instant) -> Option<Arc<Media>> {
+        let media = self.packets.front()?;
+        let (started, first) = *self.clock.get_or_insert((now, media.received));
+        if started + media.received.saturating_duration_since(first) / REPLAY_SPEEDUP > now {
+            return None;
+        }
+        self.packets.pop_front()
     }
 }
 
@@ -144,5 +192,31 @@ mod tests {
         gop.push(&media(1, 600, 15000, true, late));
         gop.push(&media(2, 1, 0, false, late));
         assert!(gop.replay(late).is_empty(), "another publisher session");
+    }
+
+    #[test]
+    fn a_replay_goes_out_four_times_faster_than_it_came_in() {
+        let start = Instant::now();
+        let mut replay = Replay::new(vec![
+            media(1, 1, 0, true, start),
+            media(1, 2, 0, false, start + Duration::from_millis(100)),
+        ]);
+        let now = start + Duration::from_secs(1);
+        assert!(replay.due().is_some(), "the first is due at once");
+        let first = replay.next_due(now).expect("the keyframe at once");
+        assert!(first.keyframe);
+        assert!(
+            replay.next_due(now).is_none(),
+            "the next one is not due yet"
+        );
+        assert_eq!(replay.due(), Some(now + Duration::from_millis(25)));
+        let later = now + Duration::from_millis(25);
+        assert_eq!(
+            replay
+                .next_due(later)
+                .map(|m| m.packet.header.sequence_number),
+            Some(2)
+        );
+        assert!(replay.is_empty() && replay.due().is_none());
     }
 }

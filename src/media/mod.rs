@@ -4,6 +4,9 @@
 //! streams feature when a publisher arrives or leaves, and closes rooms of ended streams.
 //! Design notes: docs/media.md.
 
+/// Test tooling (a WHIP/WHEP client, synthetic media) for the integration tests and the
+/// load tool only: the `testkit` feature, off in the server's build.
+#[cfg(feature = "testkit")]
 pub mod client;
 pub mod feedback;
 pub mod forward;
@@ -19,7 +22,9 @@ pub mod sdp;
 pub mod session;
 pub mod stats;
 pub mod studio;
+#[cfg(feature = "testkit")]
 pub mod synth;
+pub mod viewer;
 pub mod whep;
 pub mod whip;
 
@@ -244,19 +249,6 @@ impl MediaHub {
     }
 }
 
-/// `FIRST-LAST` → (first, last), for `--webrtc-udp-ports`.
-pub fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
-    let (a, b) = s
-        .split_once('-')
-        .ok_or_else(|| "expected FIRST-LAST, e.g. 50000-50999".to_string())?;
-    let first: u16 = a.trim().parse().map_err(|_| format!("bad port {a:?}"))?;
-    let last: u16 = b.trim().parse().map_err(|_| format!("bad port {b:?}"))?;
-    if first == 0 || last < first {
-        return Err("the range must be FIRST-LAST with 0 < FIRST <= LAST".into());
-    }
-    Ok((first, last))
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/whip/{stream}", post(whip::publish).options(http::options))
@@ -278,5 +270,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/studio/{stream}", get(studio::page))
         .route("/studio/{stream}/publish", post(whip::publish_from_studio))
+        .route(
+            "/studio/{stream}/publish/{session}",
+            axum::routing::delete(whip::stop_from_studio),
+        )
         .route("/studio/{stream}/stats", get(studio::stats))
 }

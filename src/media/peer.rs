@@ -18,7 +18,7 @@ use webrtc::peer_connection::{
     SettingEngineBuilder,
 };
 
-use crate::config::Config;
+use crate::config::{Config, PortRange};
 
 /// The codecs a publisher may send, as the 400 for an unsupported offer lists them.
 pub const ACCEPTED_CODECS: &str = "VP8 or H.264 video, Opus audio";
@@ -36,7 +36,7 @@ const GATHER_TIMEOUT: Duration = Duration::from_secs(3);
 /// Network settings for media, from the configuration.
 pub struct PeerFactory {
     ips: Vec<IpAddr>,
-    ports: Option<(u16, u16)>,
+    ports: Option<PortRange>,
     next_port: AtomicU32,
     public_ip: Option<IpAddr>,
     /// STUN/TURN URLs for browsers (`Link: <…>; rel="ice-server"`).
@@ -68,17 +68,17 @@ impl PeerFactory {
                 .map(|ip| UdpSocket::bind(SocketAddr::new(*ip, port)))
                 .collect()
         };
-        let Some((first, last)) = self.ports else {
+        let Some(range) = self.ports else {
             return bind_all(0);
         };
-        let span = u32::from(last - first) + 1;
+        let span = range.span();
         for _ in 0..span {
             let offset = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
-            if let Ok(sockets) = bind_all(first + offset as u16) {
+            if let Ok(sockets) = bind_all(range.first + offset as u16) {
                 return Ok(sockets);
             }
         }
-        tracing::warn!("every UDP port in {first}-{last} is in use; using an ephemeral port");
+        tracing::warn!("every UDP port in {range} is in use; using an ephemeral port");
         bind_all(0)
     }
 

@@ -1,9 +1,10 @@
 //! Media figures per stream: the `/metrics` collector (read at scrape time from the
 //! rooms, so an ended stream's series disappear with its room) and the JSON the
-//! studio polls.
+//! studio polls. The collector is handed to `web::metrics` when the state is built
+//! ([`collector`]), so the metrics module needs nothing from media.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -80,10 +81,18 @@ fn room_stats(room: &Room, viewers: usize, publishing: bool) -> StreamStats {
     }
 }
 
-/// Registered in the metrics registry; reads the hub at each scrape.
-#[derive(Debug, Default)]
-pub struct MediaCollector {
-    hub: OnceLock<Weak<MediaHub>>,
+/// The collector for `web::metrics::Metrics::new`: reads `hub` at each scrape.
+pub fn collector(hub: &Arc<MediaHub>) -> Box<dyn Collector> {
+    Box::new(MediaCollector {
+        hub: Arc::downgrade(hub),
+    })
+}
+
+/// Registered in the metrics registry; reads the hub at each scrape. Weak, so that the
+/// registry never keeps an SFU alive past its app (tests run many apps in one process).
+#[derive(Debug)]
+struct MediaCollector {
+    hub: Weak<MediaHub>,
 }
 
 impl std::fmt::Debug for MediaHub {
@@ -92,13 +101,11 @@ impl std::fmt::Debug for MediaHub {
     }
 }
 
-impl MediaCollector {
-    pub fn attach(&self, hub: &Arc<MediaHub>) {
-        let _ = self.hub.set(Arc::downgrade(hub));
-    }
+/// One stream's figures, labelled by its id.
+struct Row {
+    stream: String,
+    stats: StreamStats,
 }
-
-type Row = (String, StreamStats);
 
 fn counter(
     encoder: &mut DescriptorEncoder,
@@ -109,7 +116,7 @@ fn counter(
 ) -> Result<(), std::fmt::Error> {
     let mut metric =
         encoder.encode_descriptor(name, help, None, ConstCounter::new(0u64).metric_type())?;
-    for (stream, stats) in rows {
+    for Row { stream, stats } in rows {
         let labels = [("stream", stream.as_str())];
         ConstCounter::new(value(stats)).encode(metric.encode_family(&labels)?)?;
     }
@@ -125,7 +132,7 @@ fn gauge(
 ) -> Result<(), std::fmt::Error> {
     let mut metric =
         encoder.encode_descriptor(name, help, None, ConstGauge::new(0.0f64).metric_type())?;
-    for (stream, stats) in rows {
+    for Row { stream, stats } in rows {
         let labels = [("stream", stream.as_str())];
         ConstGauge::new(value(stats)).encode(metric.encode_family(&labels)?)?;
     }
@@ -134,13 +141,16 @@ fn gauge(
 
 impl Collector for MediaCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let Some(hub) = self.hub.get().and_then(Weak::upgrade) else {
+        let Some(hub) = self.hub.upgrade() else {
             return Ok(());
         };
         let rows: Vec<Row> = hub
             .rooms()
             .iter()
-            .map(|room| (room.stream_id.to_string(), hub.stats(room.stream_id)))
+            .map(|room| Row {
+                stream: room.stream_id.to_string(),
+                stats: hub.stats(room.stream_id),
+            })
             .collect();
         let e = &mut encoder;
         gauge(e, &rows, "media_viewers", "WHEP viewers connected", |s| {

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::http::{Refusal, cors, created};
-use super::{SessionKind, forward, sdp};
+use super::{SessionKind, sdp, viewer};
 use crate::state::AppState;
 use crate::streams::{Status, store};
 
@@ -67,7 +67,7 @@ async fn join(
         .and_then(Result::ok)
         .map(|t| t.clone());
     let tracks = ready.ok_or_else(waiting)?;
-    let (session, answer) = forward::join(hub, room, tracks, offer).await?;
+    let (session, answer) = viewer::join(hub, room, tracks, offer).await?;
     let location = format!("/whep/{}/{}", stream.public_id, session.id);
     Ok(created(answer, location, &hub.peers.ice_servers))
 }

@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -41,12 +42,13 @@ pub struct Metrics {
     pub db_pool_idle: Gauge,
     /// Report events dropped because the capture channel was full (or a batch failed).
     pub report_events_dropped: Counter,
-    /// Per-stream media figures, read from the SFU at each scrape.
-    pub media: Arc<crate::media::stats::MediaCollector>,
 }
 
 impl Metrics {
-    pub fn new() -> Arc<Metrics> {
+    /// The registry with the metrics above and `collectors`: figures a feature reads from its
+    /// own state at each scrape (the SFU's per-stream media figures). Handed in, so that this
+    /// module names no feature.
+    pub fn new(collectors: Vec<Box<dyn Collector>>) -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("showfloor");
         let http_requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -82,11 +84,11 @@ impl Metrics {
             "Report events dropped instead of slowing a viewer",
             report_events_dropped.clone(),
         );
-        let media = Arc::new(crate::media::stats::MediaCollector::default());
-        registry.register_collector(Box::new(media.clone()));
+        for collector in collectors {
+            registry.register_collector(collector);
+        }
         Arc::new(Metrics {
             registry,
-            media,
             http_requests,
             http_latency,
             db_pool_size,

@@ -9,7 +9,6 @@ pub struct Live {
     pub stream_id: i64,
     pub public_id: String,
     pub key: String,
-    #[allow(dead_code)]
     pub owner: crate::helpers::Browser,
     pub owner_email: String,
     pub shop_slug: String,
@@ -37,14 +36,42 @@ pub async fn scheduled_stream() -> Live {
             .replace(['-', '_'], "x")
     );
     owner.sign_up(&slug, &owner_email).await;
+    let added = add_stream(&app, &slug, &owner_email, "spring-knitwear").await;
+    Live {
+        app,
+        stream_id: added.id,
+        public_id: added.public_id,
+        key: added.key,
+        owner,
+        owner_email,
+        shop_slug: slug,
+    }
+}
+
+/// A stream of the shop with its own key (for what one stream's key may not do to another).
+pub struct KeyedStream {
+    pub id: i64,
+    pub public_id: String,
+    pub key: String,
+}
+
+impl Live {
+    /// Another scheduled stream of the same shop, with its own key.
+    pub async fn another_stream(&self, slug: &str) -> KeyedStream {
+        add_stream(&self.app, &self.shop_slug, &self.owner_email, slug).await
+    }
+}
+
+/// A stream scheduled in an hour in shop `shop_slug`, hosted by `host_email`, and its key.
+async fn add_stream(app: &TestApp, shop_slug: &str, host_email: &str, slug: &str) -> KeyedStream {
     let db = app.db();
     let shop_id: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE slug = $1")
-        .bind(&slug)
+        .bind(shop_slug)
         .fetch_one(db)
         .await
         .expect("shop");
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(&owner_email)
+        .bind(host_email)
         .fetch_one(db)
         .await
         .expect("user");
@@ -57,30 +84,15 @@ pub async fn scheduled_stream() -> Live {
         host_id: user_id,
         sell_after_end: true,
     };
-    let stream_id = store::insert(
-        db,
-        shop_id,
-        &public_id,
-        "spring-knitwear",
-        &schedule,
-        user_id,
-    )
-    .await
-    .expect("stream");
+    let id = store::insert(db, shop_id, &public_id, slug, &schedule, user_id)
+        .await
+        .expect("stream");
     let mut tx = db.begin().await.expect("tx");
-    let key = keys::rotate(&mut tx, shop_id, Some(stream_id), Some(user_id))
+    let key = keys::rotate(&mut tx, shop_id, Some(id), Some(user_id))
         .await
         .expect("key");
     tx.commit().await.expect("commit");
-    Live {
-        app,
-        stream_id,
-        public_id,
-        key,
-        owner,
-        owner_email,
-        shop_slug: slug,
-    }
+    KeyedStream { id, public_id, key }
 }
 
 /// The stream's status as stored.

@@ -3,6 +3,7 @@
 use showfloor::media::client::{Client, http};
 
 use crate::fixtures::scheduled_stream;
+use crate::helpers::email;
 use crate::whip_whep::publisher;
 
 const OFFER_TYPE: (&str, &str) = ("Content-Type", "application/sdp");
@@ -127,8 +128,12 @@ async fn deleting_an_unknown_session_is_404() {
     let base = live.base();
     let p = publisher(&base, &live.public_id, &live.key).await;
     let bogus = format!("/whip/{}/nope", live.public_id);
+    let auth = format!("Bearer {}", live.key);
     assert_eq!(
-        http("DELETE", &base, &bogus, &[], "").await.unwrap().status,
+        http("DELETE", &base, &bogus, &[("Authorization", &auth)], "")
+            .await
+            .unwrap()
+            .status,
         404
     );
     let viewer_path = format!("/whep/{}/nope", live.public_id);
@@ -160,4 +165,98 @@ async fn trickle_ice_patches_are_refused_with_405_and_cors_headers() {
     assert_eq!(reply.status, 405, "{}", reply.body);
     assert_eq!(reply.header("allow"), Some("DELETE, OPTIONS"));
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+}
+
+#[tokio::test]
+async fn stopping_a_broadcast_needs_the_stream_key_the_broadcast_started_with() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let p = publisher(&base, &live.public_id, &live.key).await;
+    let hub = live.app.server.as_ref().unwrap().state.media.clone();
+
+    let none = http("DELETE", &base, &p.location, &[], "").await.unwrap();
+    assert_eq!(none.status, 401, "{}", none.body);
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some("Bearer realm=\"showfloor\"")
+    );
+    let wrong = http(
+        "DELETE",
+        &base,
+        &p.location,
+        &[("Authorization", "Bearer not-the-key")],
+        "",
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    assert!(
+        hub.publisher(live.stream_id).is_some(),
+        "refused DELETEs leave the broadcast running"
+    );
+
+    assert_eq!(p.stop().await.unwrap(), 200, "with the key it stops");
+    assert!(hub.publisher(live.stream_id).is_none());
+}
+
+#[tokio::test]
+async fn another_streams_key_cannot_stop_a_broadcast() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let other = live.another_stream("autumn-coats").await;
+    let p = publisher(&base, &live.public_id, &live.key).await;
+    let hub = live.app.server.as_ref().unwrap().state.media.clone();
+    let session = p.location.rsplit('/').next().expect("session id");
+    let other_auth = format!("Bearer {}", other.key);
+    let with_other_key = [("Authorization", other_auth.as_str())];
+
+    // The other stream's key under this stream's path is a wrong key.
+    let wrong = http("DELETE", &base, &p.location, &with_other_key, "")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    // Under its own stream's path the key is right, and the session is not that stream's.
+    let elsewhere = format!("/whip/{}/{session}", other.public_id);
+    let not_its = http("DELETE", &base, &elsewhere, &with_other_key, "")
+        .await
+        .unwrap();
+    assert_eq!(not_its.status, 404, "{}", not_its.body);
+    assert!(
+        hub.publisher(live.stream_id).is_some(),
+        "the broadcast is still running"
+    );
+    assert_eq!(p.stop().await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn the_studio_stops_a_broadcast_for_members_of_its_shop_only() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let p = publisher(&base, &live.public_id, &live.key).await;
+    let hub = live.app.server.as_ref().unwrap().state.media.clone();
+    let session = p.location.rsplit('/').next().expect("session id");
+    let studio_path = format!("{base}/studio/{}/publish/{session}", live.stream_id);
+    let delete = |browser: &crate::helpers::Browser, token: String| {
+        browser
+            .client
+            .delete(&studio_path)
+            .header("X-CSRF-Token", token)
+            .send()
+    };
+
+    let stranger = live.app.browser();
+    stranger.sign_up("othershop", &email("stranger")).await;
+    let token = stranger.csrf().await;
+    let refused = delete(&stranger, token).await.expect("DELETE");
+    assert_eq!(refused.status(), 404, "another shop's stream is not found");
+    assert!(hub.publisher(live.stream_id).is_some());
+
+    let token = live.owner.csrf().await;
+    let stopped = delete(&live.owner, token).await.expect("DELETE");
+    assert_eq!(stopped.status(), 200);
+    assert!(
+        hub.publisher(live.stream_id).is_none(),
+        "the broadcast stopped"
+    );
+    let _ = p.pc.close().await;
 }

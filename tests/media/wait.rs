@@ -35,3 +35,23 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Like [`until`], for checks that can say how far they got: `check` returns `Err` with the
+/// progress so far, which the panic after `deadline` shows.
+pub async fn until_reported<T>(
+    deadline: Duration,
+    what: &str,
+    mut check: impl FnMut() -> Result<T, String>,
+) -> T {
+    let start = Instant::now();
+    loop {
+        match check() {
+            Ok(value) => return value,
+            Err(progress) => assert!(
+                start.elapsed() < deadline,
+                "timed out after {deadline:?} waiting for {what}: {progress}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

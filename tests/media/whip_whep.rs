@@ -250,9 +250,16 @@ async fn delete_ends_the_publishing_session_and_starts_the_grace_period() {
         "live",
         "still live during the grace period"
     );
-    let again = showfloor::media::client::http("DELETE", &base, &p.location, &[], "")
-        .await
-        .unwrap();
+    let auth = format!("Bearer {}", live.key);
+    let again = showfloor::media::client::http(
+        "DELETE",
+        &base,
+        &p.location,
+        &[("Authorization", &auth)],
+        "",
+    )
+    .await
+    .unwrap();
     assert_eq!(again.status, 404, "unknown session");
 }
 

@@ -35,6 +35,9 @@ pub struct Client {
     pub sink: Sink,
     /// Publishers: the tracks to write to.
     pub tracks: Vec<Arc<TrackLocalStaticRTP>>,
+    /// Publishers: the stream key, presented again to stop (`DELETE` is authorised as
+    /// the `POST` was).
+    pub key: Option<String>,
 }
 
 impl Client {
@@ -74,6 +77,7 @@ impl Client {
             answer,
             sink: Sink::default(),
             tracks,
+            key: Some(key.to_owned()),
         };
         match peer::negotiate(&pc, &gathered, base, &path, Some(key)).await? {
             Ok((location, answer)) => Ok(Ok(client(location, answer))),
@@ -140,6 +144,7 @@ impl Client {
                 answer,
                 sink: sink.unwrap_or_default(),
                 tracks: Vec::new(),
+                key: None,
             })),
             Err(reply) => {
                 let _ = pc.close().await;
@@ -166,9 +171,14 @@ impl Client {
         Ok(())
     }
 
-    /// `DELETE` the session, then close the connection.
+    /// `DELETE` the session (with the key, for a publisher), then close the connection.
     pub async fn stop(&self) -> anyhow::Result<u16> {
-        let status = http("DELETE", &self.base, &self.location, &[], "")
+        let bearer = self.key.as_ref().map(|key| format!("Bearer {key}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|b| ("Authorization", b.as_str()))
+            .collect();
+        let status = http("DELETE", &self.base, &self.location, &headers, "")
             .await?
             .status;
         let _ = self.pc.close().await;

@@ -7,6 +7,7 @@
 //! - [`config`]: the command line and `SHOWFLOOR_*` environment, read once.
 //! - [`db`]: the SQLite or PostgreSQL pool behind one set of portable queries, migrations.
 //! - [`state`]: `AppState`, what every handler can reach.
+//! - [`notify`]: the one PostgreSQL LISTEN connection; each feature hears its own channel.
 //! - [`error`]: the one `Error` type, as an HTML page or a JSON body.
 //! - [`web`]: page layout, static assets, CSRF, security headers, metrics, rate limits.
 //! - [`auth`]: accounts, sessions, invitations, password resets, roles (`Member<P>`).
@@ -33,6 +34,7 @@ pub mod error;
 pub mod live;
 pub mod media;
 pub mod money;
+pub mod notify;
 pub mod orders;
 pub mod payments;
 pub mod reports;
@@ -194,10 +196,11 @@ impl Server {
         orders::spawn_workers(&state, shutdown.subscribe());
         tokio::spawn(
             state
-                .live
+                .notify
                 .clone()
                 .run(state.config.database_url(), shutdown.subscribe()),
         );
+        tokio::spawn(state.live.clone().run(shutdown.subscribe()));
         live::lifecycle::spawn(&state, shutdown.subscribe());
         reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());

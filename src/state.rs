@@ -28,6 +28,9 @@ pub struct Shared {
     pub media: Arc<crate::media::MediaHub>,
     /// Live rooms: pins, Q&A, chat, reactions, presence and their event streams.
     pub live: Arc<crate::live::LiveHub>,
+    /// The one LISTEN connection (PostgreSQL): the live rooms and the session cache hear
+    /// the other nodes through it.
+    pub notify: Arc<crate::notify::Notify>,
     /// Orders: the reservation length and the reservation clock's wake-up.
     pub orders: Arc<crate::orders::Orders>,
     /// Reports: the product-event capture channel (impressions, clicks, Buy taps, checkouts).
@@ -38,8 +41,11 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> AppState {
         let streams = crate::streams::Streams::new(&config);
         let media = crate::media::MediaHub::new(&config);
+        let notify = crate::notify::Notify::new(db.clone());
+        db.sessions.subscribe(&notify);
         let live = crate::live::LiveHub::new(
             db.clone(),
+            &notify,
             std::time::Duration::from_secs(config.viewer_grace_secs),
         );
         let config_reservation_secs = config.reservation_minutes.max(1) * 60;
@@ -56,6 +62,7 @@ impl AppState {
             streams,
             media,
             live,
+            notify,
             orders: Arc::new(crate::orders::Orders::new(std::time::Duration::from_secs(
                 config_reservation_secs,
             ))),

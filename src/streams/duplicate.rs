@@ -37,7 +37,7 @@ pub async fn duplicate(
     let hosts = store::hosts(pool, user.shop.id).await?;
     let host_id = stream
         .host_id
-        .filter(|h| hosts.iter().any(|(id, _)| id == h))
+        .filter(|h| hosts.iter().any(|host| host.id == *h))
         .unwrap_or(user.id);
     let parsed = Parsed {
         title: stream.title.clone(),

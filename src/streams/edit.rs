@@ -41,7 +41,7 @@ struct FormPage {
     stream_id: Option<i64>,
     form: StreamForm,
     errors: FormErrors,
-    hosts: Vec<(i64, String)>,
+    hosts: Vec<store::Host>,
     time_zone: String,
 }
 
@@ -126,7 +126,7 @@ async fn parse(
         .host_id
         .parse::<i64>()
         .ok()
-        .filter(|id| hosts.iter().any(|(h, _)| h == id))
+        .filter(|id| hosts.iter().any(|h| h.id == *id))
         .ok_or_else(|| {
             errors.add(
                 "host_id",

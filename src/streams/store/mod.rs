@@ -260,8 +260,15 @@ pub async fn set_cover(
     Ok(done.rows_affected() == 1)
 }
 
-/// The members who may present a stream (owners and hosts), as (user id, name).
-pub async fn hosts(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+/// A member who may present a stream.
+#[derive(Debug, Clone, FromRow)]
+pub struct Host {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The members who may present a stream (owners and hosts), by name.
+pub async fn hosts(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<Host>> {
     sqlx::query_as(
         "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.shop_id = $1 AND m.role IN ('owner', 'host') ORDER BY u.name, u.id",

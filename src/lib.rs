@@ -10,6 +10,7 @@
 //! - [`config`]: the command line and `SHOWFLOOR_*` environment, read once.
 //! - [`db`]: the SQLite or PostgreSQL pool behind one set of portable queries, migrations.
 //! - [`state`]: `AppState`, what every handler can reach.
+//! - [`notify`]: the one PostgreSQL LISTEN connection; each feature hears its own channel.
 //! - [`error`]: the one `Error` type, as an HTML page or a JSON body.
 //! - [`text`]: slugs and e-mail addresses, parsed once into newtypes.
 //! - [`token`]: random one-time tokens and the hashes the database keeps of them.
@@ -38,6 +39,7 @@ pub mod error;
 pub mod live;
 pub mod media;
 pub mod money;
+pub mod notify;
 pub mod orders;
 pub mod payments;
 pub mod reports;
@@ -195,11 +197,13 @@ impl Server {
         auth::spawn_workers(&state, shutdown.subscribe());
         streams::spawn_workers(&state, shutdown.subscribe());
         orders::spawn_workers(&state, shutdown.subscribe());
-        tokio::spawn(state.live.clone().run(
-            state.config.database_url(),
-            state.sessions.clone(),
-            shutdown.subscribe(),
-        ));
+        tokio::spawn(
+            state
+                .notify
+                .clone()
+                .run(state.config.database_url(), shutdown.subscribe()),
+        );
+        tokio::spawn(state.live.clone().run(shutdown.subscribe()));
         live::lifecycle::spawn(&state, shutdown.subscribe());
         reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());

@@ -32,6 +32,9 @@ pub struct Shared {
     pub media: Arc<crate::media::MediaHub>,
     /// Live rooms: pins, Q&A, chat, reactions, presence and their event streams.
     pub live: Arc<crate::live::LiveHub>,
+    /// The one LISTEN connection (PostgreSQL): the live rooms and the session cache hear
+    /// the other nodes through it.
+    pub notify: Arc<crate::notify::Notify>,
     /// Orders: the reservation length and the reservation clock's wake-up.
     pub orders: Arc<crate::orders::Orders>,
     /// Reports: the product-event capture channel (impressions, clicks, Buy taps, checkouts).
@@ -44,11 +47,15 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> AppState {
         let media = crate::media::MediaHub::new(&config);
         let metrics = Metrics::new(vec![crate::media::stats::collector(&media)]);
+        let notify = crate::notify::Notify::new(db.clone());
+        let sessions = crate::auth::SessionStore::new(&db);
+        sessions.subscribe(&notify);
         AppState(Arc::new(Shared {
-            sessions: crate::auth::SessionStore::new(&db),
+            sessions,
             stripe: crate::catalog::stripe::StripeLink::new(),
             streams: crate::streams::Streams::new(&config),
-            live: crate::live::LiveHub::new(db.clone(), config.viewer_grace()),
+            live: crate::live::LiveHub::new(db.clone(), &notify, config.viewer_grace()),
+            notify,
             orders: crate::orders::Orders::new(&config),
             capture: crate::reports::capture::Capture::new(metrics.report_events_dropped.clone()),
             media,

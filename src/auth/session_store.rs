@@ -1,7 +1,7 @@
 //! Sessions are kept in the database (they survive a restart) through the
 //! tower-sessions sqlx stores, with a short-lived copy in memory in front
 //! (`session_cache`). On PostgreSQL every save and delete is announced on
-//! `CHANNEL`, so the other nodes drop their copy (the live hub listens).
+//! `CHANNEL`, so the other nodes drop their copy (heard through `crate::notify`).
 
 use std::sync::Arc;
 
@@ -70,6 +70,16 @@ impl SessionStore {
     /// Announcements may have been missed (the LISTEN connection dropped).
     pub fn forget_all(&self) {
         self.cache.forget_all();
+    }
+
+    /// Hear the other nodes' announcements through the process's one LISTEN connection;
+    /// when it drops, announcements may have been missed, so every copy is dropped.
+    pub fn subscribe(&self, notify: &crate::notify::Notify) {
+        let store = self.clone();
+        notify.subscribe(CHANNEL, move |heard| match heard {
+            crate::notify::Heard::Message(payload) => store.received(payload),
+            crate::notify::Heard::Lost => store.forget_all(),
+        });
     }
 
     /// Tell the other nodes to drop their copy of session `id`. A failure is logged:

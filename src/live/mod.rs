@@ -1,16 +1,20 @@
 //! The live room of a stream: pinned products and live offers, Q&A, chat, reactions and
 //! presence, delivered to viewers over Server-Sent Events. One in-process room per
-//! stream (`room`), rooms and counts in the `hub`, every durable event stored first so a
-//! viewer resumes exactly and a restart loses nothing; on PostgreSQL the hub fans events
-//! out to the other nodes with LISTEN/NOTIFY.
+//! stream (`room`), the rooms of this process in the `registry` (`LiveHub`), who watches
+//! in `presence`, the 500 ms aggregate broadcast in `tick`; every durable event is
+//! stored first so a viewer resumes exactly and a restart loses nothing. On PostgreSQL
+//! the rooms of one stream on different nodes talk through `peers` (over `crate::notify`).
 
 pub mod events;
-pub mod hub;
 pub mod lifecycle;
 pub mod offer;
+pub mod peers;
+pub mod presence;
+pub mod registry;
 pub mod room;
 pub mod sse;
 pub mod store;
+pub mod tick;
 pub mod viewer;
 
 mod moderation;
@@ -25,10 +29,11 @@ use axum::routing::{get, post};
 use crate::auth::{Permission, roles::UseStudio};
 use crate::error::{Error, Result};
 use crate::state::AppState;
+use crate::streams::Status;
 use store::LiveStream;
 use viewer::Viewer;
 
-pub use hub::LiveHub;
+pub use registry::LiveHub;
 
 pub fn router() -> Router<AppState> {
     let base = "/@{shop}/{stream}/live";
@@ -116,11 +121,11 @@ pub async fn load_live(
 }
 
 fn require_live(stream: &LiveStream) -> Result<()> {
-    match stream.status.as_str() {
-        "live" => Ok(()),
-        "scheduled" => Err(Error::Conflict("This stream has not started yet.".into())),
-        "cancelled" => Err(Error::Conflict("This stream was cancelled.".into())),
-        _ => Err(Error::Conflict("This stream has ended.".into())),
+    match stream.status {
+        Status::Live => Ok(()),
+        Status::Scheduled => Err(Error::Conflict("This stream has not started yet.".into())),
+        Status::Cancelled => Err(Error::Conflict("This stream was cancelled.".into())),
+        Status::Ended => Err(Error::Conflict("This stream has ended.".into())),
     }
 }
 

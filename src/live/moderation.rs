@@ -9,9 +9,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::offer::LiveOffer;
+use super::store::chat::Contribution;
+use super::store::questions::QuestionStatus;
 use super::viewer::Viewer;
 use super::{events, load_moderator, store};
-use crate::db::{is_unique_violation, now_ms};
+use crate::db::{OnConstraint, now_ms};
 use crate::error::{ApiError, Error, FormErrors};
 use crate::state::AppState;
 
@@ -114,16 +116,13 @@ pub async fn pin(
             pinned_by: access.user_id.unwrap_or_default(),
         },
     )
-    .await;
-    let row = match row {
-        Ok(row) => row,
-        // Another host pinned at the same instant: the partial unique index keeps one.
-        Err(err) if is_unique_violation(&err, "pins", "stream_id") => {
-            return Err(ApiError(Error::Conflict(
-                "Another product was pinned at the same moment. Try again.".into(),
-            )));
-        }
-        Err(err) => return Err(err.into()),
+    .await
+    .on_unique("pins", "stream_id")?;
+    // Another host pinned at the same instant: the partial unique index keeps one.
+    let Some(row) = row else {
+        return Err(ApiError(Error::Conflict(
+            "Another product was pinned at the same moment. Try again.".into(),
+        )));
     };
     tx.commit().await?;
     if let Some(old) = closed {
@@ -173,10 +172,10 @@ pub async fn question_action(
         .ok_or(Error::NotFound)?;
     let updated = match action.as_str() {
         "answer" => store::questions::mark_answered(pool, s.id, id, now_ms()).await?,
-        "hide" => store::questions::set_status(pool, s.id, id, "hidden").await?,
-        "approve" => store::questions::set_status(pool, s.id, id, "visible").await?,
+        "hide" => store::questions::set_status(pool, s.id, id, QuestionStatus::Hidden).await?,
+        "approve" => store::questions::set_status(pool, s.id, id, QuestionStatus::Visible).await?,
         "feature" | "unfeature" => {
-            if action == "feature" && q.status != "visible" {
+            if action == "feature" && q.status != QuestionStatus::Visible {
                 return Err(ApiError(Error::Conflict(
                     "Approve the question before featuring it.".into(),
                 )));
@@ -194,7 +193,7 @@ pub async fn question_action(
     }
     .ok_or(Error::NotFound)?;
     let payload = events::question(&updated, s.started_at);
-    if updated.status == "hidden" {
+    if updated.status == QuestionStatus::Hidden {
         state
             .live
             .emit(s.shop_id, s.id, "question_removed", events::removed(id))
@@ -235,8 +234,8 @@ pub async fn delete_chat(
 
 #[derive(Debug, Deserialize)]
 pub struct BlockForm {
-    /// `question` or `chat`: whose author to block.
-    kind: String,
+    /// Whose author to block.
+    kind: Contribution,
     id: i64,
     /// `stream` (default) or `shop`.
     #[serde(default)]
@@ -252,14 +251,10 @@ pub async fn block(
     let access = load_moderator(&state, &shop, &stream, &viewer, false).await?;
     let s = &access.stream;
     let pool = &state.db.pool;
-    let kind = if form.kind == "question" {
-        "question"
-    } else {
-        "chat"
-    };
-    let (viewer_id, name) = store::chat::author(pool, s.id, kind, form.id)
+    let author = store::chat::author(pool, s.id, form.kind, form.id)
         .await?
         .ok_or(Error::NotFound)?;
+    let (viewer_id, name) = (author.viewer_id, author.display_name);
     let shop_wide = form.scope.as_deref() == Some("shop");
     if shop_wide && access.user_id.is_none() {
         return Err(ApiError(Error::Forbidden));
@@ -329,7 +324,7 @@ pub async fn settings(
 
 #[derive(Debug, Deserialize)]
 pub struct ModeratorForm {
-    kind: String,
+    kind: Contribution,
     id: i64,
 }
 
@@ -342,14 +337,10 @@ pub async fn add_moderator(
 ) -> ApiResult<Json<Value>> {
     let access = load_moderator(&state, &shop, &stream, &viewer, true).await?;
     let s = &access.stream;
-    let kind = if form.kind == "question" {
-        "question"
-    } else {
-        "chat"
-    };
-    let (viewer_id, name) = store::chat::author(&state.db.pool, s.id, kind, form.id)
+    let author = store::chat::author(&state.db.pool, s.id, form.kind, form.id)
         .await?
         .ok_or(Error::NotFound)?;
+    let (viewer_id, name) = (author.viewer_id, author.display_name);
     store::chat::add_moderator(&state.db.pool, s.shop_id, s.id, &viewer_id, &name).await?;
     Ok(Json(json!({ "moderator": name })))
 }

@@ -25,14 +25,7 @@ struct OverlayPage {
 }
 
 async fn stream_of(state: &AppState, token: &str) -> Result<store::LiveStream, Error> {
-    let stream_id = store::stream_by_overlay_token(&state.db.pool, token)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let shop_id: i64 = sqlx::query_scalar("SELECT shop_id FROM streams WHERE id = $1")
-        .bind(stream_id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    store::stream_of_shop(&state.db.pool, shop_id, stream_id)
+    store::stream_by_overlay_token(&state.db.pool, token)
         .await?
         .ok_or(Error::NotFound)
 }

@@ -11,7 +11,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::hub::PresenceGuard;
+use super::presence::PresenceGuard;
 use super::room::{Backlog, LiveEvent, Room};
 use super::store;
 

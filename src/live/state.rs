@@ -9,10 +9,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::store::presence::Source;
+use super::store::questions::QuestionStatus;
 use super::viewer::Viewer;
 use super::{LiveStream, events, public_stream, sse, store};
 use crate::error::{ApiError, Error};
 use crate::state::AppState;
+use crate::streams::Status;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct EventsQuery {
@@ -49,7 +51,7 @@ pub async fn events(
     let staff = crate::auth::member_of(&viewer.session, &state.db.pool, stream.shop_id)
         .await?
         .is_some();
-    let counted = !(staff && query.watch == Some(0)) && stream.status == "live";
+    let counted = !(staff && query.watch == Some(0)) && stream.status == Status::Live;
     let presence = if counted {
         let source = Source {
             referrer: clip(&query.r#ref, 500),
@@ -100,7 +102,7 @@ pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Res
     let featured = match settings.featured_question_id {
         Some(id) => store::questions::get(pool, stream.id, id)
             .await?
-            .filter(|q| q.status == "visible")
+            .filter(|q| q.status == QuestionStatus::Visible)
             .map(|q| events::question(&q, stream.started_at)),
         None => None,
     };

@@ -7,6 +7,7 @@ use tower_sessions::Session;
 
 use crate::error::Error;
 use crate::state::AppState;
+use crate::streams::domain::Refusal;
 use crate::web::ratelimit::ClientIp;
 
 const VIEWER_KEY: &str = "viewer_id";
@@ -63,13 +64,13 @@ impl Viewer {
 }
 
 /// A display name: trimmed, 1 to 40 characters, no control characters.
-pub fn display_name(input: &str) -> Result<String, String> {
+pub fn display_name(input: &str) -> Result<String, Refusal> {
     let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err("Choose a name to show next to your questions and messages.".into());
     }
     if name.chars().count() > NAME_MAX {
-        return Err(format!("Keep your name to {NAME_MAX} characters."));
+        return Err(Refusal(format!("Keep your name to {NAME_MAX} characters.")));
     }
     if name.chars().any(char::is_control) {
         return Err("Remove the control characters from your name.".into());
@@ -79,14 +80,16 @@ pub fn display_name(input: &str) -> Result<String, String> {
 
 /// A question or chat message: trimmed, not empty, at most `max` characters. Markup is
 /// kept as typed; it is always shown as text.
-pub fn message(input: &str, max: usize, what: &str) -> Result<String, String> {
+pub fn message(input: &str, max: usize, what: &str) -> Result<String, Refusal> {
     let text = input.trim();
     if text.is_empty() {
-        return Err(format!("Write your {what} first."));
+        return Err(Refusal(format!("Write your {what} first.")));
     }
     let len = text.chars().count();
     if len > max {
-        return Err(format!("Keep your {what} to {max} characters ({len} now)."));
+        return Err(Refusal(format!(
+            "Keep your {what} to {max} characters ({len} now)."
+        )));
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err("Remove the control characters.".into());
@@ -125,11 +128,13 @@ mod tests {
         assert!(
             message("", 280, "question")
                 .unwrap_err()
+                .0
                 .contains("Write your question")
         );
         assert!(
             message(&"é".repeat(281), 280, "question")
                 .unwrap_err()
+                .0
                 .contains("281 now")
         );
         assert!(message(&"é".repeat(280), 280, "question").is_ok());

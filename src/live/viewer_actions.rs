@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::store::questions::QuestionStatus;
 use super::viewer::{self, Viewer};
 use super::{Access, events, load_live, store};
 use crate::db::now_ms;
@@ -21,7 +22,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub const QUESTION_MAX: usize = 280;
 pub const CHAT_MAX: usize = 200;
 
-fn invalid(field: &'static str, message: String) -> ApiError {
+fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
     let mut errors = FormErrors::default();
     errors.add(field, message);
     ApiError(Error::Invalid(errors))
@@ -63,7 +64,7 @@ async fn contribution(
     let name = viewer.name.clone().ok_or_else(|| {
         invalid(
             "name",
-            "Choose a name first: it is shown next to what you write.".into(),
+            "Choose a name first: it is shown next to what you write.",
         )
     })?;
     let text = viewer::message(body, max, what).map_err(|m| invalid("body", m))?;
@@ -116,9 +117,9 @@ pub async fn ask(
     let settings =
         store::room_settings(&state.db.pool, access.stream.shop_id, access.stream.id).await?;
     let status = if settings.premoderation && !access.moderator {
-        "pending"
+        QuestionStatus::Pending
     } else {
-        "visible"
+        QuestionStatus::Visible
     };
     let q = store::questions::insert(
         &state.db.pool,
@@ -131,7 +132,7 @@ pub async fn ask(
     )
     .await?;
     let payload = events::question(&q, access.stream.started_at);
-    if status == "visible" {
+    if status == QuestionStatus::Visible {
         state
             .live
             .emit(
@@ -154,7 +155,7 @@ pub async fn ask(
     }
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "question": payload, "pending": status == "pending" })),
+        Json(json!({ "question": payload, "pending": status == QuestionStatus::Pending })),
     ))
 }
 
@@ -169,7 +170,7 @@ pub async fn vote(
     let q = store::questions::get(&state.db.pool, access.stream.id, id)
         .await?
         .ok_or(Error::NotFound)?;
-    if q.status != "visible" {
+    if q.status != QuestionStatus::Visible {
         return Err(ApiError(Error::NotFound));
     }
     match store::questions::vote(&state.db.pool, q.id, &viewer.id).await? {

@@ -56,7 +56,7 @@ pub async fn track(
         ));
     };
     let stream = crate::live::public_stream(&state, &shop, &stream).await?;
-    if stream.status != "live" {
+    if stream.status != crate::streams::Status::Live {
         return Err(ApiError(Error::Conflict("This stream is not live.".into())));
     }
     ratelimit::check(&state.capture.track_limit, &viewer.id, "product events")?;

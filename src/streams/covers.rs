@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use sha2::{Digest, Sha256};
 
+use super::domain::Refusal;
 use super::store;
 use crate::auth::Member;
 use crate::auth::roles::ManageStreams;
@@ -22,7 +23,7 @@ fn folder(state: &AppState) -> std::path::PathBuf {
 }
 
 /// The format of an image we accept, from its bytes (never from its name).
-fn sniff(bytes: &[u8]) -> Result<&'static str, String> {
+fn sniff(bytes: &[u8]) -> Result<&'static str, Refusal> {
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| "The file could not be read.".to_string())?;
@@ -73,7 +74,7 @@ pub async fn upload(
     if bytes.len() > MAX_BYTES {
         return Err(Error::PayloadTooLarge("Covers can be at most 5 MB.".into()));
     }
-    let ext = sniff(&bytes).map_err(Error::BadRequest)?;
+    let ext = sniff(&bytes).map_err(|r| Error::BadRequest(r.into()))?;
     let name = format!("{}.{ext}", hex::encode(Sha256::digest(&bytes)));
     let dir = folder(&state);
     tokio::fs::create_dir_all(&dir)

@@ -1,7 +1,7 @@
 //! The demo stream `showfloor demo` seeds: next week, featuring the shop's first active
 //! products, with a key printed once so a newcomer can go live from OBS at once.
 
-use super::{domain, featured_store, keys, store};
+use super::{domain, keys, store};
 use crate::db::{Db, now_ms};
 
 /// The demo stream's address in its shop; finding it means the demo already exists.
@@ -45,14 +45,11 @@ pub async fn seed_demo(db: &Db, shop_id: i64, base_url: &str) -> anyhow::Result<
             )),
         });
     }
-    let host_id: i64 = sqlx::query_scalar(
-        "SELECT user_id FROM memberships WHERE shop_id = $1 AND role IN ('owner', 'host') \
-         ORDER BY created_at, id LIMIT 1",
-    )
-    .bind(shop_id)
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| anyhow::anyhow!("shop {shop_id} has no owner or host to present the demo"))?;
+    let host_id = store::first_presenter(pool, shop_id)
+        .await?
+        .ok_or_else(|| {
+            anyhow::anyhow!("shop {shop_id} has no owner or host to present the demo")
+        })?;
     // Next week, same weekday, 19:00 in the shop's zone.
     let tz = crate::time::zone(&shop.time_zone);
     let next_week = jiff::Timestamp::from_millisecond(now_ms() + 7 * 86_400_000)?
@@ -81,8 +78,8 @@ pub async fn seed_demo(db: &Db, shop_id: i64, base_url: &str) -> anyhow::Result<
         host_id,
     )
     .await?;
-    for product_id in featured_store::first_active(&mut *tx, shop_id, 3).await? {
-        featured_store::add(&mut *tx, shop_id, id, product_id).await?;
+    for product_id in store::featured::first_active(&mut *tx, shop_id, 3).await? {
+        store::featured::add(&mut *tx, shop_id, id, product_id).await?;
     }
     let key = keys::rotate(&mut tx, shop_id, Some(id), Some(host_id)).await?;
     tx.commit().await?;

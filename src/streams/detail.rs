@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::lifecycle::{Actor, Status};
 use super::views::{self, ProductView, StreamCard};
-use super::{domain, featured_store, keys, reminders, store, transitions};
+use super::{domain, keys, reminders, store, transitions};
 use crate::auth::Member;
 use crate::auth::roles::{ManageStreams, ViewStreams};
 use crate::error::{Error, Result};
@@ -58,17 +58,12 @@ pub async fn page(
         .ok_or(Error::NotFound)?;
     let tz = crate::time::zone(&shop.time_zone);
     let base = state.config.base_url();
-    let featured = featured_store::list(pool, shop.id, id).await?;
-    let candidates = featured_store::candidates(pool, shop.id)
+    let featured = store::featured::list(pool, shop.id, id).await?;
+    let candidates = store::featured::candidates(pool, shop.id)
         .await?
         .into_iter()
-        .filter(|(pid, ..)| !featured.iter().any(|f| f.product_id == *pid))
-        .map(|(pid, title, price, currency)| {
-            (
-                pid,
-                format!("{title} · {}", crate::money::format(price, &currency)),
-            )
-        })
+        .filter(|c| !featured.iter().any(|f| f.product_id == c.id))
+        .map(|c| (c.id, format!("{} · {}", c.title, c.price())))
         .collect();
     let history = store::transitions(pool, shop.id, id)
         .await?
@@ -90,7 +85,7 @@ pub async fn page(
         layout: Layout::dashboard(&user, &stream.title, Section::Streams).await,
         description: stream.description.clone(),
         cancel_note: stream.cancel_note.clone(),
-        sells_after_end: stream.sells_after_end(),
+        sells_after_end: stream.sell_after_end,
         whip_url: format!("{base}/whip/{}", stream.public_id),
         embed_code: format!(
             "<iframe src=\"{public_url}/embed\" title=\"{}\" width=\"640\" height=\"720\" allow=\"autoplay; fullscreen; picture-in-picture\" allowfullscreen></iframe>",
@@ -182,11 +177,11 @@ pub async fn cancel(
     Form(form): Form<CancelForm>,
 ) -> Result<Response> {
     let stream = own_stream(&state, user.shop.id, id).await?;
-    let note = domain::cancel_note(&form.note).map_err(Error::BadRequest)?;
-    if stream.status() != Status::Scheduled {
+    let note = domain::cancel_note(&form.note).map_err(|r| Error::BadRequest(r.into()))?;
+    if stream.status != Status::Scheduled {
         return Err(Error::Conflict(format!(
             "This stream is {}: only a scheduled stream can be cancelled.",
-            stream.status().label()
+            stream.status.label()
         )));
     }
     transitions::cancel(&state, id, Actor::User(user.id), &note).await?;
@@ -205,7 +200,7 @@ pub async fn rotate_key(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let stream = own_stream(&state, user.shop.id, id).await?;
-    if stream.status().is_final() {
+    if stream.status.is_final() {
         return Err(Error::Conflict(
             "This stream is over: it needs no key.".into(),
         ));

@@ -5,10 +5,36 @@
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
+/// Why a typed value was refused: the sentence shown beside the field, in the
+/// merchant's (or viewer's) words. A type of its own so a refusal cannot be mistaken for
+/// the value it refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Refusal {
+        Refusal(message.to_string())
+    }
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal(message)
+    }
+}
+
+/// Shown beside the field as it is (`FormErrors::add` takes a `String`).
+impl From<Refusal> for String {
+    fn from(refusal: Refusal) -> String {
+        refusal.0
+    }
+}
+
 /// The longest stream we schedule.
 pub const MAX_DURATION_MIN: i64 = 24 * 60;
 
-pub fn title(input: &str) -> Result<String, String> {
+pub fn title(input: &str) -> Result<String, Refusal> {
     let value = input.trim();
     if value.is_empty() {
         return Err("Give the stream a title shoppers will recognise.".into());
@@ -22,7 +48,7 @@ pub fn title(input: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
-pub fn description(input: &str) -> Result<String, String> {
+pub fn description(input: &str) -> Result<String, Refusal> {
     let value = input.trim().replace("\r\n", "\n");
     if value.chars().count() > 2000 {
         return Err("Keep the description to 2,000 characters or fewer.".into());
@@ -36,7 +62,7 @@ pub fn description(input: &str) -> Result<String, String> {
     Ok(value)
 }
 
-pub fn cancel_note(input: &str) -> Result<String, String> {
+pub fn cancel_note(input: &str) -> Result<String, Refusal> {
     let value = input.trim();
     if value.chars().count() > 500 {
         return Err("Keep the note to 500 characters or fewer.".into());
@@ -45,7 +71,7 @@ pub fn cancel_note(input: &str) -> Result<String, String> {
 }
 
 /// Minutes, 1 to 24 hours.
-pub fn duration(input: &str) -> Result<i64, String> {
+pub fn duration(input: &str) -> Result<i64, Refusal> {
     let minutes: i64 = input
         .trim()
         .parse()
@@ -62,7 +88,7 @@ pub fn duration(input: &str) -> Result<i64, String> {
 /// A wall-clock time typed in `tz` (`2026-03-10T19:00` from `<input type=datetime-local>`)
 /// as UTC milliseconds. A time the clocks skip (spring forward) is refused; a time that
 /// happens twice (fall back) is the first of the two, as calendars do.
-pub fn start(input: &str, tz: &TimeZone) -> Result<i64, String> {
+pub fn start(input: &str, tz: &TimeZone) -> Result<i64, Refusal> {
     let value = input.trim();
     if value.is_empty() {
         return Err("Choose the date and time the stream starts.".into());
@@ -72,11 +98,11 @@ pub fn start(input: &str, tz: &TimeZone) -> Result<i64, String> {
         .map_err(|_| "Enter a date and time like 2026-03-10 19:00.".to_string())?;
     let ambiguous = tz.to_ambiguous_zoned(civil);
     if let AmbiguousOffset::Gap { .. } = ambiguous.offset() {
-        return Err(format!(
+        return Err(Refusal(format!(
             "{} does not exist in {}: the clocks jump forward that night. Choose another time.",
             civil.strftime("%H:%M on %-d %b %Y"),
             tz.iana_name().unwrap_or("this time zone"),
-        ));
+        )));
     }
     let zoned = ambiguous
         .earlier()
@@ -85,7 +111,7 @@ pub fn start(input: &str, tz: &TimeZone) -> Result<i64, String> {
 }
 
 /// Refuse a start in the past (a minute of slack for the time spent filling the form).
-pub fn future_start(start_ms: i64, now_ms: i64) -> Result<i64, String> {
+pub fn future_start(start_ms: i64, now_ms: i64) -> Result<i64, Refusal> {
     if start_ms < now_ms - 60_000 {
         return Err("This time has already passed. Choose a time in the future.".into());
     }
@@ -105,9 +131,8 @@ pub fn local_input(ms: i64, tz: &TimeZone) -> String {
 
 /// An origin allowed to frame the player: `https://shop.example` (scheme, host, port;
 /// no path). http is accepted only for localhost, for trying things out.
-pub fn origin(input: &str) -> Result<String, String> {
-    let bad =
-        || Err("Enter an origin like https://www.example.com (no path, no wildcard).".to_string());
+pub fn origin(input: &str) -> Result<String, Refusal> {
+    let bad = || Err("Enter an origin like https://www.example.com (no path, no wildcard).".into());
     let value = input.trim().trim_end_matches('/');
     let Ok(url) = url::Url::parse(value) else {
         return bad();
@@ -173,7 +198,12 @@ mod tests {
         assert_eq!(crate::time::iso(after), "2027-03-15T23:00:00Z");
         assert_eq!(local_input(after, &ny), "2027-03-15T19:00");
         // 02:30 on 14 March 2027 does not exist in New York.
-        assert!(start("2027-03-14T02:30", &ny).unwrap_err().contains("jump"));
+        assert!(
+            start("2027-03-14T02:30", &ny)
+                .unwrap_err()
+                .0
+                .contains("jump")
+        );
         // 01:30 on 7 November 2027 happens twice: the first (EDT) is meant.
         let fold = start("2027-11-07T01:30", &ny).unwrap();
         assert_eq!(crate::time::iso(fold), "2027-11-07T05:30:00Z");

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::edit::{Parsed, insert_with_key, show_key};
-use super::{featured_store, store};
+use super::store;
 use crate::auth::Member;
 use crate::auth::roles::ManageStreams;
 use crate::db::now_ms;
@@ -37,7 +37,7 @@ pub async fn duplicate(
     let hosts = store::hosts(pool, user.shop.id).await?;
     let host_id = stream
         .host_id
-        .filter(|h| hosts.iter().any(|(id, _)| id == h))
+        .filter(|h| hosts.iter().any(|host| host.id == *h))
         .unwrap_or(user.id);
     let parsed = Parsed {
         title: stream.title.clone(),
@@ -45,10 +45,10 @@ pub async fn duplicate(
         scheduled_at: start.timestamp().as_millisecond(),
         duration_min: stream.duration_min,
         host_id,
-        sell_after_end: stream.sells_after_end(),
+        sell_after_end: stream.sell_after_end,
     };
     let (new_id, key) = insert_with_key(&state, user.shop.id, user.id, &parsed).await?;
-    featured_store::copy(pool, user.shop.id, id, new_id).await?;
+    store::featured::copy(pool, user.shop.id, id, new_id).await?;
     if let Some(cover) = &stream.cover_file {
         store::set_cover(pool, user.shop.id, new_id, Some(cover)).await?;
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{domain, keys, store};
 use crate::auth::Member;
 use crate::auth::roles::ManageStreams;
-use crate::db::{is_unique_violation, now_ms};
+use crate::db::{OnConstraint, now_ms};
 use crate::error::{Error, FormErrors, Result};
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, flash_link, render_status};
@@ -41,7 +41,7 @@ struct FormPage {
     stream_id: Option<i64>,
     form: StreamForm,
     errors: FormErrors,
-    hosts: Vec<(i64, String)>,
+    hosts: Vec<store::Host>,
     time_zone: String,
 }
 
@@ -126,7 +126,7 @@ async fn parse(
         .host_id
         .parse::<i64>()
         .ok()
-        .filter(|id| hosts.iter().any(|(h, _)| h == id))
+        .filter(|id| hosts.iter().any(|h| h.id == *id))
         .ok_or_else(|| {
             errors.add(
                 "host_id",
@@ -172,7 +172,7 @@ pub(super) async fn insert_with_key(
     let mut slug = store::free_slug(pool, shop_id, &domain::slug_base(&p.title)).await?;
     for attempt in 0..2 {
         let mut tx = pool.begin().await?;
-        match store::insert(
+        let inserted = store::insert(
             &mut *tx,
             shop_id,
             &domain::public_id(),
@@ -181,17 +181,18 @@ pub(super) async fn insert_with_key(
             by,
         )
         .await
-        {
-            Ok(id) => {
+        .on_unique("streams", "slug")?;
+        match inserted {
+            Some(id) => {
                 let key = keys::rotate(&mut tx, shop_id, Some(id), Some(by)).await?;
                 tx.commit().await?;
                 state.streams.invalidate_shop(shop_id);
                 return Ok((id, key));
             }
-            Err(err) if attempt == 0 && is_unique_violation(&err, "streams", "slug") => {
+            None if attempt == 0 => {
                 slug = format!("{slug}-{}", &domain::public_id()[..4]);
             }
-            Err(err) => return Err(err.into()),
+            None => break,
         }
     }
     Err(Error::Conflict(
@@ -231,13 +232,13 @@ pub async fn edit_form(
     let stream = store::by_id(&state.db.pool, user.shop.id, id)
         .await?
         .ok_or(Error::NotFound)?;
-    if !stream.status().is_editable() {
+    if !stream.status.is_editable() {
         flash(
             &user.session,
             "info",
             format!(
                 "This stream is {}: its schedule can no longer change.",
-                stream.status().label()
+                stream.status.label()
             ),
         )
         .await;
@@ -250,7 +251,7 @@ pub async fn edit_form(
         starts_at: domain::local_input(stream.scheduled_at, &tz),
         duration_min: stream.duration_min.to_string(),
         host_id: stream.host_id.map(|h| h.to_string()).unwrap_or_default(),
-        sell_after_end: stream.sells_after_end().then(|| "on".into()),
+        sell_after_end: stream.sell_after_end.then(|| "on".into()),
     };
     form_page(&state, &user, Some(id), form, FormErrors::default()).await
 }
@@ -272,7 +273,7 @@ pub async fn update(
     if !store::update(pool, user.shop.id, id, &parsed.schedule()).await? {
         return Err(Error::Conflict(format!(
             "This stream is {}: its schedule can no longer change.",
-            stream.status().label()
+            stream.status.label()
         )));
     }
     state.streams.invalidate_shop(user.shop.id);

@@ -8,23 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sqlx::AnyExecutor;
 
+use super::store::embed::{self, EmbedOrigin};
 use super::{domain, keys};
 use crate::auth::Member;
 use crate::auth::roles::{ManageStreams, ViewStreams};
-use crate::db::{is_unique_violation, now_ms};
 use crate::error::{Error, FormErrors, Result};
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, flash_link, render_status};
-
-/// The origins allowed to frame this shop's player, as (id, origin).
-pub async fn origins(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT id, origin FROM embed_origins WHERE shop_id = $1 ORDER BY origin")
-        .bind(shop_id)
-        .fetch_all(db)
-        .await
-}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct OriginForm {
@@ -36,7 +27,7 @@ pub struct OriginForm {
 #[template(path = "streams/embed.html")]
 struct EmbedPage {
     layout: Layout,
-    origins: Vec<(i64, String)>,
+    origins: Vec<EmbedOrigin>,
     form: OriginForm,
     errors: FormErrors,
     shop_key_created: Option<String>,
@@ -54,7 +45,7 @@ async fn show(
     let tz = crate::time::zone(&user.shop.time_zone);
     let page = EmbedPage {
         layout: Layout::dashboard(user, "Embed and keys", Section::Streams).await,
-        origins: origins(pool, user.shop.id).await?,
+        origins: embed::origins(pool, user.shop.id).await?,
         shop_key_created: keys::shop_key_created(pool, user.shop.id)
             .await?
             .map(|ms| crate::time::date_time(ms, &tz)),
@@ -89,27 +80,13 @@ pub async fn add(
         }
     };
     let pool = &state.db.pool;
-    if origins(pool, user.shop.id).await?.len() >= 20 {
+    if embed::origins(pool, user.shop.id).await?.len() >= 20 {
         errors.add("origin", "A shop can list at most 20 origins.");
         return show(&state, &user, form, errors).await;
     }
-    let inserted =
-        sqlx::query("INSERT INTO embed_origins (shop_id, origin, created_at) VALUES ($1, $2, $3)")
-            .bind(user.shop.id)
-            .bind(&origin)
-            .bind(now_ms())
-            .execute(pool)
-            .await;
-    match inserted {
-        Ok(_) => {}
-        Err(err)
-            if is_unique_violation(&err, "embed_origins", "origin")
-                || is_unique_violation(&err, "embed_origins", "shop_id") =>
-        {
-            errors.add("origin", "This origin is already on the list.");
-            return show(&state, &user, form, errors).await;
-        }
-        Err(err) => return Err(err.into()),
+    if !embed::add(pool, user.shop.id, &origin).await? {
+        errors.add("origin", "This origin is already on the list.");
+        return show(&state, &user, form, errors).await;
     }
     state.streams.invalidate_shop(user.shop.id);
     flash(
@@ -126,12 +103,7 @@ pub async fn remove(
     user: Member<ManageStreams>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let done = sqlx::query("DELETE FROM embed_origins WHERE id = $1 AND shop_id = $2")
-        .bind(id)
-        .bind(user.shop.id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() != 1 {
+    if !embed::remove(&state.db.pool, user.shop.id, id).await? {
         return Err(Error::NotFound);
     }
     state.streams.invalidate_shop(user.shop.id);

@@ -68,7 +68,7 @@ fn begin_calendar(out: &mut String, name: Option<&str>) {
 }
 
 fn push_event(out: &mut String, s: &Stream, ctx: &EventContext<'_>) {
-    let status = s.status();
+    let status = s.status;
     let end = match (status, s.ended_at) {
         (Status::Ended, Some(ended)) => ended.max(s.scheduled_at + 60_000),
         _ => s.planned_end(),

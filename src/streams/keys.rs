@@ -25,7 +25,7 @@ impl From<&store::Stream> for StreamRef {
             shop_id: s.shop_id,
             public_id: s.public_id.clone(),
             slug: s.slug.clone(),
-            status: s.status(),
+            status: s.status,
         }
     }
 }
@@ -39,79 +39,22 @@ pub async fn rotate(
     by: Option<i64>,
 ) -> sqlx::Result<String> {
     let now = now_ms();
-    let revoke = match stream_id {
-        Some(id) => sqlx::query(
-            "UPDATE stream_keys SET revoked_at = $1 \
-             WHERE shop_id = $2 AND stream_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(shop_id)
-        .bind(id),
-        None => sqlx::query(
-            "UPDATE stream_keys SET revoked_at = $1 \
-             WHERE shop_id = $2 AND stream_id IS NULL AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(shop_id),
-    };
-    revoke.execute(&mut **tx).await?;
+    store::keys::revoke(&mut **tx, shop_id, stream_id, now).await?;
     let key = tokens::random_token();
-    sqlx::query(
-        "INSERT INTO stream_keys (shop_id, stream_id, key_hash, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+    store::keys::insert(
+        &mut **tx,
+        shop_id,
+        stream_id,
+        &tokens::hash_token(&key),
+        by,
+        now,
     )
-    .bind(shop_id)
-    .bind(stream_id)
-    .bind(tokens::hash_token(&key))
-    .bind(by)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(key)
 }
 
-/// Revoke the shop's persistent key without a replacement.
-pub async fn revoke_shop_key(db: impl sqlx::AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE stream_keys SET revoked_at = $1 \
-         WHERE shop_id = $2 AND stream_id IS NULL AND revoked_at IS NULL",
-    )
-    .bind(now_ms())
-    .bind(shop_id)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// When the shop's persistent key was created, if it has one.
-pub async fn shop_key_created(
-    db: impl sqlx::AnyExecutor<'_>,
-    shop_id: i64,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "SELECT MAX(created_at) FROM stream_keys \
-         WHERE shop_id = $1 AND stream_id IS NULL AND revoked_at IS NULL",
-    )
-    .bind(shop_id)
-    .fetch_one(db)
-    .await
-}
-
-/// When the stream's current key was created (None: no key, e.g. revoked by hand).
-pub async fn stream_key_created(
-    db: impl sqlx::AnyExecutor<'_>,
-    shop_id: i64,
-    stream_id: i64,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "SELECT MAX(created_at) FROM stream_keys \
-         WHERE shop_id = $1 AND stream_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(shop_id)
-    .bind(stream_id)
-    .fetch_one(db)
-    .await
-}
+// The shop key's reads and revocation are plain SQL, in the store.
+pub use super::store::keys::{revoke_shop_key, shop_key_created, stream_key_created};
 
 /// The stream `public_id_or_id` names (its public id, or its numeric id) if `presented`
 /// is its current key or its shop's persistent key. Every candidate hash is compared
@@ -131,14 +74,7 @@ pub async fn verify_stream_key(
     let Some(stream) = stream else {
         return Ok(None);
     };
-    let hashes: Vec<String> = sqlx::query_scalar(
-        "SELECT key_hash FROM stream_keys WHERE shop_id = $1 AND revoked_at IS NULL \
-         AND (stream_id = $2 OR stream_id IS NULL)",
-    )
-    .bind(stream.shop_id)
-    .bind(stream.id)
-    .fetch_all(db)
-    .await?;
+    let hashes = store::keys::valid_hashes(db, stream.shop_id, stream.id).await?;
     let presented = tokens::hash_token(presented.trim());
     let mut matched = subtle::Choice::from(0u8);
     for hash in &hashes {

@@ -136,6 +136,21 @@ impl Status {
     }
 }
 
+/// A status column held a word this version does not know (a newer node wrote it, or
+/// the row was edited by hand): the row is refused rather than guessed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown stream status {0:?}")]
+pub struct UnknownStatus(pub String);
+
+/// Decodes the `status` column at the store boundary (`#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for Status {
+    type Error = UnknownStatus;
+
+    fn try_from(s: String) -> Result<Status, UnknownStatus> {
+        Status::parse(&s).ok_or(UnknownStatus(s))
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -198,5 +213,10 @@ mod tests {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
         assert_eq!(Status::parse("paused"), None);
+        assert_eq!(Status::try_from("live".to_string()), Ok(Status::Live));
+        assert_eq!(
+            Status::try_from("paused".to_string()),
+            Err(UnknownStatus("paused".into()))
+        );
     }
 }

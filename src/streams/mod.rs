@@ -8,7 +8,6 @@
 pub mod cache;
 pub mod demo;
 pub mod domain;
-pub mod featured_store;
 pub mod keys;
 pub mod lifecycle;
 pub mod reminders;

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{featured_store, store};
+use super::store;
 use crate::auth::Member;
 use crate::auth::roles::ManageStreams;
 use crate::error::{Error, FormErrors, Result};
@@ -26,10 +26,10 @@ async fn editable(state: &AppState, shop_id: i64, id: i64) -> Result<store::Stre
     let stream = store::by_id(&state.db.pool, shop_id, id)
         .await?
         .ok_or(Error::NotFound)?;
-    if stream.status().is_final() {
+    if stream.status.is_final() {
         return Err(Error::Conflict(format!(
             "This stream is {}: its products can no longer change.",
-            stream.status().label()
+            stream.status.label()
         )));
     }
     Ok(stream)
@@ -60,15 +60,15 @@ pub async fn add(
         .parse()
         .map_err(|_| invalid("Choose a product to feature."))?;
     // Another shop's product, an archived or draft one, or an unknown id: all the same answer.
-    let Some(title) = featured_store::active_product(pool, shop_id, product_id).await? else {
+    let Some(title) = store::featured::active_product(pool, shop_id, product_id).await? else {
         return Err(invalid(
             "Only active products of this shop can be featured. Archived and draft products cannot.",
         ));
     };
-    if featured_store::list(pool, shop_id, id).await?.len() >= MAX_FEATURED {
+    if store::featured::list(pool, shop_id, id).await?.len() >= MAX_FEATURED {
         return Err(invalid("A stream features at most 50 products."));
     }
-    if featured_store::add(pool, shop_id, id, product_id).await? {
+    if store::featured::add(pool, shop_id, id, product_id).await? {
         state.streams.invalidate_shop(shop_id);
         flash(&user.session, "success", format!("{title} is featured.")).await;
     } else {
@@ -96,7 +96,7 @@ pub async fn move_one(
 ) -> Result<Response> {
     let shop_id = user.shop.id;
     editable(&state, shop_id, id).await?;
-    let mut order: Vec<i64> = featured_store::list(&state.db.pool, shop_id, id)
+    let mut order: Vec<i64> = store::featured::list(&state.db.pool, shop_id, id)
         .await?
         .iter()
         .map(|f| f.product_id)
@@ -113,7 +113,7 @@ pub async fn move_one(
     if to != at {
         order.swap(at, to);
         let mut tx = state.db.pool.begin().await?;
-        featured_store::set_order(&mut tx, shop_id, id, &order).await?;
+        store::featured::set_order(&mut tx, shop_id, id, &order).await?;
         tx.commit().await?;
         state.streams.invalidate_shop(shop_id);
     }
@@ -127,7 +127,7 @@ pub async fn remove(
 ) -> Result<Response> {
     let shop_id = user.shop.id;
     editable(&state, shop_id, id).await?;
-    if !featured_store::remove(&state.db.pool, shop_id, id, product_id).await? {
+    if !store::featured::remove(&state.db.pool, shop_id, id, product_id).await? {
         return Err(Error::NotFound);
     }
     state.streams.invalidate_shop(shop_id);

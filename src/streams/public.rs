@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::cache::{CachedPage, PageKey};
 use super::lifecycle::Status;
 use super::public_view::{self, NotFoundPage, ShopPage, StreamPage};
-use super::{embed, ics, store};
+use super::{ics, store};
 use crate::db::now_ms;
 use crate::error::{Error, Result};
 use crate::shops::store::{self as shops, Shop};
@@ -164,10 +164,10 @@ pub async fn embed_page(
                 Err(not_found) => return Ok(not_found),
             };
             let page: StreamPage = public_view::stream_page(&state, &shop, &stream, true).await?;
-            let origins: Vec<String> = embed::origins(&state.db.pool, shop.id)
+            let origins: Vec<String> = store::embed::origins(&state.db.pool, shop.id)
                 .await?
                 .into_iter()
-                .map(|(_, o)| o)
+                .map(|o| o.origin)
                 .collect();
             let mut cached = html(shop.id, StatusCode::OK, &page)?;
             cached.csp =

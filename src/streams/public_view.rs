@@ -3,7 +3,6 @@
 
 use askama::Template;
 
-use super::featured_store;
 use super::lifecycle::Status;
 use super::store::{self, Stream};
 use super::views::{self, ProductView, StreamCard};
@@ -111,8 +110,8 @@ pub async fn stream_page(
 ) -> Result<StreamPage> {
     let tz = crate::time::zone(&shop.time_zone);
     let base = state.config.base_url();
-    let featured = featured_store::list(&state.db.pool, shop.id, stream.id).await?;
-    let status = stream.status();
+    let featured = store::featured::list(&state.db.pool, shop.id, stream.id).await?;
+    let status = stream.status;
     let card = views::card(stream, &tz, &shop.slug);
     let lead = match status {
         Status::Scheduled => format!("Live on {}.", card.when),
@@ -145,8 +144,7 @@ pub async fn stream_page(
             .map(views::product)
             .filter(|p| p.available)
             .collect(),
-        selling: status != Status::Cancelled
-            && (status != Status::Ended || stream.sells_after_end()),
+        selling: status != Status::Cancelled && (status != Status::Ended || stream.sell_after_end),
         ics_path: format!("/@{}/{}/calendar.ics", shop.slug, stream.slug),
         canonical: format!("{base}/@{}/{}", shop.slug, stream.slug),
         og_image: cover.map(|c| format!("{base}{c}")),

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use super::keys::StreamRef;
 use super::lifecycle::{Actor, Event, Status};
 use super::{StreamEvent, store};
-use crate::db::{is_unique_violation, now_ms};
+use crate::db::{OnConstraint, now_ms};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 
@@ -28,7 +28,7 @@ async fn apply(
     let Some(stream) = store::by_internal_id(pool, stream_id).await? else {
         return Err(Error::NotFound);
     };
-    let from = stream.status();
+    let from = stream.status;
     let to = from
         .apply(event)
         .map_err(|illegal| Error::Conflict(illegal.to_string()))?;
@@ -56,16 +56,18 @@ async fn apply(
     if to == Status::Cancelled {
         query = query.bind(note);
     }
-    let updated = match query.execute(&mut *tx).await {
-        Ok(done) => done.rows_affected(),
-        Err(err) if is_unique_violation(&err, "streams", "host_id") => {
-            return Err(Error::Conflict(format!(
-                "{} is already live in another stream. End that stream first: a host presents one stream at a time.",
-                stream.host_name.as_deref().unwrap_or("The host")
-            )));
-        }
-        Err(err) => return Err(err.into()),
+    // One live stream per host: a partial unique index on `streams.host_id` refuses a second.
+    let Some(done) = query
+        .execute(&mut *tx)
+        .await
+        .on_unique("streams", "host_id")?
+    else {
+        return Err(Error::Conflict(format!(
+            "{} is already live in another stream. End that stream first: a host presents one stream at a time.",
+            stream.host_name.as_deref().unwrap_or("The host")
+        )));
     };
+    let updated = done.rows_affected();
     if updated != 1 {
         return Err(Error::Conflict(
             "The stream changed meanwhile. Reload the page to see where it is now.".into(),

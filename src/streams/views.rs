@@ -3,9 +3,9 @@
 
 use jiff::tz::TimeZone;
 
-use super::featured_store::Featured;
 use super::lifecycle::Status;
 use super::store::Stream;
+use super::store::featured::Featured;
 use crate::money;
 
 /// A stream as a list row, a calendar cell or a public card.
@@ -30,7 +30,7 @@ pub fn card(s: &Stream, tz: &TimeZone, shop_slug: &str) -> StreamCard {
     StreamCard {
         id: s.id,
         title: s.title.clone(),
-        status: s.status(),
+        status: s.status,
         when: crate::time::date_time(s.scheduled_at, tz),
         clock: clock(s.scheduled_at, tz),
         iso: crate::time::iso(s.scheduled_at),
@@ -84,7 +84,7 @@ pub fn product(f: &Featured) -> ProductView {
             .thumb_file
             .as_deref()
             .map(|f| format!("/media/images/{f}")),
-        available: f.status == "active",
+        available: f.active,
     }
 }
 

@@ -78,17 +78,33 @@ pub async fn delete(db: impl AnyExecutor<'_>, stream_id: i64, id: i64) -> sqlx::
     Ok(done.rows_affected() == 1)
 }
 
-/// The author of a message or question, for blocking: (viewer_id, display_name).
+/// What a viewer wrote that a moderator acts on (blocks or promotes its author).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Contribution {
+    Question,
+    /// A chat message; also any other word, as the room always read it.
+    #[serde(other)]
+    Chat,
+}
+
+/// Who wrote a question or message.
+#[derive(Debug, Clone, FromRow)]
+pub struct Author {
+    pub viewer_id: String,
+    pub display_name: String,
+}
+
+/// The author of a message or question, for blocking or making a moderator.
 pub async fn author(
     db: impl AnyExecutor<'_>,
     stream_id: i64,
-    kind: &str,
+    kind: Contribution,
     id: i64,
-) -> sqlx::Result<Option<(String, String)>> {
-    let table = if kind == "question" {
-        "questions"
-    } else {
-        "chat_messages"
+) -> sqlx::Result<Option<Author>> {
+    let table = match kind {
+        Contribution::Question => "questions",
+        Contribution::Chat => "chat_messages",
     };
     sqlx::query_as(&format!(
         "SELECT viewer_id, display_name FROM {table} WHERE stream_id = $1 AND id = $2"

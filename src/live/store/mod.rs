@@ -17,7 +17,8 @@ pub struct LiveStream {
     pub shop_id: i64,
     pub slug: String,
     pub title: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: crate::streams::Status,
     pub started_at: Option<i64>,
     pub shop_slug: String,
     pub currency: String,
@@ -132,15 +133,18 @@ pub async fn set_featured_question(
     Ok(())
 }
 
-/// The stream an overlay token opens.
+/// The stream an overlay token opens (the token is the secret in the overlay's URL).
 pub async fn stream_by_overlay_token(
     db: impl AnyExecutor<'_>,
     token: &str,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT stream_id FROM live_rooms WHERE overlay_token = $1")
-        .bind(token)
-        .fetch_optional(db)
-        .await
+) -> sqlx::Result<Option<LiveStream>> {
+    sqlx::query_as(&format!(
+        "SELECT {STREAM_COLUMNS} FROM live_rooms r JOIN streams st ON st.id = r.stream_id \
+         JOIN shops sh ON sh.id = st.shop_id WHERE r.overlay_token = $1"
+    ))
+    .bind(token)
+    .fetch_optional(db)
+    .await
 }
 
 // --- Durable events ------------------------------------------------------------------

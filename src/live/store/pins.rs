@@ -164,10 +164,11 @@ pub async fn card(
     .bind(shop_id)
     .fetch_optional(db)
     .await?;
-    let variants: Vec<(i64, String, Option<i64>, i64, i64)> = sqlx::query_as(
-        "SELECT id, title, price_override, CAST(CASE WHEN unlimited THEN 1 ELSE 0 END AS BIGINT), stock FROM variants \
+    let variants: Vec<CardVariantRow> = sqlx::query_as(&format!(
+        "SELECT id, title, price_override, {}, stock FROM variants \
          WHERE product_id = $1 AND shop_id = $2 AND removed_at IS NULL ORDER BY position, id",
-    )
+        crate::db::flag("unlimited")
+    ))
     .bind(id)
     .bind(shop_id)
     .fetch_all(db)
@@ -185,14 +186,14 @@ pub async fn card(
             .unwrap_or_else(|| title.clone()),
         variants: variants
             .into_iter()
-            .map(|(vid, vtitle, over, unlimited, stock)| {
-                let p = over.unwrap_or(price);
+            .map(|v| {
+                let p = v.price_override.unwrap_or(price);
                 crate::live::events::CardVariant {
-                    id: vid,
-                    title: vtitle,
+                    id: v.id,
+                    title: v.title,
                     price: p,
                     price_display: money::format(p, &currency),
-                    available: unlimited != 0 || stock > 0,
+                    available: v.unlimited || v.stock > 0,
                 }
             })
             .collect(),
@@ -201,6 +202,17 @@ pub async fn card(
         price,
         currency,
     }))
+}
+
+/// A variant as the product card needs it.
+#[derive(FromRow)]
+struct CardVariantRow {
+    id: i64,
+    title: String,
+    price_override: Option<i64>,
+    #[sqlx(try_from = "crate::db::Flag")]
+    unlimited: bool,
+    stock: i64,
 }
 
 /// A product the studio can pin: (id, title, price, currency, thumbnail file).

@@ -4,6 +4,49 @@ use sqlx::{AnyExecutor, FromRow};
 
 use crate::db::now_ms;
 
+/// Where a question stands with the moderators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionStatus {
+    /// Waiting for a moderator (the room is pre-moderated); only moderators see it.
+    Pending,
+    /// Shown to every viewer.
+    Visible,
+    /// Taken down by a moderator; kept for the record, shown to nobody.
+    Hidden,
+}
+
+impl QuestionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionStatus::Pending => "pending",
+            QuestionStatus::Visible => "visible",
+            QuestionStatus::Hidden => "hidden",
+        }
+    }
+}
+
+/// A status column held a word this version does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown question status {0:?}")]
+pub struct UnknownQuestionStatus(pub String);
+
+/// Decodes the `status` column at the store boundary.
+impl TryFrom<String> for QuestionStatus {
+    type Error = UnknownQuestionStatus;
+
+    fn try_from(s: String) -> Result<QuestionStatus, UnknownQuestionStatus> {
+        [
+            QuestionStatus::Pending,
+            QuestionStatus::Visible,
+            QuestionStatus::Hidden,
+        ]
+        .into_iter()
+        .find(|q| q.as_str() == s)
+        .ok_or(UnknownQuestionStatus(s))
+    }
+}
+
 #[derive(Debug, Clone, FromRow)]
 pub struct QuestionRow {
     pub id: i64,
@@ -11,7 +54,8 @@ pub struct QuestionRow {
     pub viewer_id: String,
     pub display_name: String,
     pub body: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: QuestionStatus,
     pub votes: i64,
     pub created_at: i64,
     pub answered_at: Option<i64>,
@@ -27,7 +71,7 @@ pub async fn insert(
     viewer_id: &str,
     display_name: &str,
     body: &str,
-    status: &str,
+    status: QuestionStatus,
 ) -> sqlx::Result<QuestionRow> {
     sqlx::query_as(&format!(
         "INSERT INTO questions (shop_id, stream_id, viewer_id, display_name, body, status, created_at) \
@@ -38,7 +82,7 @@ pub async fn insert(
     .bind(viewer_id)
     .bind(display_name)
     .bind(body)
-    .bind(status)
+    .bind(status.as_str())
     .bind(now_ms())
     .fetch_one(db)
     .await
@@ -112,12 +156,12 @@ pub async fn set_status(
     db: impl AnyExecutor<'_>,
     stream_id: i64,
     id: i64,
-    status: &str,
+    status: QuestionStatus,
 ) -> sqlx::Result<Option<QuestionRow>> {
     sqlx::query_as(&format!(
         "UPDATE questions SET status = $1 WHERE stream_id = $2 AND id = $3 RETURNING {COLUMNS}"
     ))
-    .bind(status)
+    .bind(status.as_str())
     .bind(stream_id)
     .bind(id)
     .fetch_optional(db)
@@ -138,4 +182,21 @@ pub async fn mark_answered(
     .bind(id)
     .fetch_optional(db)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_statuses_decode_from_their_column_words_only() {
+        for q in [
+            QuestionStatus::Pending,
+            QuestionStatus::Visible,
+            QuestionStatus::Hidden,
+        ] {
+            assert_eq!(QuestionStatus::try_from(q.as_str().to_string()), Ok(q));
+        }
+        assert!(QuestionStatus::try_from("Visible".to_string()).is_err());
+    }
 }

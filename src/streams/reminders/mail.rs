@@ -11,7 +11,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::ExposeSecret;
 use tokio::sync::watch;
 
-use super::store::{self, Due};
+use super::store::{self, Due, MailKind};
 use crate::config::Config;
 use crate::error::Result;
 use crate::shops::store as shops;
@@ -80,7 +80,7 @@ pub async fn send_due(state: &AppState) -> Result<usize> {
     };
     let base = state.config.base_url();
     let mut sent = 0;
-    for kind in ["reminder", "live"] {
+    for kind in [MailKind::Reminder, MailKind::Live] {
         let due = store::claim(&state.db.pool, kind, LEAD_MS, 200).await?;
         let mut context: HashMap<i64, (String, String, String)> = HashMap::new();
         for Due {
@@ -108,7 +108,7 @@ pub async fn send_due(state: &AppState) -> Result<usize> {
             let (title, url, byline) = &context[&stream_id];
             let unsubscribe = format!("{base}/api/reminders/unsubscribe/{unsubscribe_token}");
             let page = format!("{base}/reminders/unsubscribe/{unsubscribe_token}");
-            let (subject, lead) = if kind == "live" {
+            let (subject, lead) = if kind == MailKind::Live {
                 (format!("We're live: {title}"), "is live now. Join in:")
             } else {
                 (

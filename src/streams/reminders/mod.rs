@@ -111,8 +111,8 @@ async fn add(
     let stream = streams::by_public_id(&state.db.pool, public_id)
         .await?
         .ok_or(Error::NotFound)?;
-    if stream.status() != Status::Scheduled {
-        return Err(Error::Conflict(match stream.status() {
+    if stream.status != Status::Scheduled {
+        return Err(Error::Conflict(match stream.status {
             Status::Live => {
                 "This stream is live now: no need for a reminder, come and watch!".into()
             }

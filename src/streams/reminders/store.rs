@@ -88,19 +88,28 @@ pub struct Due {
     pub stream_id: i64,
 }
 
-/// Claim up to `limit` mails of `kind` ("reminder": streams starting within `lead_ms`;
-/// "live": streams live now) by stamping them first, so that two nodes never send the
+/// The two mails a reminder sends, each at most once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    /// Shortly before the stream starts.
+    Reminder,
+    /// When the stream goes live.
+    Live,
+}
+
+/// Claim up to `limit` mails of `kind` (reminders: streams starting within `lead_ms`;
+/// live: streams live now) by stamping them first, so that two nodes never send the
 /// same mail. A mail whose sending then fails is not retried (at most once).
 pub async fn claim(
     pool: &sqlx::AnyPool,
-    kind: &str,
+    kind: MailKind,
     lead_ms: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<Due>> {
     let now = now_ms();
     let select = "SELECT r.id, r.email, r.unsubscribe_token, r.stream_id FROM reminders r \
                   JOIN streams s ON s.id = r.stream_id WHERE r.unsubscribed_at IS NULL";
-    let (column, candidates): (&str, Vec<Due>) = if kind == "live" {
+    let (column, candidates): (&str, Vec<Due>) = if kind == MailKind::Live {
         let sql = format!(
             "{select} AND r.live_sent_at IS NULL AND s.status = 'live' ORDER BY r.id LIMIT $1"
         );

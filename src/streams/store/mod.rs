@@ -1,5 +1,11 @@
-//! SQL for streams, their featured products and their transitions. Every query that a
-//! dashboard URL reaches names the shop, so another shop's stream is simply not found.
+//! SQL for streams, their featured products (`featured`), keys (`keys`), embed origins
+//! (`embed`) and transitions. Every query that a dashboard URL reaches names the shop, so
+//! another shop's stream is simply not found. The transitions themselves are written by
+//! `streams::transitions`, a domain operation that keeps its SQL beside its rules.
+
+pub mod embed;
+pub mod featured;
+pub mod keys;
 
 use sqlx::{AnyExecutor, FromRow};
 
@@ -20,10 +26,12 @@ pub struct Stream {
     pub cover_file: Option<String>,
     pub host_id: Option<i64>,
     pub host_name: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub cancel_note: String,
-    /// 0 or 1: booleans are read as BIGINT so that SQLite and PostgreSQL decode alike.
-    pub sell_after_end: i64,
+    /// Whether the featured products stay buyable after the stream ended.
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub sell_after_end: bool,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
     pub publisher_gone_at: Option<i64>,
@@ -33,11 +41,9 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// The same as the field, for callers written when the column was decoded here.
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Ended)
-    }
-    pub fn sells_after_end(&self) -> bool {
-        self.sell_after_end != 0
+        self.status
     }
     /// The planned end, from the start and the duration.
     pub fn planned_end(&self) -> i64 {
@@ -254,8 +260,15 @@ pub async fn set_cover(
     Ok(done.rows_affected() == 1)
 }
 
-/// The members who may present a stream (owners and hosts), as (user id, name).
-pub async fn hosts(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+/// A member who may present a stream.
+#[derive(Debug, Clone, FromRow)]
+pub struct Host {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The members who may present a stream (owners and hosts), by name.
+pub async fn hosts(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<Host>> {
     sqlx::query_as(
         "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.shop_id = $1 AND m.role IN ('owner', 'host') ORDER BY u.name, u.id",
@@ -265,11 +278,24 @@ pub async fn hosts(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<(
     .await
 }
 
+/// The member who presents a shop's demo stream: its first owner or host.
+pub async fn first_presenter(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT user_id FROM memberships WHERE shop_id = $1 AND role IN ('owner', 'host') \
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(shop_id)
+    .fetch_optional(db)
+    .await
+}
+
 /// One recorded state change.
 #[derive(Debug, Clone, FromRow)]
 pub struct TransitionRow {
-    pub from_status: String,
-    pub to_status: String,
+    #[sqlx(try_from = "String")]
+    pub from_status: Status,
+    #[sqlx(try_from = "String")]
+    pub to_status: Status,
     pub at: i64,
     pub actor: String,
     pub actor_name: Option<String>,

@@ -3,6 +3,8 @@
 
 use sqlx::{AnyExecutor, FromRow};
 
+use crate::money::Money;
+
 /// A featured product as the pages show it.
 #[derive(Debug, Clone, FromRow)]
 pub struct Featured {
@@ -12,7 +14,9 @@ pub struct Featured {
     pub price: i64,
     pub compare_at_price: Option<i64>,
     pub currency: String,
-    pub status: String,
+    /// The product is active (archived and draft products stay featured but unbuyable).
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub active: bool,
     pub position: i64,
     /// The first image's thumbnail file, if the product has one.
     pub thumb_file: Option<String>,
@@ -25,7 +29,7 @@ pub async fn list(
 ) -> sqlx::Result<Vec<Featured>> {
     sqlx::query_as(
         "SELECT p.id AS product_id, p.slug, p.title, p.price, p.compare_at_price, p.currency, \
-         p.status, sp.position, \
+         CAST(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END AS BIGINT) AS active, sp.position, \
          (SELECT i.thumb_file FROM product_images i WHERE i.product_id = p.id \
           ORDER BY i.position, i.id LIMIT 1) AS thumb_file \
          FROM stream_products sp JOIN products p ON p.id = sp.product_id AND p.shop_id = sp.shop_id \
@@ -37,11 +41,23 @@ pub async fn list(
     .await
 }
 
-/// The shop's active products that could be featured, as (id, title, price, currency).
-pub async fn candidates(
-    db: impl AnyExecutor<'_>,
-    shop_id: i64,
-) -> sqlx::Result<Vec<(i64, String, i64, String)>> {
+/// A product the merchant could feature.
+#[derive(Debug, Clone, FromRow)]
+pub struct Candidate {
+    pub id: i64,
+    pub title: String,
+    price: i64,
+    currency: String,
+}
+
+impl Candidate {
+    pub fn price(&self) -> Money {
+        Money::new(self.price, &self.currency)
+    }
+}
+
+/// The shop's active products that could be featured, by title.
+pub async fn candidates(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Vec<Candidate>> {
     sqlx::query_as(
         "SELECT id, title, price, currency FROM products WHERE shop_id = $1 AND status = 'active' \
          ORDER BY title, id LIMIT 1000",

@@ -8,6 +8,7 @@
 //! - [`db`]: the SQLite or PostgreSQL pool behind one set of portable queries, migrations.
 //! - [`state`]: `AppState`, what every handler can reach.
 //! - [`error`]: the one `Error` type, as an HTML page or a JSON body.
+//! - [`text`]: slugs and e-mail addresses, parsed once into newtypes.
 //! - [`web`]: page layout, static assets, CSRF, security headers, metrics, rate limits.
 //! - [`auth`]: accounts, sessions, invitations, password resets, roles (`Member<P>`).
 //! - [`shops`]: the shop itself and its settings.
@@ -39,6 +40,7 @@ pub mod reports;
 pub mod shops;
 pub mod state;
 pub mod streams;
+pub mod text;
 pub mod time;
 pub mod web;
 

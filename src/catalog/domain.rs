@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::{Slug, SlugRules};
+
 /// A product's lifecycle. Archived products keep their history but cannot be pinned or bought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -66,27 +68,26 @@ pub fn title(input: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
+/// A product's address within the shop (`/s/{shop}/p/{slug}`): it sits under the
+/// shop's own address, so no word is reserved, only a length that fits a URL.
+pub const PRODUCT_SLUG: SlugRules = SlugRules {
+    min: 1,
+    max: 80,
+    reserved: &[],
+};
+
 /// A product's address within the shop: lower-case letters, digits, single hyphens.
 pub fn slug(input: &str) -> Result<String, String> {
-    let value = input.trim().to_ascii_lowercase();
-    if value.is_empty() || value.len() > 80 {
-        return Err("Use 1 to 80 characters.".into());
-    }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err("Use only letters a–z, digits and hyphens.".into());
-    }
-    if value.starts_with('-') || value.ends_with('-') || value.contains("--") {
-        return Err("Hyphens go between words, one at a time.".into());
-    }
-    Ok(value)
+    Slug::parse(input, &PRODUCT_SLUG)
+        .map(Slug::into_string)
+        .map_err(String::from)
 }
 
 /// A slug proposal from a title ("Linen Shirt — Sand" → "linen-shirt-sand").
 pub fn slugify(title: &str) -> String {
-    let slug = crate::shops::domain::slugify(title);
+    // Shop-length proposals (40) keep generated product URLs short; a merchant may type
+    // up to `PRODUCT_SLUG.max` by hand.
+    let slug = crate::text::slugify(title, 40);
     if slug.is_empty() {
         "product".into()
     } else {

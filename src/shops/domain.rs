@@ -3,6 +3,16 @@
 
 use iso_currency::{Currency, IntoEnumIterator};
 
+use crate::text::{Email, InvalidEmail, Slug, SlugError, SlugRules};
+
+/// A shop's address (`/s/{slug}`): short enough to say aloud, never a word that would
+/// shadow a route or confuse a shopper.
+pub const SHOP_SLUG: SlugRules = SlugRules {
+    min: 3,
+    max: 40,
+    reserved: RESERVED_SLUGS,
+};
+
 /// Words that would shadow a route or confuse a shopper if used as a shop address.
 const RESERVED_SLUGS: &[&str] = &[
     "admin",
@@ -47,51 +57,14 @@ fn bounded_text(input: &str, max: usize, empty: &str) -> Result<String, String> 
     Ok(value.to_string())
 }
 
-/// A URL slug: lower-case letters, digits and single hyphens, 3 to 40 characters.
-pub fn slug(input: &str) -> Result<String, String> {
-    let value = input.trim().to_ascii_lowercase();
-    if value.len() < 3 || value.len() > 40 {
-        return Err("Use 3 to 40 characters.".into());
-    }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err("Use only letters a–z, digits and hyphens.".into());
-    }
-    if value.starts_with('-') || value.ends_with('-') || value.contains("--") {
-        return Err("Hyphens go between words, one at a time.".into());
-    }
-    if RESERVED_SLUGS.contains(&value.as_str()) {
-        return Err("This address is reserved; choose another.".into());
-    }
-    Ok(value)
+/// A shop's URL slug (see [`SHOP_SLUG`]), as the plain string the account pages keep.
+pub fn slug(input: &str) -> Result<String, SlugError> {
+    Slug::parse(input, &SHOP_SLUG).map(Slug::into_string)
 }
 
 /// A slug proposal from a name: "Anna's Tea Shop" → "annas-tea-shop".
 pub fn slugify(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.to_lowercase().chars() {
-        let c = match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if c == '\'' || c == '’' {
-            continue;
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out: String = out.trim_matches('-').chars().take(40).collect();
-    out.trim_end_matches('-').to_string()
+    crate::text::slugify(name, SHOP_SLUG.max)
 }
 
 /// An ISO 4217 code in active use (not a fund, metal or superseded code).
@@ -144,28 +117,10 @@ pub fn time_zone_choices() -> Vec<String> {
     names
 }
 
-/// An e-mail address, lower-cased. Deliverability is not checked, only the shape.
-pub fn email(input: &str) -> Result<String, String> {
-    let value = input.trim().to_lowercase();
-    let bad = || Err("Enter an e-mail address like name@example.com.".to_string());
-    if value.is_empty()
-        || value.len() > 254
-        || value.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return bad();
-    }
-    let Some((local, domain)) = value.rsplit_once('@') else {
-        return bad();
-    };
-    if local.is_empty()
-        || local.contains('@')
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-    {
-        return bad();
-    }
-    Ok(value)
+/// An e-mail address, lower-cased, as a plain string: [`Email::parse`] for callers
+/// that keep the newtype.
+pub fn email(input: &str) -> Result<String, InvalidEmail> {
+    Email::parse(input).map(Email::into_string)
 }
 
 #[cfg(test)]

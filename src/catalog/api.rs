@@ -8,6 +8,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::domain::Status;
 use super::{description, images, settings, store};
 use crate::error::{ApiError, Error};
 use crate::money;
@@ -79,11 +80,11 @@ pub async fn product(
         .ok_or(Error::NotFound)?;
     let p = store::product_by_slug(pool, shop.id, &slug)
         .await?
-        .filter(|p| p.status != "draft")
+        .filter(|p| p.status != Status::Draft)
         .ok_or(Error::NotFound)?;
     let settings = settings::get(pool, shop.id).await?;
     let base = state.config.base_url();
-    let sellable = p.status == "active";
+    let sellable = p.status == Status::Active;
     let variants: Vec<VariantJson> = store::variants(pool, shop.id, p.id)
         .await?
         .into_iter()
@@ -105,7 +106,7 @@ pub async fn product(
             }
         })
         .collect();
-    let images = images::list(pool, shop.id, p.id)
+    let images = store::images::list(pool, shop.id, p.id)
         .await?
         .into_iter()
         .map(|i| ImageJson {
@@ -122,7 +123,7 @@ pub async fn product(
         title: p.title.clone(),
         description_html: description::to_html(&p.description),
         description: p.description.clone(),
-        status: p.status.clone(),
+        status: p.status.as_str().to_string(),
         price: Money::new(p.price, &p.currency),
         compare_at_price: p.compare_at_price.map(|c| Money::new(c, &p.currency)),
         tags: p.tag_list().into_iter().map(String::from).collect(),

@@ -197,5 +197,27 @@ mod tests {
         assert_eq!(shop_name("  Tea  ").unwrap(), "Tea");
         assert!(shop_name("   ").is_err());
         assert!(shop_name(&"x".repeat(81)).is_err());
+        // The refusal reads as the sentence shown beside the field.
+        assert_eq!(
+            String::from(shop_name("   ").unwrap_err()),
+            "Give your shop a name."
+        );
+        assert_eq!(person_name(&"x".repeat(81)), Err(NameError::TooLong(80)));
+        assert_eq!(person_name("a\u{7}b"), Err(NameError::ControlCharacters));
+    }
+
+    #[test]
+    fn shop_slugs_follow_the_shop_rules_and_proposals_fit_them() {
+        assert_eq!(
+            String::from(slug("login").unwrap_err()),
+            "This address is reserved; choose another."
+        );
+        assert_eq!(
+            String::from(slug("ab").unwrap_err()),
+            "Use 3 to 40 characters."
+        );
+        let long = slugify(&"tea ".repeat(30));
+        assert!(long.len() <= SHOP_SLUG.max);
+        assert!(slug(&long).is_ok());
     }
 }

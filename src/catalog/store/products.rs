@@ -288,7 +288,7 @@ pub async fn reindex(
     Ok(())
 }
 
-/// A change to the product's variants or images: the list's "recently updated" order
+/// A change to the product's variants: the list's "recently updated" order
 /// moves it up, and `revision` tells a running Stripe sync that it pushed a stale copy.
 pub async fn bump_revision(db: impl AnyExecutor<'_>, shop_id: i64, id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(

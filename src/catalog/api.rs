@@ -8,25 +8,27 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::{description, images, settings, store};
+use super::domain::Status;
+use super::{description, settings, store};
 use crate::error::{ApiError, Error};
-use crate::money;
+use crate::money::Money;
 use crate::state::AppState;
 
+/// An amount as integrations read it: the minor units and the text a shopper sees.
 #[derive(Serialize)]
-pub struct Money {
+pub struct MoneyJson {
     /// Minor units (cents): 4990 is €49.90.
     pub amount: i64,
     pub currency: String,
     pub formatted: String,
 }
 
-impl Money {
-    fn new(amount: i64, currency: &str) -> Money {
-        Money {
-            amount,
-            currency: currency.to_string(),
-            formatted: money::format(amount, currency),
+impl From<Money> for MoneyJson {
+    fn from(money: Money) -> MoneyJson {
+        MoneyJson {
+            amount: money.minor,
+            formatted: money.to_string(),
+            currency: money.currency,
         }
     }
 }
@@ -45,7 +47,7 @@ pub struct VariantJson {
     pub id: i64,
     pub title: String,
     pub sku: Option<String>,
-    pub price: Money,
+    pub price: MoneyJson,
     pub available: bool,
     /// in_stock, low_stock or sold_out.
     pub availability: &'static str,
@@ -60,8 +62,8 @@ pub struct ProductJson {
     pub description: String,
     pub description_html: String,
     pub status: String,
-    pub price: Money,
-    pub compare_at_price: Option<Money>,
+    pub price: MoneyJson,
+    pub compare_at_price: Option<MoneyJson>,
     pub tags: Vec<String>,
     pub options: Vec<super::domain::ProductOption>,
     pub images: Vec<ImageJson>,
@@ -79,11 +81,11 @@ pub async fn product(
         .ok_or(Error::NotFound)?;
     let p = store::product_by_slug(pool, shop.id, &slug)
         .await?
-        .filter(|p| p.status != "draft")
+        .filter(|p| p.status != Status::Draft)
         .ok_or(Error::NotFound)?;
     let settings = settings::get(pool, shop.id).await?;
     let base = state.config.base_url();
-    let sellable = p.status == "active";
+    let sellable = p.status == Status::Active;
     let variants: Vec<VariantJson> = store::variants(pool, shop.id, p.id)
         .await?
         .into_iter()
@@ -98,14 +100,14 @@ pub async fn product(
                 id: v.id,
                 title: v.title.clone(),
                 sku: v.sku.clone(),
-                price: Money::new(v.price(&p), &p.currency),
+                price: Money::new(v.price(&p), &*p.currency).into(),
                 available: available && sellable,
                 availability: if sellable { availability } else { "sold_out" },
                 stock: (settings.show_exact_stock && !v.unlimited).then_some(v.stock),
             }
         })
         .collect();
-    let images = images::list(pool, shop.id, p.id)
+    let images = store::images::list(pool, shop.id, p.id)
         .await?
         .into_iter()
         .map(|i| ImageJson {
@@ -122,9 +124,11 @@ pub async fn product(
         title: p.title.clone(),
         description_html: description::to_html(&p.description),
         description: p.description.clone(),
-        status: p.status.clone(),
-        price: Money::new(p.price, &p.currency),
-        compare_at_price: p.compare_at_price.map(|c| Money::new(c, &p.currency)),
+        status: p.status.as_str().to_string(),
+        price: Money::new(p.price, &*p.currency).into(),
+        compare_at_price: p
+            .compare_at_price
+            .map(|c| Money::new(c, &*p.currency).into()),
         tags: p.tag_list().into_iter().map(String::from).collect(),
         options: p.options(),
         images,

@@ -48,7 +48,7 @@ pub async fn export(State(state): State<AppState>, user: Member<ViewCatalog>) ->
                 p.slug.clone(),
                 p.title.clone(),
                 p.description.clone(),
-                p.status.clone(),
+                p.status.as_str().to_string(),
                 money::decimal(p.price, &p.currency),
                 p.compare_at_price
                     .map(|c| money::decimal(c, &p.currency))

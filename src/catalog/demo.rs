@@ -4,6 +4,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use anyhow::Context;
 use image::{ImageFormat, Rgb, RgbImage};
 use sqlx::AnyPool;
 
@@ -88,10 +89,10 @@ pub async fn seed_demo(db: &AnyPool, data_dir: &Path, shop_id: i64) -> anyhow::R
     if store::product_count(db, shop_id).await? > 0 {
         return Ok(());
     }
-    let currency: String = sqlx::query_scalar("SELECT currency FROM shops WHERE id = $1")
-        .bind(shop_id)
-        .fetch_one(db)
-        .await?;
+    let currency = crate::shops::store::by_id(db, shop_id)
+        .await?
+        .context("the demo shop is gone")?
+        .currency;
     // Photos first (CPU and files), then every row in one transaction.
     let mut photos = Vec::new();
     for p in PRODUCTS {
@@ -147,7 +148,7 @@ pub async fn seed_demo(db: &AnyPool, data_dir: &Path, shop_id: i64) -> anyhow::R
             };
             inventory::record(&mut tx, &change).await?;
         }
-        images::insert(&mut *tx, shop_id, id, p.title, &thumb, &display, size).await?;
+        store::images::insert(&mut *tx, shop_id, id, p.title, &thumb, &display, size).await?;
         store::reindex(&mut tx, shop_id, id).await?;
     }
     tx.commit().await?;

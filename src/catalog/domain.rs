@@ -39,6 +39,82 @@ impl Status {
             .find(|s| s.as_str() == value)
             .ok_or_else(|| "Choose draft, active or archived.".to_string())
     }
+
+    /// The badge colour in lists and on the product page.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Status::Active => "badge-success",
+            Status::Archived => "badge-muted",
+            Status::Draft => "badge-warning",
+        }
+    }
+}
+
+/// A column holding a state (a product's status or sync state, a ledger reason) held a
+/// word this build does not know: the row was written by something other than this
+/// version of Showfloor, and decoding it fails loudly instead of guessing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {column} {value:?} in the database")]
+pub struct UnknownState {
+    pub column: &'static str,
+    pub value: String,
+}
+
+/// Rows decode `products.status` through this (`#[sqlx(try_from = "String")]`).
+impl TryFrom<String> for Status {
+    type Error = UnknownState;
+    fn try_from(value: String) -> Result<Status, UnknownState> {
+        Status::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+            .ok_or(UnknownState {
+                column: "status",
+                value,
+            })
+    }
+}
+
+/// Where a product stands with Stripe (`products.sync_state`). `None`: the shop has
+/// no key, or Stripe has never needed to hear of this product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncState {
+    None,
+    /// Queued for the worker (also while it retries with backoff).
+    Pending,
+    Synced,
+    /// A retry cannot fix it (or retries ran out); the merchant sees Stripe's message.
+    Failed,
+}
+
+impl SyncState {
+    pub const ALL: [SyncState; 4] = [
+        SyncState::None,
+        SyncState::Pending,
+        SyncState::Synced,
+        SyncState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncState::None => "none",
+            SyncState::Pending => "pending",
+            SyncState::Synced => "synced",
+            SyncState::Failed => "failed",
+        }
+    }
+}
+
+impl TryFrom<String> for SyncState {
+    type Error = UnknownState;
+    fn try_from(value: String) -> Result<SyncState, UnknownState> {
+        SyncState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+            .ok_or(UnknownState {
+                column: "sync_state",
+                value,
+            })
+    }
 }
 
 /// One option that generates variants: "Size" with values S, M, L.
@@ -289,5 +365,21 @@ mod tests {
         assert!(adjustment("0").is_err());
         assert!(Status::parse("Active").is_ok());
         assert!(Status::parse("sold").is_err());
+    }
+
+    #[test]
+    fn stored_states_decode_exactly_or_fail() {
+        for status in Status::ALL {
+            assert_eq!(Status::try_from(status.as_str().to_string()), Ok(status));
+        }
+        for state in SyncState::ALL {
+            assert_eq!(SyncState::try_from(state.as_str().to_string()), Ok(state));
+        }
+        // What a merchant types is forgiving (`parse`); what the database holds is not.
+        assert!(Status::try_from("Active".to_string()).is_err());
+        assert_eq!(
+            SyncState::try_from("stale".to_string()).unwrap_err().column,
+            "sync_state"
+        );
     }
 }

@@ -12,7 +12,7 @@ use super::page::ProductPage;
 use super::{settings, store, sync, variants};
 use crate::auth::Member;
 use crate::auth::roles::{EditCatalog, ViewCatalog};
-use crate::db::is_unique_violation;
+use crate::db::OnConstraint;
 use crate::error::{Error, FormErrors, Result};
 use crate::state::AppState;
 use crate::web::{flash, render, render_status};
@@ -60,20 +60,15 @@ pub async fn create(
     };
 
     let mut tx = pool.begin().await?;
-    let id = match store::insert_product(&mut *tx, shop_id, &input).await {
+    let id = match taken(store::insert_product(&mut *tx, shop_id, &input).await)? {
         Ok(id) => id,
-        Err(err) => return conflict(&state, &user, None, form, err).await,
+        Err(key) => return conflict(&state, &user, None, form, key).await,
     };
     let created =
         variants::apply_options(&mut tx, shop_id, id, input.sku.as_deref(), &input.options).await?;
     for variant_id in created {
         if unlimited {
-            sqlx::query("UPDATE variants SET unlimited = $1 WHERE id = $2 AND shop_id = $3")
-                .bind(true)
-                .bind(variant_id)
-                .bind(shop_id)
-                .execute(&mut *tx)
-                .await?;
+            store::set_unlimited(&mut *tx, shop_id, variant_id, true).await?;
         } else if stock > 0 {
             let change = Change {
                 shop_id,
@@ -118,8 +113,8 @@ pub async fn update(
         Err(errors) => return refuse(&state, &user, Some(product), form, errors).await,
     };
     let mut tx = pool.begin().await?;
-    if let Err(err) = store::update_product(&mut *tx, shop_id, id, &input).await {
-        return conflict(&state, &user, Some(product), form, err).await;
+    if let Err(key) = taken(store::update_product(&mut *tx, shop_id, id, &input).await)? {
+        return conflict(&state, &user, Some(product), form, key).await;
     }
     variants::apply_options(&mut tx, shop_id, id, input.sku.as_deref(), &input.options).await?;
     store::reindex(&mut tx, shop_id, id).await?;
@@ -191,21 +186,39 @@ async fn refuse(
     Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
+/// The unique key a save ran into.
+enum Taken {
+    Slug,
+    Sku,
+}
+
+/// The checks in `form::validate` run before the transaction, so two saves at once can
+/// both pass them; the unique indexes catch the second, and this names which one.
+fn taken<T>(saved: sqlx::Result<T>) -> sqlx::Result<Result<T, Taken>> {
+    Ok(
+        match saved
+            .on_unique("products", "sku")
+            .on_unique("products", "slug")?
+        {
+            None => Err(Taken::Slug),
+            Some(None) => Err(Taken::Sku),
+            Some(Some(value)) => Ok(value),
+        },
+    )
+}
+
 /// A unique index caught what the checks missed (two saves at once).
 async fn conflict(
     state: &AppState,
     user: &Member<EditCatalog>,
     product: Option<store::Product>,
     form: ProductForm,
-    err: sqlx::Error,
+    key: Taken,
 ) -> Result<Response> {
     let mut errors = FormErrors::default();
-    if is_unique_violation(&err, "products", "slug") {
-        errors.add("slug", "Another product uses this address.");
-    } else if is_unique_violation(&err, "products", "sku") {
-        errors.add("sku", "Another product in this shop has this SKU.");
-    } else {
-        return Err(err.into());
+    match key {
+        Taken::Slug => errors.add("slug", "Another product uses this address."),
+        Taken::Sku => errors.add("sku", "Another product in this shop has this SKU."),
     }
     refuse(state, user, product, form, errors).await
 }

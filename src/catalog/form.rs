@@ -67,7 +67,7 @@ impl ProductForm {
                 .unwrap_or_default(),
             currency: p.currency.clone(),
             sku: p.sku.clone().unwrap_or_default(),
-            status: p.status.clone(),
+            status: p.status.as_str().to_string(),
             tags: p.tags.clone(),
             option1_name: o1.name,
             option1_values: o1.values.join(", "),

@@ -32,7 +32,7 @@ pub async fn upload(
     let product = store::product(pool, shop_id, product_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let existing = images::count(pool, shop_id, product_id).await?;
+    let existing = store::images::count(pool, shop_id, product_id).await?;
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut alt = String::new();
     let mut refusal: Option<(StatusCode, String)> = None;
@@ -133,7 +133,7 @@ pub async fn upload(
         let display = images::save(&state.config.data_dir, &p.display)
             .await
             .map_err(anyhow::Error::from)?;
-        images::insert(
+        store::images::insert(
             pool,
             shop_id,
             product_id,
@@ -144,21 +144,11 @@ pub async fn upload(
         )
         .await?;
     }
-    touch(&state, shop_id, product_id).await?;
+    // A change to images is a change to the product's card (its `updated_at`).
+    store::touch(pool, shop_id, product_id).await?;
     let plural = if count == 1 { "image" } else { "images" };
     flash(&user.session, "success", format!("{count} {plural} added.")).await;
     Ok(Redirect::to(&format!("/catalog/products/{product_id}#images")).into_response())
-}
-
-/// A change to images is a change to the product (its card, its `updated_at`).
-async fn touch(state: &AppState, shop_id: i64, product_id: i64) -> Result<()> {
-    sqlx::query("UPDATE products SET updated_at = $1 WHERE id = $2 AND shop_id = $3")
-        .bind(crate::db::now_ms())
-        .bind(product_id)
-        .bind(shop_id)
-        .execute(&state.db.pool)
-        .await?;
-    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -175,7 +165,7 @@ pub async fn set_alt(
     Form(form): Form<AltForm>,
 ) -> Result<Response> {
     let alt: String = form.alt.trim().chars().take(200).collect();
-    if !images::set_alt(&state.db.pool, user.shop.id, product_id, image_id, &alt).await? {
+    if !store::images::set_alt(&state.db.pool, user.shop.id, product_id, image_id, &alt).await? {
         return Err(Error::NotFound);
     }
     flash(&user.session, "success", "Image description saved.").await;
@@ -204,7 +194,7 @@ pub async fn reorder(
     store::product(pool, shop_id, product_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let mut ids: Vec<i64> = images::list(pool, shop_id, product_id)
+    let mut ids: Vec<i64> = store::images::list(pool, shop_id, product_id)
         .await?
         .iter()
         .map(|i| i.id)
@@ -238,10 +228,10 @@ pub async fn reorder(
     }
     let mut tx = pool.begin().await?;
     for (i, id) in ids.iter().enumerate() {
-        images::set_position(&mut *tx, shop_id, product_id, *id, i as i64 + 1).await?;
+        store::images::set_position(&mut *tx, shop_id, product_id, *id, i as i64 + 1).await?;
     }
     tx.commit().await?;
-    touch(&state, shop_id, product_id).await?;
+    store::touch(pool, shop_id, product_id).await?;
     Ok(Redirect::to(&format!("/catalog/products/{product_id}#images")).into_response())
 }
 
@@ -252,18 +242,18 @@ pub async fn delete(
     Path((product_id, image_id)): Path<(i64, i64)>,
 ) -> Result<Response> {
     let pool = &state.db.pool;
-    let (thumb, display) = images::delete(pool, user.shop.id, product_id, image_id)
+    let files = store::images::delete(pool, user.shop.id, product_id, image_id)
         .await?
         .ok_or(Error::NotFound)?;
-    for file in [thumb, display] {
-        if !images::file_in_use(pool, &file).await? {
+    for file in [files.thumb_file, files.display_file] {
+        if !store::images::file_in_use(pool, &file).await? {
             let path = images::folder(&state.config.data_dir).join(&file);
             if let Err(err) = tokio::fs::remove_file(&path).await {
                 tracing::warn!(error = %err, file, "could not delete an image file");
             }
         }
     }
-    touch(&state, user.shop.id, product_id).await?;
+    store::touch(pool, user.shop.id, product_id).await?;
     sync::wake(&state);
     flash(&user.session, "success", "Image deleted.").await;
     Ok(Redirect::to(&format!("/catalog/products/{product_id}#images")).into_response())

@@ -5,6 +5,7 @@
 
 use sqlx::{AnyConnection, AnyExecutor, FromRow};
 
+use super::domain::UnknownState;
 use crate::db::now_ms;
 
 /// Why stock changed.
@@ -39,18 +40,41 @@ impl Reason {
         }
     }
 
+    pub const ALL: [Reason; 7] = [
+        Reason::Initial,
+        Reason::Manual,
+        Reason::Import,
+        Reason::Reservation,
+        Reason::Release,
+        Reason::Sale,
+        Reason::RefundRestock,
+    ];
+
     /// The reason in the merchant's words, for the history table.
-    pub fn label(code: &str) -> &'static str {
-        match code {
-            "initial" => "Initial stock",
-            "manual" => "Manual adjustment",
-            "import" => "CSV import",
-            "reservation" => "Reserved at checkout",
-            "release" => "Reservation released",
-            "sale" => "Sold",
-            "refund_restock" => "Refund restock",
-            _ => "Other",
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Initial => "Initial stock",
+            Reason::Manual => "Manual adjustment",
+            Reason::Import => "CSV import",
+            Reason::Reservation => "Reserved at checkout",
+            Reason::Release => "Reservation released",
+            Reason::Sale => "Sold",
+            Reason::RefundRestock => "Refund restock",
         }
+    }
+}
+
+/// History rows decode `inventory_ledger.reason` through this.
+impl TryFrom<String> for Reason {
+    type Error = UnknownState;
+    fn try_from(value: String) -> Result<Reason, UnknownState> {
+        Reason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == value)
+            .ok_or(UnknownState {
+                column: "reason",
+                value,
+            })
     }
 }
 
@@ -170,7 +194,8 @@ pub struct Entry {
     pub variant_title: String,
     pub delta: i64,
     pub stock_after: i64,
-    pub reason: String,
+    #[sqlx(try_from = "String")]
+    pub reason: Reason,
     pub note: String,
     pub reference: Option<String>,
     pub user_name: Option<String>,
@@ -179,7 +204,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn reason_label(&self) -> &'static str {
-        Reason::label(&self.reason)
+        self.reason.label()
     }
     pub fn signed_delta(&self) -> String {
         if self.delta > 0 {
@@ -232,17 +257,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reasons_have_labels() {
-        for r in [
-            Reason::Initial,
-            Reason::Manual,
-            Reason::Import,
-            Reason::Reservation,
-            Reason::Release,
-            Reason::Sale,
-            Reason::RefundRestock,
-        ] {
-            assert_ne!(Reason::label(r.as_str()), "Other");
+    fn reasons_round_trip_through_their_stored_word() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::try_from(r.as_str().to_string()), Ok(r));
+            assert!(!r.label().is_empty());
         }
+        assert!(Reason::try_from("gift".to_string()).is_err());
     }
 }

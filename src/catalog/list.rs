@@ -1,13 +1,16 @@
 //! The catalogue list: search by title, SKU or tag, filter by status, sort, 50 a page,
-//! with stock and price at a glance. Queries stay on indexed columns of one shop.
+//! with stock and price at a glance. The query is `store::list`; this file turns the
+//! merchant's query string into its filter and sort, and the rows into the page.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use sqlx::FromRow;
 
+use super::domain::{Status, SyncState};
 use super::settings;
+use super::store;
+use super::store::list::{Filter, Row, Shown, Sort};
 use crate::auth::Member;
 use crate::auth::roles::{EditCatalog, ViewCatalog};
 use crate::error::Result;
@@ -28,24 +31,6 @@ pub struct ListQuery {
     pub page: Option<i64>,
 }
 
-#[derive(Debug, FromRow)]
-pub struct Row {
-    pub id: i64,
-    pub title: String,
-    pub slug: String,
-    pub sku: Option<String>,
-    pub status: String,
-    pub price: i64,
-    pub compare_at_price: Option<i64>,
-    pub currency: String,
-    pub sync_state: String,
-    pub stock: i64,
-    pub min_stock: Option<i64>,
-    pub variant_count: i64,
-    pub unlimited_count: i64,
-    pub thumb: Option<String>,
-}
-
 impl Row {
     pub fn price_text(&self) -> String {
         money::format(self.price, &self.currency)
@@ -62,11 +47,14 @@ impl Row {
             .unwrap_or_default()
     }
     pub fn status_badge(&self) -> &'static str {
-        match self.status.as_str() {
-            "active" => "badge-success",
-            "archived" => "badge-muted",
-            _ => "badge-warning",
-        }
+        self.status.badge()
+    }
+    /// The status as stored ("active"), which is also what the list shows.
+    pub fn status_text(&self) -> &'static str {
+        self.status.as_str()
+    }
+    pub fn sync_failed(&self) -> bool {
+        self.sync_state == SyncState::Failed
     }
     /// sold_out, variant_sold_out, low or "".
     pub fn stock_flag(&self, threshold: &i64) -> &'static str {
@@ -128,58 +116,43 @@ pub async fn list(
 ) -> Result<Response> {
     let pool = &state.db.pool;
     let shop_id = user.shop.id;
-    let mut filters = String::from("p.shop_id = $1");
-    match query.status.as_str() {
-        "active" | "draft" | "archived" => filters.push_str(" AND p.status = $2"),
-        "all" => filters.push_str(" AND $2 = $2"),
-        _ => {
-            query.status.clear();
-            filters.push_str(" AND p.status <> 'archived' AND $2 = $2");
-        }
-    }
-    let needle = query.q.trim().to_lowercase();
-    filters.push_str(" AND p.search_text LIKE $3 ESCAPE '\\'");
-    let pattern = format!("%{}%", escape_like(&needle));
-    let order = match query.sort.as_str() {
-        "title" => "p.title ASC, p.id ASC",
-        "price" => "p.price ASC, p.id ASC",
-        "price_desc" => "p.price DESC, p.id DESC",
-        "stock" => "stock ASC, p.id ASC",
+    // Unknown values fall back to the defaults and are cleared, so the tabs, the sort
+    // menu and the page links show what the list actually did.
+    let shown = match query.status.as_str() {
+        "all" => Shown::All,
+        typed => match Status::ALL.into_iter().find(|s| s.as_str() == typed) {
+            Some(status) => Shown::Only(status),
+            None => {
+                query.status.clear();
+                Shown::Current
+            }
+        },
+    };
+    let sort = match query.sort.as_str() {
+        "title" => Sort::Title,
+        "price" => Sort::Price,
+        "price_desc" => Sort::PriceDesc,
+        "stock" => Sort::Stock,
         _ => {
             query.sort.clear();
-            "p.updated_at DESC, p.id DESC"
+            Sort::Updated
         }
     };
-    let total: i64 =
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM products p WHERE {filters}"))
-            .bind(shop_id)
-            .bind(query.status.as_str())
-            .bind(&pattern)
-            .fetch_one(pool)
-            .await?;
+    let filter = Filter {
+        shown,
+        needle: query.q.trim().to_lowercase(),
+    };
+    let total = store::list::count(pool, shop_id, &filter).await?;
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT p.id, p.title, p.slug, p.sku, p.status, p.price, p.compare_at_price, p.currency, p.sync_state, \
-         (SELECT CAST(COALESCE(SUM(v.stock), 0) AS BIGINT) FROM variants v \
-            WHERE v.product_id = p.id AND v.removed_at IS NULL AND v.unlimited = $4) AS stock, \
-         (SELECT MIN(v.stock) FROM variants v \
-            WHERE v.product_id = p.id AND v.removed_at IS NULL AND v.unlimited = $4) AS min_stock, \
-         (SELECT COUNT(*) FROM variants v WHERE v.product_id = p.id AND v.removed_at IS NULL) AS variant_count, \
-         (SELECT COUNT(*) FROM variants v \
-            WHERE v.product_id = p.id AND v.removed_at IS NULL AND v.unlimited = $5) AS unlimited_count, \
-         (SELECT i.thumb_file FROM product_images i WHERE i.product_id = p.id \
-            ORDER BY i.position, i.id LIMIT 1) AS thumb \
-         FROM products p WHERE {filters} ORDER BY {order} LIMIT $6 OFFSET $7"
-    ))
-    .bind(shop_id)
-    .bind(query.status.as_str())
-    .bind(&pattern)
-    .bind(false)
-    .bind(true)
-    .bind(PAGE_SIZE)
-    .bind((page - 1) * PAGE_SIZE)
-    .fetch_all(pool)
+    let rows = store::list::page(
+        pool,
+        shop_id,
+        &filter,
+        sort,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
     .await?;
     let settings = settings::get(pool, shop_id).await?;
     let page = ListPage {
@@ -207,11 +180,4 @@ pub async fn list(
         ],
     };
     Ok(render(&page))
-}
-
-/// `%` and `_` typed in the search box are literal characters, not wildcards.
-fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

@@ -2,7 +2,10 @@
 //! ledger, CSV import and export, the public product JSON, and the link to Stripe.
 //!
 //! - `domain`, `description`: parsing what merchants type; showing text (money is `crate::money`).
-//! - `store`, `inventory`, `images`, `settings`: SQL (and the image pipeline).
+//! - `store/`: the catalogue's SQL, one file per kind of row; `inventory`: stock and its
+//!   ledger row, changed together (the one named domain operation holding SQL).
+//! - `images`: the upload pipeline; `settings` (re-exported from the store): the shop's
+//!   catalogue settings.
 //! - `list`, `edit`, `variants`, `stock`, `image_routes`, `csv_io`, `api`: one file per action.
 //! - `stripe`, `sync`: the shop's key, the Stripe calls, the background sync.
 //! - `demo`: products for `showfloor demo`.
@@ -20,12 +23,15 @@ pub mod images;
 pub mod inventory;
 pub mod list;
 pub mod page;
-pub mod settings;
 pub mod stock;
 pub mod store;
 pub mod stripe;
 pub mod sync;
 pub mod variants;
+
+// Catalogue settings are one row and its defaults: the row is all there is to them, so
+// they live in the store and keep their old path, `catalog::settings`.
+pub use store::settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

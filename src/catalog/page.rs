@@ -4,6 +4,7 @@
 
 use askama::Template;
 
+use super::domain::SyncState;
 use super::form::ProductForm;
 use super::images::{self, Image};
 use super::inventory::{self, Entry};
@@ -47,18 +48,18 @@ pub struct SyncView {
 
 impl SyncView {
     pub fn of(p: &Product) -> Option<SyncView> {
-        let (label, badge) = match p.sync_state.as_str() {
-            "synced" => ("Synced to Stripe", "badge-success"),
-            "pending" if p.sync_attempts > 0 => ("Stripe sync retrying", "badge-warning"),
-            "pending" => ("Stripe sync pending", "badge-warning"),
-            "failed" => ("Stripe sync failed", "badge-danger"),
-            _ => return None,
+        let (label, badge) = match p.sync_state {
+            SyncState::Synced => ("Synced to Stripe", "badge-success"),
+            SyncState::Pending if p.sync_attempts > 0 => ("Stripe sync retrying", "badge-warning"),
+            SyncState::Pending => ("Stripe sync pending", "badge-warning"),
+            SyncState::Failed => ("Stripe sync failed", "badge-danger"),
+            SyncState::None => return None,
         };
         Some(SyncView {
             label,
             badge,
             error: p.sync_error.clone().unwrap_or_default(),
-            retry: p.sync_state == "failed" || p.sync_attempts > 0,
+            retry: p.sync_state == SyncState::Failed || p.sync_attempts > 0,
         })
     }
 }
@@ -132,7 +133,7 @@ impl ProductPage {
                     .collect();
                 (
                     rows,
-                    images::list(pool, shop.id, p.id).await?,
+                    store::images::list(pool, shop.id, p.id).await?,
                     inventory::history(pool, shop.id, p.id, 25).await?,
                 )
             }

@@ -7,64 +7,25 @@
 
 use std::time::Duration;
 
-use sqlx::AnyConnection;
 use tokio::sync::watch;
 
+use super::domain::Status;
 use super::store::{self, Product};
 use super::stripe::{self, Failure, PriceData, ProductData, account};
 use crate::db::now_ms;
+use crate::money::Money;
 use crate::state::AppState;
 
 /// Attempts before a retryable error is shown as failed.
 const MAX_ATTEMPTS: i64 = 6;
+/// Due products read at a time; a pass reads again until none is due.
+const BATCH: i64 = 20;
 /// How long a worker owns a product it picked, so two servers do not push it at once.
 const LEASE_MS: i64 = 120_000;
 
-/// Queue the product for Stripe if the shop has a key and Stripe knows it or should.
-pub async fn mark_pending(
-    conn: &mut AnyConnection,
-    shop_id: i64,
-    product_id: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE products SET sync_state = 'pending', sync_error = NULL, sync_attempts = 0, \
-         sync_next_at = $1 WHERE id = $2 AND shop_id = $3 \
-         AND EXISTS (SELECT 1 FROM stripe_accounts s WHERE s.shop_id = $3) \
-         AND (status = 'active' OR stripe_product_id IS NOT NULL)",
-    )
-    .bind(now_ms())
-    .bind(product_id)
-    .bind(shop_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Queue every product of the shop (a key was just saved).
-pub async fn mark_all_pending(db: &sqlx::AnyPool, shop_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE products SET sync_state = 'pending', sync_error = NULL, sync_attempts = 0, \
-         revision = revision + 1, sync_next_at = $1 WHERE shop_id = $2 \
-         AND (status = 'active' OR stripe_product_id IS NOT NULL)",
-    )
-    .bind(now_ms())
-    .bind(shop_id)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The key was removed: nothing is pending any more.
-pub async fn clear_pending(db: &sqlx::AnyPool, shop_id: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE products SET sync_state = 'none', sync_error = NULL, sync_attempts = 0, sync_next_at = NULL \
-         WHERE shop_id = $1 AND sync_state IN ('pending', 'failed')",
-    )
-    .bind(shop_id)
-    .execute(db)
-    .await?;
-    Ok(())
-}
+// Queueing is a write (inside the caller's transaction), so it lives in `store::sync`;
+// re-exported under the names the handlers and the Stripe settings page call.
+pub use super::store::sync::{clear_pending, mark_all_pending, mark_pending};
 
 pub fn wake(state: &AppState) {
     state.stripe.wake.notify_one();
@@ -95,36 +56,17 @@ async fn run_due(state: &AppState) -> anyhow::Result<Duration> {
     let pool = &state.db.pool;
     loop {
         let now = now_ms();
-        let due: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, shop_id, sync_next_at FROM products WHERE sync_state = 'pending' \
-             AND sync_next_at <= $1 ORDER BY sync_next_at LIMIT 20",
-        )
-        .bind(now)
-        .fetch_all(pool)
-        .await?;
+        let due = store::sync::due(pool, now, BATCH).await?;
         if due.is_empty() {
             break;
         }
-        for (id, shop_id, next_at) in due {
-            let claimed = sqlx::query(
-                "UPDATE products SET sync_next_at = $1 WHERE id = $2 AND sync_state = 'pending' AND sync_next_at = $3",
-            )
-            .bind(now + LEASE_MS)
-            .bind(id)
-            .bind(next_at)
-            .execute(pool)
-            .await?
-            .rows_affected()
-                == 1;
-            if claimed {
-                sync_product(state, shop_id, id).await?;
+        for product in due {
+            if store::sync::claim(pool, &product, now + LEASE_MS).await? {
+                sync_product(state, product.shop_id, product.id).await?;
             }
         }
     }
-    let next: Option<i64> =
-        sqlx::query_scalar("SELECT MIN(sync_next_at) FROM products WHERE sync_state = 'pending'")
-            .fetch_one(pool)
-            .await?;
+    let next = store::sync::next_due(pool).await?;
     let wait = next.map_or(30_000, |at| (at - now_ms()).clamp(10, 30_000));
     Ok(Duration::from_millis(wait as u64))
 }
@@ -145,37 +87,15 @@ pub async fn sync_product(state: &AppState, shop_id: i64, id: i64) -> anyhow::Re
     };
     let now = now_ms();
     match outcome {
-        Ok(()) => {
-            sqlx::query(
-                "UPDATE products SET synced_revision = $1, sync_error = NULL, sync_attempts = 0, synced_at = $2, \
-                 sync_state = CASE WHEN revision = $1 THEN 'synced' ELSE 'pending' END, \
-                 sync_next_at = CASE WHEN revision = $1 THEN NULL ELSE $2 END \
-                 WHERE id = $3 AND shop_id = $4",
-            )
-            .bind(product.revision)
-            .bind(now)
-            .bind(id)
-            .bind(shop_id)
-            .execute(pool)
-            .await?;
-        }
+        Ok(()) => store::sync::record_synced(pool, shop_id, id, product.revision, now).await?,
         Err(failure) => {
             let attempts = product.sync_attempts + 1;
             let give_up = !failure.retryable || attempts >= MAX_ATTEMPTS;
             let next_at = now + state.stripe.backoff(attempts - 1).as_millis() as i64;
             tracing::info!(product = id, attempts, error = %failure.message, "Stripe sync failed");
-            sqlx::query(
-                "UPDATE products SET sync_state = $1, sync_error = $2, sync_attempts = $3, sync_next_at = $4 \
-                 WHERE id = $5 AND shop_id = $6 AND sync_state = 'pending'",
-            )
-            .bind(if give_up { "failed" } else { "pending" })
-            .bind(&failure.message)
-            .bind(attempts)
-            .bind(if give_up { None } else { Some(next_at) })
-            .bind(id)
-            .bind(shop_id)
-            .execute(pool)
-            .await?;
+            let next_at = (!give_up).then_some(next_at);
+            store::sync::record_failure(pool, shop_id, id, &failure.message, attempts, next_at)
+                .await?;
         }
     }
     Ok(())
@@ -188,7 +108,7 @@ async fn push(
     client: &::stripe::Client,
     p: &Product,
 ) -> anyhow::Result<Result<(), Failure>> {
-    let active = p.status == "active";
+    let active = p.status == Status::Active;
     let data = ProductData {
         id: p.id,
         shop_id: p.shop_id,
@@ -201,11 +121,7 @@ async fn push(
         None if !active => return Ok(Ok(())),
         None => match stripe::create_product(client, &data, &key("product")).await {
             Ok(stripe_id) => {
-                sqlx::query("UPDATE products SET stripe_product_id = $1 WHERE id = $2")
-                    .bind(&stripe_id)
-                    .bind(p.id)
-                    .execute(pool)
-                    .await?;
+                store::sync::set_stripe_product(pool, p.id, &stripe_id).await?;
                 stripe_id
             }
             Err(f) => return Ok(Err(f)),
@@ -248,15 +164,8 @@ async fn push(
             Ok(id) => id,
             Err(f) => return Ok(Err(f)),
         };
-        sqlx::query(
-            "UPDATE variants SET stripe_price_id = $1, stripe_price_amount = $2, stripe_price_currency = $3 WHERE id = $4",
-        )
-        .bind(&new_id)
-        .bind(amount)
-        .bind(&p.currency)
-        .bind(v.id)
-        .execute(pool)
-        .await?;
+        store::sync::set_stripe_price(pool, v.id, &new_id, &Money::new(amount, &*p.currency))
+            .await?;
         if let Some(old) = &v.stripe_price_id
             && let Err(f) =
                 stripe::deactivate_price(client, old, &format!("showfloor-{old}-deactivate")).await
@@ -265,27 +174,18 @@ async fn push(
         }
     }
     // Variants an option edit removed: switch their prices off, once.
-    let removed: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, stripe_price_id FROM variants WHERE product_id = $1 AND removed_at IS NOT NULL \
-         AND stripe_price_id IS NOT NULL",
-    )
-    .bind(p.id)
-    .fetch_all(pool)
-    .await?;
-    for (variant_id, price_id) in removed {
+    for removed in store::sync::removed_prices(pool, p.id).await? {
+        let price_id = &removed.stripe_price_id;
         if let Err(f) = stripe::deactivate_price(
             client,
-            &price_id,
+            price_id,
             &format!("showfloor-{price_id}-deactivate"),
         )
         .await
         {
             return Ok(Err(f));
         }
-        sqlx::query("UPDATE variants SET stripe_price_id = NULL WHERE id = $1")
-            .bind(variant_id)
-            .execute(pool)
-            .await?;
+        store::sync::forget_stripe_price(pool, removed.variant_id).await?;
     }
     Ok(Ok(()))
 }
@@ -298,14 +198,7 @@ pub async fn retry(
 ) -> crate::error::Result<axum::response::Response> {
     use axum::response::IntoResponse;
     let mut tx = state.db.pool.begin().await?;
-    let found =
-        sqlx::query("UPDATE products SET revision = revision + 1 WHERE id = $1 AND shop_id = $2")
-            .bind(id)
-            .bind(user.shop.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    if found == 0 {
+    if !store::sync::new_revision(&mut *tx, user.shop.id, id).await? {
         return Err(crate::error::Error::NotFound);
     }
     mark_pending(&mut tx, user.shop.id, id).await?;

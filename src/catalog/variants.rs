@@ -15,7 +15,7 @@ use super::store::{self, Variant};
 use super::{page, sync};
 use crate::auth::Member;
 use crate::auth::roles::EditCatalog;
-use crate::db::is_unique_violation;
+use crate::db::OnConstraint;
 use crate::error::{Error, FormErrors, Result};
 use crate::money;
 use crate::state::AppState;
@@ -161,15 +161,13 @@ pub async fn save(
         let mut tx = pool.begin().await?;
         let mut failed = None;
         for (id, sku, price, unlimited) in &updates {
-            if let Err(err) =
+            let saved =
                 store::update_variant(&mut *tx, shop_id, *id, sku.as_deref(), *price, *unlimited)
                     .await
-            {
-                if is_unique_violation(&err, "variants", "sku") {
-                    failed = sku.clone();
-                    break;
-                }
-                return Err(err.into());
+                    .on_unique("variants", "sku")?;
+            if saved.is_none() {
+                failed = sku.clone();
+                break;
             }
         }
         if let Some(sku) = failed {
@@ -178,12 +176,7 @@ pub async fn save(
                 format!("Another variant in this shop has the SKU {sku}."),
             );
         } else {
-            sqlx::query("UPDATE products SET revision = revision + 1, updated_at = $1 WHERE id = $2 AND shop_id = $3")
-                .bind(crate::db::now_ms())
-                .bind(product_id)
-                .bind(shop_id)
-                .execute(&mut *tx)
-                .await?;
+            store::bump_revision(&mut *tx, shop_id, product_id).await?;
             store::reindex(&mut tx, shop_id, product_id).await?;
             sync::mark_pending(&mut tx, shop_id, product_id).await?;
             tx.commit().await?;

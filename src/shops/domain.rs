@@ -35,24 +35,42 @@ const RESERVED_SLUGS: &[&str] = &[
     "showfloor",
 ];
 
-pub fn shop_name(input: &str) -> Result<String, String> {
+/// A name was refused; `Display` is the sentence shown beside the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// What to type, in the words of the field it is missing from.
+    #[error("{0}")]
+    Empty(&'static str),
+    #[error("Keep it to {0} characters or fewer.")]
+    TooLong(usize),
+    #[error("Remove the control characters.")]
+    ControlCharacters,
+}
+
+impl From<NameError> for String {
+    fn from(err: NameError) -> String {
+        err.to_string()
+    }
+}
+
+pub fn shop_name(input: &str) -> Result<String, NameError> {
     bounded_text(input, 80, "Give your shop a name.")
 }
 
-pub fn person_name(input: &str) -> Result<String, String> {
+pub fn person_name(input: &str) -> Result<String, NameError> {
     bounded_text(input, 80, "Tell us your name.")
 }
 
-fn bounded_text(input: &str, max: usize, empty: &str) -> Result<String, String> {
+fn bounded_text(input: &str, max: usize, empty: &'static str) -> Result<String, NameError> {
     let value = input.trim();
     if value.is_empty() {
-        return Err(empty.to_string());
+        return Err(NameError::Empty(empty));
     }
     if value.chars().count() > max {
-        return Err(format!("Keep it to {max} characters or fewer."));
+        return Err(NameError::TooLong(max));
     }
     if value.chars().any(char::is_control) {
-        return Err("Remove the control characters.".to_string());
+        return Err(NameError::ControlCharacters);
     }
     Ok(value.to_string())
 }
@@ -92,14 +110,23 @@ pub fn currency_choices() -> Vec<(String, String)> {
     list
 }
 
+/// The typed time zone is not in the bundled database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a time zone we know. Pick one from the list, e.g. Europe/Paris.")]
+pub struct UnknownTimeZone(pub String);
+
+impl From<UnknownTimeZone> for String {
+    fn from(err: UnknownTimeZone) -> String {
+        err.to_string()
+    }
+}
+
 /// An IANA time zone name known to the bundled database.
-pub fn time_zone(input: &str) -> Result<String, String> {
+pub fn time_zone(input: &str) -> Result<String, UnknownTimeZone> {
     let name = input.trim();
     match jiff::tz::TimeZone::get(name) {
         Ok(_) if !name.is_empty() => Ok(name.to_string()),
-        _ => Err(format!(
-            "{name:?} is not a time zone we know. Pick one from the list, e.g. Europe/Paris."
-        )),
+        _ => Err(UnknownTimeZone(name.to_string())),
     }
 }
 
@@ -170,5 +197,27 @@ mod tests {
         assert_eq!(shop_name("  Tea  ").unwrap(), "Tea");
         assert!(shop_name("   ").is_err());
         assert!(shop_name(&"x".repeat(81)).is_err());
+        // The refusal reads as the sentence shown beside the field.
+        assert_eq!(
+            String::from(shop_name("   ").unwrap_err()),
+            "Give your shop a name."
+        );
+        assert_eq!(person_name(&"x".repeat(81)), Err(NameError::TooLong(80)));
+        assert_eq!(person_name("a\u{7}b"), Err(NameError::ControlCharacters));
+    }
+
+    #[test]
+    fn shop_slugs_follow_the_shop_rules_and_proposals_fit_them() {
+        assert_eq!(
+            String::from(slug("login").unwrap_err()),
+            "This address is reserved; choose another."
+        );
+        assert_eq!(
+            String::from(slug("ab").unwrap_err()),
+            "Use 3 to 40 characters."
+        );
+        let long = slugify(&"tea ".repeat(30));
+        assert!(long.len() <= SHOP_SLUG.max);
+        assert!(slug(&long).is_ok());
     }
 }

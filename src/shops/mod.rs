@@ -15,9 +15,10 @@ use serde::Deserialize;
 
 use crate::auth::Member;
 use crate::auth::roles::ManageShop;
-use crate::db::is_unique_violation;
+use crate::db::OnConstraint;
 use crate::error::{FormErrors, Result};
 use crate::state::AppState;
+use crate::text::Slug;
 use crate::web::{Layout, Section, flash, render, render_status};
 
 pub fn router() -> Router<AppState> {
@@ -89,7 +90,7 @@ async fn save_settings(
 ) -> Result<Response> {
     let mut errors = FormErrors::default();
     let name = domain::shop_name(&form.name).map_err(|e| errors.add("name", e));
-    let slug = domain::slug(&form.slug).map_err(|e| errors.add("slug", e));
+    let slug = Slug::parse(&form.slug, &domain::SHOP_SLUG).map_err(|e| errors.add("slug", e));
     let currency = domain::currency(&form.currency).map_err(|e| errors.add("currency", e));
     let time_zone = domain::time_zone(&form.time_zone).map_err(|e| errors.add("time_zone", e));
     let (Ok(name), Ok(slug), Ok(currency), Ok(time_zone)) = (name, slug, currency, time_zone)
@@ -100,23 +101,19 @@ async fn save_settings(
         ));
     };
     let pool = &state.db.pool;
-    if store::slug_taken(pool, &slug, user.shop.id).await? {
+    // The check gives the common case its message before any write; the unique key
+    // still decides when two owners claim the same address at once.
+    let saved = !store::slug_taken(pool, slug.as_str(), user.shop.id).await?
+        && store::update(pool, user.shop.id, &name, &slug, &currency, &time_zone)
+            .await
+            .on_unique("shops", "slug")?
+            .is_some();
+    if !saved {
         errors.add("slug", "Another shop uses this address.");
         return Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(&state, &user, form, errors).await,
         ));
-    }
-    match store::update(pool, user.shop.id, &name, &slug, &currency, &time_zone).await {
-        Ok(()) => {}
-        Err(err) if is_unique_violation(&err, "shops", "slug") => {
-            errors.add("slug", "Another shop uses this address.");
-            return Ok(render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &user, form, errors).await,
-            ));
-        }
-        Err(err) => return Err(err.into()),
     }
     flash(&user.session, "success", "Settings saved.").await;
     Ok(Redirect::to("/settings").into_response())

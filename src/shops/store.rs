@@ -1,8 +1,9 @@
-//! SQL for shops.
+//! SQL for shops: the row every page of a shop starts from, and its unique address.
 
 use sqlx::{AnyExecutor, FromRow};
 
 use crate::db::now_ms;
+use crate::text::Slug;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Shop {
@@ -81,11 +82,13 @@ pub async fn free_slug(db: &sqlx::AnyPool, base: &str) -> sqlx::Result<String> {
     ))
 }
 
+/// The Settings page's fields. The slug arrives parsed: a shop's address is never
+/// stored without passing `shops::domain::SHOP_SLUG`.
 pub async fn update(
     db: impl AnyExecutor<'_>,
     id: i64,
     name: &str,
-    slug: &str,
+    slug: &Slug,
     currency: &str,
     time_zone: &str,
 ) -> sqlx::Result<()> {
@@ -93,7 +96,7 @@ pub async fn update(
         "UPDATE shops SET name = $1, slug = $2, currency = $3, time_zone = $4 WHERE id = $5",
     )
     .bind(name)
-    .bind(slug)
+    .bind(slug.as_str())
     .bind(currency)
     .bind(time_zone)
     .bind(id)

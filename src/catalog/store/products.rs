@@ -1,10 +1,11 @@
-//! SQL for products and variants. Every query names the shop: a product id from
-//! another shop finds nothing. Stock changes live in `inventory`, images in `images`.
+//! Products: the row, the form's and the import's input, lookups by id and slug, the
+//! slug and SKU checks, and the search text. Every query names the shop: a product id
+//! from another shop finds nothing.
 
 use sqlx::{AnyExecutor, FromRow};
 
-use super::domain::{ProductOption, Status};
-use crate::db::{Flag, now_ms};
+use crate::catalog::domain::{ProductOption, Status, SyncState};
+use crate::db::now_ms;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Product {
@@ -17,12 +18,14 @@ pub struct Product {
     pub compare_at_price: Option<i64>,
     pub currency: String,
     pub sku: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub tags: String,
     /// JSON list of `ProductOption`; read it with `Product::options()`.
     pub options: String,
     pub stripe_product_id: Option<String>,
-    pub sync_state: String,
+    #[sqlx(try_from = "String")]
+    pub sync_state: SyncState,
     pub sync_error: Option<String>,
     pub sync_attempts: i64,
     pub sync_next_at: Option<i64>,
@@ -35,7 +38,10 @@ pub struct Product {
 
 impl Product {
     pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
+        self.status
+    }
+    pub fn is_archived(&self) -> bool {
+        self.status == Status::Archived
     }
     pub fn options(&self) -> Vec<ProductOption> {
         serde_json::from_str(&self.options).unwrap_or_default()
@@ -48,34 +54,6 @@ impl Product {
 const PRODUCT_COLUMNS: &str = "id, shop_id, slug, title, description, price, compare_at_price, \
      currency, sku, status, tags, options, stripe_product_id, sync_state, sync_error, \
      sync_attempts, sync_next_at, synced_at, revision, synced_revision, created_at, updated_at";
-
-/// The buyable unit. `stock` is what can be sold now; `unlimited` ones are never out.
-#[derive(Debug, Clone, FromRow)]
-pub struct Variant {
-    pub id: i64,
-    pub product_id: i64,
-    pub position: i64,
-    pub title: String,
-    pub sku: Option<String>,
-    pub price_override: Option<i64>,
-    #[sqlx(try_from = "Flag")]
-    pub unlimited: bool,
-    pub stock: i64,
-    pub stripe_price_id: Option<String>,
-    pub stripe_price_amount: Option<i64>,
-    pub stripe_price_currency: Option<String>,
-}
-
-impl Variant {
-    /// The price a shopper pays for this variant.
-    pub fn price(&self, product: &Product) -> i64 {
-        self.price_override.unwrap_or(product.price)
-    }
-}
-
-const VARIANT_COLUMNS: &str = "id, product_id, position, title, sku, price_override, \
-     CAST(CASE WHEN unlimited THEN 1 ELSE 0 END AS BIGINT) AS unlimited, \
-     stock, stripe_price_id, stripe_price_amount, stripe_price_currency";
 
 /// A validated product, as the form and the CSV import produce it.
 #[derive(Debug, Clone)]
@@ -281,120 +259,6 @@ pub async fn sku_taken(
     Ok(n > 0)
 }
 
-/// The live variants of a product, in option order.
-pub async fn variants(
-    db: impl AnyExecutor<'_>,
-    shop_id: i64,
-    product_id: i64,
-) -> sqlx::Result<Vec<Variant>> {
-    sqlx::query_as(&format!(
-        "SELECT {VARIANT_COLUMNS} FROM variants WHERE product_id = $1 AND shop_id = $2 \
-         AND removed_at IS NULL ORDER BY position, id"
-    ))
-    .bind(product_id)
-    .bind(shop_id)
-    .fetch_all(db)
-    .await
-}
-
-pub async fn variant(
-    db: impl AnyExecutor<'_>,
-    shop_id: i64,
-    id: i64,
-) -> sqlx::Result<Option<Variant>> {
-    sqlx::query_as(&format!(
-        "SELECT {VARIANT_COLUMNS} FROM variants WHERE id = $1 AND shop_id = $2 AND removed_at IS NULL"
-    ))
-    .bind(id)
-    .bind(shop_id)
-    .fetch_optional(db)
-    .await
-}
-
-/// A new variant with no stock; stock arrives through `inventory::record`.
-pub async fn insert_variant(
-    db: impl AnyExecutor<'_>,
-    shop_id: i64,
-    product_id: i64,
-    position: i64,
-    title: &str,
-    sku: Option<&str>,
-    unlimited: bool,
-) -> sqlx::Result<i64> {
-    let now = now_ms();
-    sqlx::query_scalar(
-        "INSERT INTO variants (product_id, shop_id, position, title, sku, unlimited, stock, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id",
-    )
-    .bind(product_id)
-    .bind(shop_id)
-    .bind(position)
-    .bind(title)
-    .bind(sku)
-    .bind(unlimited)
-    .bind(now)
-    .fetch_one(db)
-    .await
-}
-
-pub async fn place_variant(
-    db: impl AnyExecutor<'_>,
-    shop_id: i64,
-    id: i64,
-    position: i64,
-    title: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE variants SET position = $1, title = $2, updated_at = $3 WHERE id = $4 AND shop_id = $5",
-    )
-    .bind(position)
-    .bind(title)
-    .bind(now_ms())
-    .bind(id)
-    .bind(shop_id)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The merchant's per-variant fields: SKU, price override, unlimited stock.
-pub async fn update_variant(
-    db: impl AnyExecutor<'_>,
-    shop_id: i64,
-    id: i64,
-    sku: Option<&str>,
-    price_override: Option<i64>,
-    unlimited: bool,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE variants SET sku = $1, price_override = $2, unlimited = $3, updated_at = $4 \
-         WHERE id = $5 AND shop_id = $6",
-    )
-    .bind(sku)
-    .bind(price_override)
-    .bind(unlimited)
-    .bind(now_ms())
-    .bind(id)
-    .bind(shop_id)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Hide a variant an option edit removed; orders that point at it keep working.
-/// Its SKU is released so a new variant can take it.
-pub async fn remove_variant(db: impl AnyExecutor<'_>, shop_id: i64, id: i64) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE variants SET removed_at = $1, sku = NULL, updated_at = $1 WHERE id = $2 AND shop_id = $3",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .bind(shop_id)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// Recompute the text the dashboard search looks in: title, SKUs and tags.
 pub async fn reindex(
     conn: &mut sqlx::AnyConnection,
@@ -420,6 +284,33 @@ pub async fn reindex(
         .bind(product_id)
         .bind(shop_id)
         .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A change to the product's variants: the list's "recently updated" order
+/// moves it up, and `revision` tells a running Stripe sync that it pushed a stale copy.
+pub async fn bump_revision(db: impl AnyExecutor<'_>, shop_id: i64, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE products SET revision = revision + 1, updated_at = $1 \
+         WHERE id = $2 AND shop_id = $3",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An image changed: a change to the product's card, so the list order moves, but
+/// Stripe does not carry our images and needs no new revision.
+pub async fn touch(db: impl AnyExecutor<'_>, shop_id: i64, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE products SET updated_at = $1 WHERE id = $2 AND shop_id = $3")
+        .bind(now_ms())
+        .bind(id)
+        .bind(shop_id)
+        .execute(db)
         .await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! - `domain`, `description`: parsing what merchants type; showing text (money is `crate::money`).
 //! - `store`, `inventory`, `images`, `settings`: SQL (and the image pipeline).
 //! - `list`, `edit`, `variants`, `stock`, `image_routes`, `csv_io`, `api`: one file per action.
+//! - `import`: the CSV import, staged and written in short batches by a background task.
 //! - `stripe`, `sync`: the shop's key, the Stripe calls, the background sync.
 //! - `demo`: products for `showfloor demo`.
 
@@ -17,6 +18,7 @@ pub mod edit;
 pub mod form;
 pub mod image_routes;
 pub mod images;
+pub mod import;
 pub mod inventory;
 pub mod list;
 pub mod page;
@@ -69,6 +71,8 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(csv_io::UPLOAD_BODY_LIMIT)),
         )
         .route("/catalog/import/confirm", post(csv_io::confirm))
+        .route("/catalog/import/{token}", get(import::show))
+        .route("/catalog/import/{token}/status", get(import::status))
         .route(
             "/catalog/settings",
             get(stripe::settings::show).post(stripe::settings::save),

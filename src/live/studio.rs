@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 
 use super::viewer::Viewer;
 use super::{load_staff, store};
-use crate::catalog::{images, money};
+use crate::catalog::images;
 use crate::error::ApiError;
+use crate::money;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]

@@ -51,25 +51,25 @@ pub async fn csv(
         for line in store::lines(&state.db.pool, user.shop.id, order.id).await? {
             let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
             out.row([
-                    order.number.clone(),
-                    order.status.clone(),
-                    crate::time::iso(order.created_at),
-                    order.paid_at.map(crate::time::iso).unwrap_or_default(),
-                    order.email.clone(),
-                    opt(order.stream_id),
-                    opt(order.pin_id),
-                    opt(order.stream_offset_s),
-                    line.product_id.to_string(),
-                    line.variant_id.to_string(),
-                    line.title.clone(),
-                    line.quantity.to_string(),
-                    money::decimal(line.unit_price, &line.currency),
-                    money::decimal(
-                        super::domain::line_total(line.unit_price, line.quantity),
-                        &line.currency,
-                    ),
-                    money::decimal(order.total, &order.currency),
-                    order.currency.clone(),
+                order.number.clone(),
+                order.status.clone(),
+                crate::time::iso(order.created_at),
+                order.paid_at.map(crate::time::iso).unwrap_or_default(),
+                order.email.clone(),
+                opt(order.stream_id),
+                opt(order.pin_id),
+                opt(order.stream_offset_s),
+                line.product_id.to_string(),
+                line.variant_id.to_string(),
+                line.title.clone(),
+                line.quantity.to_string(),
+                money::decimal(line.unit_price, &line.currency),
+                money::decimal(
+                    super::domain::line_total(line.unit_price, line.quantity),
+                    &line.currency,
+                ),
+                money::decimal(order.total, &order.currency),
+                order.currency.clone(),
             ])?;
         }
     }

@@ -92,7 +92,10 @@ impl CsvWriter {
 /// A `text/csv` body offered for download as `filename`.
 pub fn attachment(filename: &str, body: Vec<u8>) -> Response {
     // Filenames are built from slugs and dates; quotes are dropped so the header stays valid.
-    let name: String = filename.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+    let name: String = filename
+        .chars()
+        .filter(|c| *c != '"' && !c.is_control())
+        .collect();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -118,7 +121,15 @@ mod tests {
 
     #[test]
     fn formula_like_cells_get_a_leading_quote() {
-        for cell in ["=1+1@evil.test", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"x\")"] {
+        for cell in [
+            "=1+1@evil.test",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"x\")",
+        ] {
             assert_eq!(neutralise(cell), format!("'{cell}"), "{cell:?}");
         }
         assert_eq!(neutralise("anna@example.com"), "anna@example.com");
@@ -137,7 +148,18 @@ mod tests {
 
     #[test]
     fn restore_undoes_neutralise_exactly() {
-        for cell in ["=x", "'=x", "''", "'", "'Tis the season", "-5", "-5x", "plain", "", "@"] {
+        for cell in [
+            "=x",
+            "'=x",
+            "''",
+            "'",
+            "'Tis the season",
+            "-5",
+            "-5x",
+            "plain",
+            "",
+            "@",
+        ] {
             assert_eq!(restore(&neutralise(cell)), cell, "{cell:?}");
         }
     }

@@ -21,7 +21,12 @@ async fn preview(browser: &Browser, csv: &str) -> Page {
         "",
     )
     .await;
-    assert_eq!(page.status, StatusCode::OK, "{:?}", page.texts(".field-error"));
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "{:?}",
+        page.texts(".field-error")
+    );
     page
 }
 
@@ -33,13 +38,18 @@ async fn wait_for_import(browser: &Browser, token: &str, limit: Duration) -> Val
         if status["status"] == "done" || status["status"] == "failed" {
             return status;
         }
-        assert!(Instant::now() < deadline, "the import did not end: {status}");
+        assert!(
+            Instant::now() < deadline,
+            "the import did not end: {status}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn import_status(browser: &Browser, token: &str) -> Value {
-    let page = browser.get(&format!("/catalog/import/{token}/status")).await;
+    let page = browser
+        .get(&format!("/catalog/import/{token}/status"))
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     serde_json::from_str(&page.body).expect("status JSON")
 }
@@ -260,17 +270,39 @@ async fn an_import_refused_while_applying_rolls_back_every_batch() {
     let page = preview(&shop, &csv).await;
     let token = page.input_value("token").expect("confirm token");
     // After the preview the merchant creates a product at the last row's address by hand.
-    create(&shop, &[("title", "By hand"), ("slug", "item-1199"), ("price", "9"), ("stock", "1")]).await;
+    create(
+        &shop,
+        &[
+            ("title", "By hand"),
+            ("slug", "item-1199"),
+            ("price", "9"),
+            ("stock", "1"),
+        ],
+    )
+    .await;
 
-    let done = shop.post("/catalog/import/confirm", &[("token", &token)]).await;
+    let done = shop
+        .post("/catalog/import/confirm", &[("token", &token)])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let outcome = wait_for_import(&shop, &token, Duration::from_secs(60)).await;
     assert_eq!(outcome["status"], "failed", "{outcome}");
-    assert!(outcome["error"].as_str().unwrap().contains("item-1199"), "{outcome}");
+    assert!(
+        outcome["error"].as_str().unwrap().contains("item-1199"),
+        "{outcome}"
+    );
     assert_eq!(outcome["applied"], 0);
-    assert_eq!(product_count(&app, "rollback-shop").await, 1, "only the one made by hand");
+    assert_eq!(
+        product_count(&app, "rollback-shop").await,
+        1,
+        "only the one made by hand"
+    );
     let progress = shop.get(&format!("/catalog/import/{token}")).await;
-    assert!(progress.contains("Nothing was imported"), "{}", progress.body);
+    assert!(
+        progress.contains("Nothing was imported"),
+        "{}",
+        progress.body
+    );
 }
 
 #[tokio::test]
@@ -300,12 +332,21 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
     let second = big.get(&format!("/catalog/import/{token}?page=2")).await;
     assert_eq!(second.texts(".import-preview tbody tr").len(), 100);
     assert!(second.texts(".import-preview tbody tr")[0].contains("tee-100"));
-    assert_eq!(product_count(&app, "big-import").await, 0, "the preview writes nothing");
+    assert_eq!(
+        product_count(&app, "big-import").await,
+        0,
+        "the preview writes nothing"
+    );
 
     let started = Instant::now();
-    let done = big.post("/catalog/import/confirm", &[("token", &token)]).await;
+    let done = big
+        .post("/catalog/import/confirm", &[("token", &token)])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert!(started.elapsed() < Duration::from_secs(2), "the import runs in the background");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the import runs in the background"
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut adjusted = 0;
     let mut seen_running = false;
@@ -320,15 +361,28 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
         let adjust = other
             .post(
                 &format!("/catalog/products/{mug}/stock"),
-                &[("variant_id", &variant.to_string()), ("change", "+1"), ("note", "")],
+                &[
+                    ("variant_id", &variant.to_string()),
+                    ("change", "+1"),
+                    ("note", ""),
+                ],
             )
             .await;
         assert_eq!(adjust.status, StatusCode::SEE_OTHER, "{}", adjust.body);
-        assert!(before.elapsed() < Duration::from_secs(5), "no write waits on the import");
+        assert!(
+            before.elapsed() < Duration::from_secs(5),
+            "no write waits on the import"
+        );
         adjusted += 1;
-        assert!(Instant::now() < deadline, "the import did not end: {status}");
+        assert!(
+            Instant::now() < deadline,
+            "the import did not end: {status}"
+        );
     }
-    assert!(seen_running && adjusted > 0, "the other shop wrote while the import ran");
+    assert!(
+        seen_running && adjusted > 0,
+        "the other shop wrote while the import ran"
+    );
     assert_eq!(product_count(&app, "big-import").await, 4_000);
     let variants: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM variants v JOIN shops s ON s.id = v.shop_id WHERE s.slug = 'big-import'",

@@ -60,7 +60,9 @@ pub fn resume(state: &AppState) {
                     }
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "could not look for unfinished catalogue imports"),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not look for unfinished catalogue imports")
+            }
         }
     });
 }
@@ -247,7 +249,12 @@ async fn write_product(
 }
 
 /// Turn the import to `rolling_back` with `reason`, in a claimed transaction.
-async fn refuse(state: &AppState, import: &Import, seen: i64, reason: &str) -> anyhow::Result<Step> {
+async fn refuse(
+    state: &AppState,
+    import: &Import,
+    seen: i64,
+    reason: &str,
+) -> anyhow::Result<Step> {
     let mut tx = state.db.pool.begin().await?;
     if !store::claim_batch(&mut tx, import.id, seen, ImportStatus::Applying).await? {
         return Ok(Step::Lost);

@@ -103,7 +103,11 @@ pub async fn create(
 }
 
 /// One multi-row INSERT of staged products (a few hundred at a time: a short write).
-pub async fn stage(db: impl AnyExecutor<'_>, import_id: i64, rows: &[StagedRow]) -> sqlx::Result<()> {
+pub async fn stage(
+    db: impl AnyExecutor<'_>,
+    import_id: i64,
+    rows: &[StagedRow],
+) -> sqlx::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -151,8 +155,8 @@ pub async fn unfinished(db: impl AnyExecutor<'_>) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT id FROM catalog_imports WHERE status IN ('applying', 'rolling_back') ORDER BY id",
     )
-        .fetch_all(db)
-        .await
+    .fetch_all(db)
+    .await
 }
 
 /// Staged → applying, once: a second confirmation (double click, second tab) changes nothing.

@@ -52,9 +52,9 @@ struct ImportPage {
     file_error: String,
 }
 
-impl ImportPage {
-    fn price_text(&self, p: &StagedProduct) -> String {
-        money::format(p.price, &p.currency)
+impl PreviewRow {
+    fn price_text(&self) -> String {
+        money::format(self.product.price, &self.product.currency)
     }
 }
 
@@ -105,7 +105,10 @@ async fn check(
         Ok(p) => p,
         Err(errors) => return Ok(Err(errors)),
     };
-    let slugs: HashSet<String> = store::slugs(pool, user.shop.id).await?.into_iter().collect();
+    let slugs: HashSet<String> = store::slugs(pool, user.shop.id)
+        .await?
+        .into_iter()
+        .collect();
     let skus: HashSet<String> = store::skus(pool, user.shop.id).await?.into_iter().collect();
     let mut errors = Vec::new();
     for p in &products {

@@ -8,7 +8,7 @@ pub mod store;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -238,8 +238,6 @@ pub async fn export(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn formula_like_cells_are_quoted() {
         use crate::web::csv::neutralise;

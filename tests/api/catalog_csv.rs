@@ -364,7 +364,7 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
                 &[
                     ("variant_id", &variant.to_string()),
                     ("change", "+1"),
-                    ("note", ""),
+                    ("note", "delivery"),
                 ],
             )
             .await;

@@ -12,14 +12,17 @@ use super::store::{self, Import, ImportStatus, StagedRow};
 use super::{BATCH_ROWS, StagedProduct};
 use crate::catalog::inventory::{self, Change, Reason};
 use crate::catalog::{domain, store as catalog, sync, variants};
-use crate::db::OnConstraint;
+use crate::db::{Backend, OnConstraint};
 use crate::state::AppState;
 
 /// Products deleted per rollback transaction.
 const ROLLBACK_BATCH: i64 = 200;
-/// Between batches the task steps aside so writers queued behind it (another shop's Buy,
-/// a stock change) take the database before the next batch does.
-const PAUSE: Duration = Duration::from_millis(20);
+/// Between batches on SQLite the task steps aside so writers queued behind it (another
+/// shop's Buy, a stock change, a sign-in) take the database before the next batch does.
+/// SQLite's busy handler lets a waiting writer sleep up to 100 ms between tries, so a
+/// shorter pause could be missed by all of them and the next batch would lock them out
+/// again. PostgreSQL locks rows, not the database: there the task only yields.
+const SQLITE_PAUSE: Duration = Duration::from_millis(120);
 /// A batch that fails on the database (SQLite busy under load, a dropped connection) is
 /// retried this many times before the import is rolled back; a batch is one transaction,
 /// so a failed attempt left nothing behind.
@@ -74,9 +77,11 @@ async fn run(state: &AppState, id: i64) -> anyhow::Result<()> {
     };
     let mut status = import.status;
     let mut seen = import.batches;
+    // Position of the last row this worker wrote; a resumed import starts from the top.
+    let mut cursor = 0;
     loop {
         let step = match status {
-            ImportStatus::Applying => apply_next(state, &import, seen).await,
+            ImportStatus::Applying => apply_next(state, &import, seen, &mut cursor).await,
             ImportStatus::RollingBack => roll_back_next(state, &import, seen).await,
             ImportStatus::Staged | ImportStatus::Done | ImportStatus::Failed => return Ok(()),
         };
@@ -89,14 +94,21 @@ async fn run(state: &AppState, id: i64) -> anyhow::Result<()> {
             Ok(Step::Finished) => break,
             Err(err) => return Err(err),
         }
-        tokio::time::sleep(PAUSE).await;
+        pause(state).await;
     }
     // The staged rows have served: cleared in short deletes, the import row stays as the record.
     while store::clear_rows(pool, id, 1_000).await? > 0 {
-        tokio::time::sleep(PAUSE).await;
+        pause(state).await;
     }
     sync::wake(state);
     Ok(())
+}
+
+async fn pause(state: &AppState) {
+    match state.db.backend {
+        Backend::Sqlite => tokio::time::sleep(SQLITE_PAUSE).await,
+        Backend::Postgres => tokio::task::yield_now().await,
+    }
 }
 
 /// What one step did.
@@ -110,9 +122,14 @@ enum Step {
 }
 
 /// The next batch of unapplied rows, or the final marker when none is left.
-async fn apply_next(state: &AppState, import: &Import, seen: i64) -> anyhow::Result<Step> {
+async fn apply_next(
+    state: &AppState,
+    import: &Import,
+    seen: i64,
+    cursor: &mut i64,
+) -> anyhow::Result<Step> {
     let pool = &state.db.pool;
-    let rows = store::unapplied(pool, import.id, BATCH_ROWS as i64).await?;
+    let rows = store::unapplied(pool, import.id, *cursor, BATCH_ROWS as i64).await?;
     if rows.is_empty() {
         queue_sync(state, import).await?;
         let mut tx = pool.begin().await?;
@@ -128,7 +145,10 @@ async fn apply_next(state: &AppState, import: &Import, seen: i64) -> anyhow::Res
     loop {
         attempt += 1;
         match write_batch(state, import, seen, &batch).await {
-            Ok(true) => return Ok(Step::Claimed(ImportStatus::Applying)),
+            Ok(true) => {
+                *cursor = batch.last().map_or(*cursor, |(row, _)| row.position);
+                return Ok(Step::Claimed(ImportStatus::Applying));
+            }
             Ok(false) => return Ok(Step::Lost),
             Err(BatchError::Refused(reason)) => return refuse(state, import, seen, &reason).await,
             Err(BatchError::Database(err)) if attempt < ATTEMPTS => {

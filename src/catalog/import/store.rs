@@ -231,17 +231,20 @@ pub async fn page(
     .await
 }
 
-/// The next products no batch has written yet.
+/// The next products no batch has written yet, after position `after` (the worker's
+/// cursor: without it each batch would step over every applied row again).
 pub async fn unapplied(
     db: impl AnyExecutor<'_>,
     import_id: i64,
+    after: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<StagedRow>> {
     sqlx::query_as(
-        "SELECT position, row_number, product, product_id FROM catalog_import_rows WHERE import_id = $1 \
-         AND product_id IS NULL ORDER BY position LIMIT $2",
+        "SELECT position, row_number, product, product_id FROM catalog_import_rows \
+         WHERE import_id = $1 AND position > $2 AND product_id IS NULL ORDER BY position LIMIT $3",
     )
     .bind(import_id)
+    .bind(after)
     .bind(limit)
     .fetch_all(db)
     .await

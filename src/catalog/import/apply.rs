@@ -197,6 +197,7 @@ async fn write_batch(
         let id = write_product(&mut tx, import, row, product).await?;
         store::mark_applied(&mut tx, import.id, row.position, id).await?;
     }
+    store::count_applied(&mut tx, import.id, batch.len() as i64).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -237,17 +238,24 @@ async fn write_product(
             continue;
         };
         let sku = v.sku.clone().or(target.sku.clone());
-        let updated = catalog::update_variant(
-            &mut *conn,
-            shop_id,
-            target.id,
-            sku.as_deref(),
-            v.price,
-            v.stock.is_none(),
-        )
-        .await
-        .on_unique("variants", "sku")?;
-        if updated.is_none() {
+        // A new variant has no price override, tracked stock and the derived SKU: most
+        // rows change none of that, and skipping the UPDATE keeps the batch short.
+        let unchanged = sku == target.sku && v.price.is_none() && v.stock.is_some();
+        let updated = if unchanged {
+            Ok(Some(()))
+        } else {
+            catalog::update_variant(
+                &mut *conn,
+                shop_id,
+                target.id,
+                sku.as_deref(),
+                v.price,
+                v.stock.is_none(),
+            )
+            .await
+            .on_unique("variants", "sku")
+        };
+        if updated?.is_none() {
             let sku = sku.unwrap_or_default();
             return Err(taken(format!("the SKU {sku}")));
         }

@@ -250,7 +250,7 @@ pub async fn unapplied(
     .await
 }
 
-/// Inside the batch that created the product: the row is applied and counted.
+/// Inside the batch that created the product: the row is applied.
 pub async fn mark_applied(
     conn: &mut AnyConnection,
     import_id: i64,
@@ -265,7 +265,13 @@ pub async fn mark_applied(
     .bind(position)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE catalog_imports SET applied = applied + 1 WHERE id = $1")
+    Ok(())
+}
+
+/// Inside the same batch: count its `n` products for the progress page.
+pub async fn count_applied(conn: &mut AnyConnection, import_id: i64, n: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE catalog_imports SET applied = applied + $1 WHERE id = $2")
+        .bind(n)
         .bind(import_id)
         .execute(&mut *conn)
         .await?;

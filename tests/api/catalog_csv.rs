@@ -381,11 +381,6 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
         // Poll at a merchant's pace; a tight loop of writes would only compete with the import.
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    eprintln!(
-        "TIMING apply {:?} adjusted {adjusted} total {:?}",
-        started.elapsed(),
-        tstart.elapsed()
-    );
     assert!(
         seen_running && adjusted > 0,
         "the other shop wrote while the import ran"

@@ -1,17 +1,17 @@
 //! The background task that writes a confirmed import: batches of at most [`BATCH_ROWS`]
-//! variant rows, each one short transaction that also marks its staged rows applied; the
+//! variant rows, each one short transaction (`bulk`: a few multi-row statements) that also
+//! marks its staged rows applied; the
 //! rollback that deletes what a refused import wrote; the final `done` marker; and the
 //! start-up pass that resumes what a stopped process left unfinished. Why it is built this
 //! way (and what "all or nothing" means here) is in the module doc of `import`.
 
 use std::time::Duration;
 
-use sqlx::AnyConnection;
+use std::collections::HashSet;
 
 use super::store::{self, Import, ImportStatus, StagedRow};
-use super::{BATCH_ROWS, StagedProduct};
-use crate::catalog::inventory::{self, Change, Reason};
-use crate::catalog::{domain, store as catalog, sync, variants};
+use super::{BATCH_ROWS, StagedProduct, bulk};
+use crate::catalog::sync;
 use crate::db::{Backend, OnConstraint};
 use crate::state::AppState;
 
@@ -193,87 +193,54 @@ async fn write_batch(
     if !store::claim_batch(&mut tx, import.id, seen, ImportStatus::Applying).await? {
         return Ok(false);
     }
-    for (row, product) in batch {
-        let id = write_product(&mut tx, import, row, product).await?;
-        store::mark_applied(&mut tx, import.id, row.position, id).await?;
-    }
-    store::count_applied(&mut tx, import.id, batch.len() as i64).await?;
+    let written = bulk::write(&mut tx, import.shop_id, import.user_id, batch)
+        .await
+        .on_unique("products", "slug")
+        .on_unique("products", "sku")
+        .on_unique("variants", "sku")?;
+    let Some(Some(Some(applied))) = written else {
+        // Slugs and SKUs were free at the preview; one taken since refuses the import.
+        drop(tx);
+        return Err(BatchError::Refused(clash(state, import, batch).await?));
+    };
+    store::bulk::mark_applied(&mut tx, import.id, &applied).await?;
+    store::count_applied(&mut tx, import.id, applied.len() as i64).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-/// The product, its variants (SKU, price, unlimited) and their starting stock on the ledger.
-async fn write_product(
-    conn: &mut AnyConnection,
+/// Which row of the refused batch meets a slug or SKU the shop took after the preview.
+async fn clash(
+    state: &AppState,
     import: &Import,
-    row: &StagedRow,
-    p: &StagedProduct,
-) -> Result<i64, BatchError> {
-    let shop_id = import.shop_id;
-    let input = p.input();
-    // Slugs and SKUs were free at the preview; one taken since then refuses the import.
-    let taken = |what: String| {
-        BatchError::Refused(format!(
-            "Row {}: {what} was added to the shop after the preview.",
-            row.row_number
-        ))
-    };
-    let inserted = catalog::insert_product(&mut *conn, shop_id, &input)
-        .await
-        .on_unique("products", "sku")
-        .on_unique("products", "slug")?;
-    let id = match inserted {
-        Some(Some(id)) => id,
-        Some(None) => {
-            let sku = p.sku.clone().unwrap_or_default();
-            return Err(taken(format!("the SKU {sku}")));
+    batch: &[(StagedRow, StagedProduct)],
+) -> sqlx::Result<String> {
+    let pool = &state.db.pool;
+    let slugs: HashSet<String> = store::slugs(pool, import.shop_id)
+        .await?
+        .into_iter()
+        .collect();
+    let skus: HashSet<String> = store::skus(pool, import.shop_id)
+        .await?
+        .into_iter()
+        .collect();
+    for (row, p) in batch {
+        let after = "was added to the shop after the preview";
+        if slugs.contains(&p.slug) {
+            return Ok(format!(
+                "Row {}: a product at \u{201c}{}\u{201d} {after}.",
+                row.row_number, p.slug
+            ));
         }
-        None => return Err(taken(format!("a product at \u{201c}{}\u{201d}", p.slug))),
-    };
-    variants::apply_options(conn, shop_id, id, input.sku.as_deref(), &input.options).await?;
-    let live = catalog::variants(&mut *conn, shop_id, id).await?;
-    for v in &p.variants {
-        let title = domain::variant_title(&v.values);
-        let Some(target) = live.iter().find(|x| x.title == title) else {
-            continue;
-        };
-        let sku = v.sku.clone().or(target.sku.clone());
-        // A new variant has no price override, tracked stock and the derived SKU: most
-        // rows change none of that, and skipping the UPDATE keeps the batch short.
-        let unchanged = sku == target.sku && v.price.is_none() && v.stock.is_some();
-        let updated = if unchanged {
-            Ok(Some(()))
-        } else {
-            catalog::update_variant(
-                &mut *conn,
-                shop_id,
-                target.id,
-                sku.as_deref(),
-                v.price,
-                v.stock.is_none(),
-            )
-            .await
-            .on_unique("variants", "sku")
-        };
-        if updated?.is_none() {
-            let sku = sku.unwrap_or_default();
-            return Err(taken(format!("the SKU {sku}")));
-        }
-        if let Some(stock) = v.stock.filter(|s| *s > 0) {
-            let change = Change {
-                shop_id,
-                variant_id: target.id,
-                delta: stock,
-                reason: Reason::Import,
-                note: "",
-                reference: None,
-                user_id: import.user_id,
-            };
-            inventory::record(conn, &change).await?;
+        let own = p
+            .sku
+            .iter()
+            .chain(p.variants.iter().filter_map(|v| v.sku.as_ref()));
+        if let Some(sku) = own.into_iter().find(|s| skus.contains(*s)) {
+            return Ok(format!("Row {}: the SKU {sku} {after}.", row.row_number));
         }
     }
-    catalog::reindex(conn, shop_id, id).await?;
-    Ok(id)
+    Ok("A product address or SKU in the file was added to the shop after the preview.".into())
 }
 
 /// Turn the import to `rolling_back` with `reason`, in a claimed transaction.

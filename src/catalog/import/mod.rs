@@ -32,6 +32,7 @@
 //! reaches Stripe.
 
 pub mod apply;
+pub mod bulk;
 pub mod progress;
 pub mod store;
 pub mod upload;

@@ -2,6 +2,8 @@
 //! the paged preview, the batches' bookkeeping, and the reads the file is checked against.
 //! Every function is one short statement; the batching lives in `apply`.
 
+pub mod bulk;
+
 use sqlx::{AnyConnection, AnyExecutor, FromRow};
 
 use crate::db::{now_ms, placeholders};
@@ -248,24 +250,6 @@ pub async fn unapplied(
     .bind(limit)
     .fetch_all(db)
     .await
-}
-
-/// Inside the batch that created the product: the row is applied.
-pub async fn mark_applied(
-    conn: &mut AnyConnection,
-    import_id: i64,
-    position: i64,
-    product_id: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE catalog_import_rows SET product_id = $1 WHERE import_id = $2 AND position = $3",
-    )
-    .bind(product_id)
-    .bind(import_id)
-    .bind(position)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// Inside the same batch: count its `n` products for the progress page.

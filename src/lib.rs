@@ -209,6 +209,7 @@ impl Server {
         media::glue::spawn(&state, shutdown.subscribe());
 
         catalog::sync::spawn(state.clone(), shutdown.subscribe());
+        catalog::import::resume(&state);
         state
             .capture
             .spawn_writer(state.db.pool.clone(), state.db.backend);

@@ -1,14 +1,18 @@
 //! The catalogue CSV: one row per variant, products grouped by `slug` (or `title`
 //! when there is no slug). Product columns are read from a product's first row.
-//! Export writes what import reads, so a catalogue moves between shops intact.
+//! Export writes what import reads, so a catalogue moves between shops intact: export
+//! neutralises formula-like cells (`web::csv`) and import restores them, and the product's
+//! own columns go through the product form's parser (`form::parse_fields`).
 
 use std::collections::HashMap;
 
-use super::domain::{self, ProductOption, Status};
+use super::domain::{self, ProductOption};
+use super::form::{TypedFields, parse_fields};
 use super::settings::CatalogSettings;
 use super::store::ProductInput;
 use crate::money;
 use crate::shops::store::Shop;
+use crate::web::csv;
 
 pub const HEADER: [&str; 18] = [
     "slug",
@@ -32,7 +36,7 @@ pub const HEADER: [&str; 18] = [
 ];
 
 /// One variant row of an import.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ImportVariant {
     pub values: Vec<String>,
     pub sku: Option<String>,
@@ -62,9 +66,9 @@ pub fn parse(
     shop: &Shop,
     settings: &CatalogSettings,
 ) -> Result<Vec<ImportProduct>, Vec<RowError>> {
-    let mut reader = csv::ReaderBuilder::new()
+    let mut reader = ::csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
+        .trim(::csv::Trim::All)
         .from_reader(data);
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
@@ -104,6 +108,7 @@ pub fn parse(
                 .iter()
                 .position(|h| h == name)
                 .and_then(|i| record.get(i))
+                .map(csv::restore)
                 .unwrap_or("")
                 .to_string()
         };
@@ -215,71 +220,30 @@ pub fn parse(
     }
 }
 
+/// The product's own columns, through the parser the product form uses.
 fn product_fields(
     get: &dyn Fn(&str) -> String,
     shop: &Shop,
     settings: &CatalogSettings,
 ) -> Result<ProductInput, Vec<String>> {
-    let mut errors = Vec::new();
-    let mut check = |field: &str, r: Result<(), String>| {
-        if let Err(e) = r {
-            errors.push(format!("{field}: {e}"));
-        }
+    let cells: Vec<String> = FIELD_COLUMNS.iter().map(|c| get(c)).collect();
+    let typed = TypedFields {
+        slug: &cells[0],
+        title: &cells[1],
+        description: &cells[2],
+        status: &cells[3],
+        price: &cells[4],
+        compare_at_price: &cells[5],
+        currency: &cells[6],
+        sku: &cells[7],
+        tags: &cells[8],
     };
-    let title = domain::title(&get("title"));
-    check("title", title.as_ref().map(|_| ()).map_err(Clone::clone));
-    let slug = match get("slug").as_str() {
-        "" => Ok(domain::slugify(title.as_deref().unwrap_or(""))),
-        s => domain::slug(s),
-    };
-    check("slug", slug.as_ref().map(|_| ()).map_err(Clone::clone));
-    let currency = match get("currency").trim().to_ascii_uppercase() {
-        c if c.is_empty() || c == shop.currency => Ok(shop.currency.clone()),
-        c => crate::shops::domain::currency(&c).and_then(|c| {
-            if settings.allow_currency_override {
-                Ok(c)
-            } else {
-                Err(format!("this shop sells in {} only.", shop.currency))
-            }
-        }),
-    };
-    check(
-        "currency",
-        currency.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    let cur = currency.clone().unwrap_or_else(|_| shop.currency.clone());
-    let price = money::parse(&get("price"), &cur);
-    check("price", price.as_ref().map(|_| ()).map_err(Clone::clone));
-    let compare_at = match get("compare_at_price").as_str() {
-        "" => Ok(None),
-        s => money::parse(s, &cur).map(Some),
-    };
-    check(
-        "compare_at_price",
-        compare_at.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    if let (Ok(p), Ok(Some(c))) = (&price, &compare_at)
-        && c <= p
-    {
-        check(
-            "compare_at_price",
-            Err("must be higher than the price.".into()),
-        );
-    }
-    let status = match get("status").as_str() {
-        "" => Ok(Status::Draft),
-        s => Status::parse(s),
-    };
-    check("status", status.as_ref().map(|_| ()).map_err(Clone::clone));
-    let sku = domain::sku(&get("sku"));
-    check("sku", sku.as_ref().map(|_| ()).map_err(Clone::clone));
-    let tags = domain::tags(&get("tags"));
-    check("tags", tags.as_ref().map(|_| ()).map_err(Clone::clone));
-    let description = domain::description(&get("description"));
-    check(
-        "description",
-        description.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
+    let fields = parse_fields(&typed, shop, settings).map_err(|refused| {
+        refused
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+    })?;
     let options: Vec<ProductOption> = (1..=3)
         .map(|n| get(&format!("option{n}_name")))
         .filter(|n| !n.is_empty())
@@ -288,42 +252,25 @@ fn product_fields(
             values: Vec::new(),
         })
         .collect();
-    match (
-        title,
-        slug,
-        description,
-        price,
-        compare_at,
-        currency,
-        sku,
-        status,
-        tags,
-    ) {
-        (
-            Ok(title),
-            Ok(slug),
-            Ok(description),
-            Ok(price),
-            Ok(compare_at_price),
-            Ok(currency),
-            Ok(sku),
-            Ok(status),
-            Ok(tags),
-        ) if errors.is_empty() => Ok(ProductInput {
-            title,
-            slug,
-            description,
-            price,
-            compare_at_price,
-            currency,
-            sku,
-            status,
-            tags,
-            options,
-        }),
-        _ => Err(errors),
-    }
+    let slug = fields
+        .slug
+        .clone()
+        .unwrap_or_else(|| domain::slugify(&fields.title));
+    Ok(fields.into_input(slug, options))
 }
+
+/// The columns `product_fields` reads, in `HEADER` order.
+const FIELD_COLUMNS: [&str; 9] = [
+    "slug",
+    "title",
+    "description",
+    "status",
+    "price",
+    "compare_at_price",
+    "currency",
+    "sku",
+    "tags",
+];
 
 fn names(options: &[ProductOption]) -> String {
     if options.is_empty() {

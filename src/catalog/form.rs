@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use sqlx::AnyPool;
 
-use super::domain::{self, Status};
+use super::domain::{self, ProductOption, Status};
 use super::settings::CatalogSettings;
 use super::store::{self, Product, ProductInput};
 use crate::error::FormErrors;
@@ -95,33 +95,22 @@ pub async fn validate(
     product_id: i64,
 ) -> sqlx::Result<Result<ProductInput, FormErrors>> {
     let mut errors = FormErrors::default();
-    let title = domain::title(&form.title).map_err(|e| errors.add("title", e));
-    let description =
-        domain::description(&form.description).map_err(|e| errors.add("description", e));
-    let currency =
-        parse_currency(&form.currency, shop, settings).map_err(|e| errors.add("currency", e));
-    let money_currency = currency.clone().unwrap_or_else(|_| shop.currency.clone());
-    let price = money::parse(&form.price, &money_currency).map_err(|e| errors.add("price", e));
-    let compare_at = match form.compare_at_price.trim() {
-        "" => Ok(None),
-        text => money::parse(text, &money_currency)
-            .map(Some)
-            .map_err(|e| errors.add("compare_at_price", e)),
+    let typed = TypedFields {
+        title: &form.title,
+        slug: &form.slug,
+        description: &form.description,
+        price: &form.price,
+        compare_at_price: &form.compare_at_price,
+        currency: &form.currency,
+        sku: &form.sku,
+        status: &form.status,
+        tags: &form.tags,
     };
-    if let (Ok(price), Ok(Some(was))) = (&price, &compare_at)
-        && was <= price
-    {
-        errors.add(
-            "compare_at_price",
-            "The compare-at price is the old price shown crossed out; make it higher than the price, or leave it empty.",
-        );
-    }
-    let sku = domain::sku(&form.sku).map_err(|e| errors.add("sku", e));
-    let status = match form.status.trim() {
-        "" => Ok(Status::Draft),
-        text => Status::parse(text).map_err(|e| errors.add("status", e)),
-    };
-    let tags = domain::tags(&form.tags).map_err(|e| errors.add("tags", e));
+    let fields = parse_fields(&typed, shop, settings).map_err(|refused| {
+        for e in refused {
+            errors.add(e.field, e.message);
+        }
+    });
     let mut options = Vec::new();
     for (field, name, values) in [
         ("option1", &form.option1_name, &form.option1_values),
@@ -159,16 +148,16 @@ pub async fn validate(
             .ok();
     }
 
-    let slug_typed = !form.slug.trim().is_empty();
-    let slug = if slug_typed {
-        domain::slug(&form.slug).map_err(|e| errors.add("slug", e))
-    } else {
-        Ok(domain::slugify(title.as_deref().unwrap_or("product")))
+    let Ok(fields) = fields else {
+        return Ok(Err(errors));
     };
-    if let Ok(slug) = &slug
-        && store::slug_taken(db, shop.id, slug, product_id).await?
-    {
-        let free = store::free_slug(db, shop.id, slug, product_id).await?;
+    let slug_typed = fields.slug.is_some();
+    let slug = fields
+        .slug
+        .clone()
+        .unwrap_or_else(|| domain::slugify(&fields.title));
+    if store::slug_taken(db, shop.id, &slug, product_id).await? {
+        let free = store::free_slug(db, shop.id, &slug, product_id).await?;
         if slug_typed {
             errors.add(
                 "slug",
@@ -176,7 +165,7 @@ pub async fn validate(
             );
         }
     }
-    if let Ok(Some(sku)) = &sku
+    if let Some(sku) = &fields.sku
         && store::sku_taken(db, shop.id, sku, product_id).await?
     {
         errors.add(
@@ -184,7 +173,115 @@ pub async fn validate(
             format!("Another product in this shop has the SKU {sku}."),
         );
     }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    // An untyped slug that is taken quietly becomes the next free one.
+    let slug = if slug_typed {
+        slug
+    } else {
+        store::free_slug(db, shop.id, &slug, product_id).await?
+    };
+    Ok(Ok(fields.into_input(slug, options)))
+}
 
+/// A product's own fields as typed, in the form or in a CSV row: the one parser both
+/// use, so the compare-at and currency rules are written once.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TypedFields<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub description: &'a str,
+    pub price: &'a str,
+    pub compare_at_price: &'a str,
+    pub currency: &'a str,
+    pub sku: &'a str,
+    pub status: &'a str,
+    pub tags: &'a str,
+}
+
+/// A refused field: its name (the form field and the CSV column are the same) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The product's own fields, parsed. Options, stock and the database checks (slug or SKU
+/// in use) are the caller's: the form and the CSV take options in different shapes.
+#[derive(Debug, Clone)]
+pub struct ParsedFields {
+    pub title: String,
+    /// `None` when no slug was typed; the caller derives one from the title.
+    pub slug: Option<String>,
+    pub description: String,
+    pub price: i64,
+    pub compare_at_price: Option<i64>,
+    pub currency: String,
+    pub sku: Option<String>,
+    pub status: Status,
+    pub tags: Vec<String>,
+}
+
+impl ParsedFields {
+    pub fn into_input(self, slug: String, options: Vec<ProductOption>) -> ProductInput {
+        ProductInput {
+            title: self.title,
+            slug,
+            description: self.description,
+            price: self.price,
+            compare_at_price: self.compare_at_price,
+            currency: self.currency,
+            sku: self.sku,
+            status: self.status,
+            tags: self.tags,
+            options,
+        }
+    }
+}
+
+/// Parse every field, collecting one message per refused field.
+pub fn parse_fields(
+    typed: &TypedFields<'_>,
+    shop: &Shop,
+    settings: &CatalogSettings,
+) -> Result<ParsedFields, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut note = |field: &'static str, message: String| {
+        errors.push(FieldError { field, message });
+    };
+    let title = domain::title(typed.title).map_err(|e| note("title", e));
+    let slug = match typed.slug.trim() {
+        "" => Ok(None),
+        text => domain::slug(text).map(Some).map_err(|e| note("slug", e)),
+    };
+    let description = domain::description(typed.description).map_err(|e| note("description", e));
+    let currency = parse_currency(typed.currency, shop, settings).map_err(|e| note("currency", e));
+    // Prices are read in the product's currency, or the shop's when that one was refused.
+    let money_currency = currency.clone().unwrap_or_else(|_| shop.currency.clone());
+    let price = money::parse(typed.price, &money_currency).map_err(|e| note("price", e));
+    let compare_at = match typed.compare_at_price.trim() {
+        "" => Ok(None),
+        text => money::parse(text, &money_currency)
+            .map(Some)
+            .map_err(|e| note("compare_at_price", e)),
+    };
+    let compare_at = match (&price, compare_at) {
+        (Ok(price), Ok(Some(was))) if was <= *price => {
+            note(
+                "compare_at_price",
+                "The compare-at price is the old price shown crossed out; make it higher than the price, or leave it empty.".into(),
+            );
+            Err(())
+        }
+        (_, other) => other,
+    };
+    let sku = domain::sku(typed.sku).map_err(|e| note("sku", e));
+    let status = match typed.status.trim() {
+        "" => Ok(Status::Draft),
+        text => Status::parse(text).map_err(|e| note("status", e)),
+    };
+    let tags = domain::tags(typed.tags).map_err(|e| note("tags", e));
     match (
         title,
         slug,
@@ -206,30 +303,22 @@ pub async fn validate(
             Ok(sku),
             Ok(status),
             Ok(tags),
-        ) if errors.is_empty() => {
-            // An untyped slug that is taken quietly becomes the next free one.
-            let slug = if slug_typed {
-                slug
-            } else {
-                store::free_slug(db, shop.id, &slug, product_id).await?
-            };
-            Ok(Ok(ProductInput {
-                title,
-                slug,
-                description,
-                price,
-                compare_at_price,
-                currency,
-                sku,
-                status,
-                tags,
-                options,
-            }))
-        }
-        _ => Ok(Err(errors)),
+        ) => Ok(ParsedFields {
+            title,
+            slug,
+            description,
+            price,
+            compare_at_price,
+            currency,
+            sku,
+            status,
+            tags,
+        }),
+        _ => Err(errors),
     }
 }
 
+/// The product's currency: the shop's unless another is typed and the settings allow it.
 fn parse_currency(input: &str, shop: &Shop, settings: &CatalogSettings) -> Result<String, String> {
     let typed = input.trim();
     if typed.is_empty() || typed.eq_ignore_ascii_case(&shop.currency) {
@@ -243,4 +332,77 @@ fn parse_currency(input: &str, shop: &Shop, settings: &CatalogSettings) -> Resul
         ));
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop() -> Shop {
+        Shop {
+            id: 1,
+            slug: "s".into(),
+            name: "S".into(),
+            currency: "EUR".into(),
+            time_zone: "Europe/Paris".into(),
+            created_at: 0,
+        }
+    }
+
+    fn typed<'a>(price: &'a str, compare_at: &'a str, currency: &'a str) -> TypedFields<'a> {
+        TypedFields {
+            title: "Mug",
+            price,
+            compare_at_price: compare_at,
+            currency,
+            ..TypedFields::default()
+        }
+    }
+
+    fn refused(t: &TypedFields<'_>, settings: &CatalogSettings) -> Vec<&'static str> {
+        match parse_fields(t, &shop(), settings) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.into_iter().map(|e| e.field).collect(),
+        }
+    }
+
+    #[test]
+    fn the_compare_at_price_must_be_above_the_price() {
+        let settings = CatalogSettings::default();
+        assert_eq!(
+            refused(&typed("10", "10", ""), &settings),
+            ["compare_at_price"]
+        );
+        assert_eq!(
+            refused(&typed("10", "9.99", ""), &settings),
+            ["compare_at_price"]
+        );
+        let ok = parse_fields(&typed("10", "12.50", ""), &shop(), &settings).unwrap();
+        assert_eq!((ok.price, ok.compare_at_price), (1000, Some(1250)));
+        assert_eq!(ok.slug, None, "no slug typed: the caller derives one");
+        assert_eq!(ok.status, Status::Draft);
+    }
+
+    #[test]
+    fn another_currency_needs_the_setting() {
+        let mut settings = CatalogSettings::default();
+        assert!(refused(&typed("10", "", "eur"), &settings).is_empty());
+        assert_eq!(refused(&typed("10", "", "USD"), &settings), ["currency"]);
+        settings.allow_currency_override = true;
+        let ok = parse_fields(&typed("10", "", "usd"), &shop(), &settings).unwrap();
+        assert_eq!(ok.currency, "USD");
+        assert_eq!(refused(&typed("10", "", "XYZ1"), &settings), ["currency"]);
+    }
+
+    #[test]
+    fn every_refused_field_is_named() {
+        let t = TypedFields {
+            title: "",
+            price: "-4",
+            status: "sold",
+            ..TypedFields::default()
+        };
+        let fields = refused(&t, &CatalogSettings::default());
+        assert_eq!(fields, ["title", "price", "status"]);
+    }
 }

@@ -7,6 +7,7 @@
 //! - `images`: the upload pipeline; `settings` (re-exported from the store): the shop's
 //!   catalogue settings.
 //! - `list`, `edit`, `variants`, `stock`, `image_routes`, `csv_io`, `api`: one file per action.
+//! - `import`: the CSV import, staged and written in short batches by a background task.
 //! - `stripe`, `sync`: the shop's key, the Stripe calls, the background sync.
 //! - `demo`: products for `showfloor demo`.
 
@@ -20,6 +21,7 @@ pub mod edit;
 pub mod form;
 pub mod image_routes;
 pub mod images;
+pub mod import;
 pub mod inventory;
 pub mod list;
 pub mod page;
@@ -75,6 +77,8 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(csv_io::UPLOAD_BODY_LIMIT)),
         )
         .route("/catalog/import/confirm", post(csv_io::confirm))
+        .route("/catalog/import/{token}", get(import::show))
+        .route("/catalog/import/{token}/status", get(import::status))
         .route(
             "/catalog/settings",
             get(stripe::settings::show).post(stripe::settings::save),

@@ -1,9 +1,9 @@
 //! `GET /orders/export.csv`: the filtered orders with attribution, one row per order
-//! line, stable column names, amounts as plain decimals beside their currency.
+//! line, stable column names, amounts as plain decimals beside their currency; cells go
+//! through the shared writer (`web::csv`), so an e-mail typed as a formula stays text.
 
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::filters::Filters;
 use super::store;
@@ -12,6 +12,7 @@ use crate::auth::roles::ViewOrders;
 use crate::error::{Error, FormErrors, Result};
 use crate::money;
 use crate::state::AppState;
+use crate::web::csv::CsvWriter;
 
 pub const COLUMNS: [&str; 16] = [
     "order_number",
@@ -45,52 +46,32 @@ pub async fn csv(
             form.add("filters", errors.join(" "));
             Error::Invalid(form)
         })?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, row: &[String]| {
-        out.write_record(row).map_err(|e| Error::Internal(e.into()))
-    };
-    write(&mut out, &COLUMNS.map(String::from))?;
+    let mut out = CsvWriter::with_header(&COLUMNS)?;
     for order in &orders {
         for line in store::lines(&state.db.pool, user.shop.id, order.id).await? {
             let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-            write(
-                &mut out,
-                &[
-                    order.number.clone(),
-                    order.status.clone(),
-                    crate::time::iso(order.created_at),
-                    order.paid_at.map(crate::time::iso).unwrap_or_default(),
-                    order.email.clone(),
-                    opt(order.stream_id),
-                    opt(order.pin_id),
-                    opt(order.stream_offset_s),
-                    line.product_id.to_string(),
-                    line.variant_id.to_string(),
-                    line.title.clone(),
-                    line.quantity.to_string(),
-                    money::decimal(line.unit_price, &line.currency),
-                    money::decimal(
-                        super::domain::line_total(line.unit_price, line.quantity),
-                        &line.currency,
-                    ),
-                    money::decimal(order.total, &order.currency),
-                    order.currency.clone(),
-                ],
-            )?;
+            out.row([
+                order.number.clone(),
+                order.status.clone(),
+                crate::time::iso(order.created_at),
+                order.paid_at.map(crate::time::iso).unwrap_or_default(),
+                order.email.clone(),
+                opt(order.stream_id),
+                opt(order.pin_id),
+                opt(order.stream_offset_s),
+                line.product_id.to_string(),
+                line.variant_id.to_string(),
+                line.title.clone(),
+                line.quantity.to_string(),
+                money::decimal(line.unit_price, &line.currency),
+                money::decimal(
+                    super::domain::line_total(line.unit_price, line.quantity),
+                    &line.currency,
+                ),
+                money::decimal(order.total, &order.currency),
+                order.currency.clone(),
+            ])?;
         }
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| Error::Internal(anyhow::anyhow!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"orders.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(out.into_attachment("orders.csv")?)
 }

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod csv;
 pub mod layout;
 pub mod metrics;
 pub mod ratelimit;

@@ -8,7 +8,7 @@ pub mod store;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -20,6 +20,7 @@ use crate::auth::roles::ViewStreams;
 use crate::auth::tokens;
 use crate::error::{ApiError, Error, FormErrors, Result};
 use crate::state::AppState;
+use crate::web::csv::CsvWriter;
 use crate::web::ratelimit::{ClientIp, check};
 use crate::web::render;
 
@@ -196,15 +197,6 @@ pub async fn unsubscribe(
     )))
 }
 
-/// Spreadsheets run cells that start like a formula; a leading quote keeps them text.
-fn csv_cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    }
-}
-
 /// `GET /streams/{id}/reminders.csv`.
 pub async fn export(
     State(state): State<AppState>,
@@ -216,63 +208,40 @@ pub async fn export(
         .ok_or(Error::NotFound)?;
     let tz = crate::time::zone(&user.shop.time_zone);
     let rows = store::list(&state.db.pool, user.shop.id, id).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
+    // The shared writer neutralises formula-like cells (an e-mail typed as `=cmd@…`).
+    let mut out = CsvWriter::with_header(&[
+        "email",
+        "consent_at_utc",
+        "consent_at_local",
+        "status",
+        "reminder_sent_at_utc",
+        "live_mail_sent_at_utc",
+    ])?;
     let iso = |ms: Option<i64>| ms.map(crate::time::iso).unwrap_or_default();
-    let write = |out: &mut csv::Writer<Vec<u8>>, row: &[String]| {
-        out.write_record(row).map_err(anyhow::Error::from)
-    };
-    write(
-        &mut out,
-        &[
-            "email",
-            "consent_at_utc",
-            "consent_at_local",
-            "status",
-            "reminder_sent_at_utc",
-            "live_mail_sent_at_utc",
-        ]
-        .map(String::from),
-    )?;
     for r in rows {
         let status = if r.unsubscribed_at.is_some() {
             "unsubscribed"
         } else {
             "subscribed"
         };
-        write(
-            &mut out,
-            &[
-                csv_cell(&r.email),
-                iso(Some(r.consent_at)),
-                crate::time::date_time(r.consent_at, &tz),
-                status.into(),
-                iso(r.reminder_sent_at),
-                iso(r.live_sent_at),
-            ],
-        )?;
+        out.row([
+            r.email.clone(),
+            iso(Some(r.consent_at)),
+            crate::time::date_time(r.consent_at, &tz),
+            status.into(),
+            iso(r.reminder_sent_at),
+            iso(r.live_sent_at),
+        ])?;
     }
-    let body = out.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
-    let filename = format!("attachment; filename=\"reminders-{}.csv\"", stream.slug);
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&filename).map_err(anyhow::Error::from)?,
-    );
-    Ok(response)
+    Ok(out.into_attachment(&format!("reminders-{}.csv", stream.slug))?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn formula_like_cells_are_quoted() {
-        assert_eq!(csv_cell("=cmd@example.com"), "'=cmd@example.com");
-        assert_eq!(csv_cell("anna@example.com"), "anna@example.com");
+        use crate::web::csv::neutralise;
+        assert_eq!(neutralise("=cmd@example.com"), "'=cmd@example.com");
+        assert_eq!(neutralise("anna@example.com"), "anna@example.com");
     }
 }

@@ -281,16 +281,20 @@ async fn run() {
         t.elapsed().as_secs_f64()
     );
 
-    let streams = showfloor::reports::store::reported_streams(&db, g.shop)
+    let streams = showfloor::reports::figures::store::reported_streams(&db, g.shop)
         .await
         .unwrap();
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
-        let rows =
-            showfloor::reports::summary::kpis_for(&db, g.shop, &streams, showfloor::db::now_ms())
-                .await
-                .unwrap();
+        let rows = showfloor::reports::overview::summary::kpis_for(
+            &db,
+            g.shop,
+            &streams,
+            showfloor::db::now_ms(),
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.len(), streams.len());
         times.push(t.elapsed());
     }
@@ -301,15 +305,15 @@ async fn run() {
     );
     // The raw path (a live stream, or an ended one whose rollup is missing or stale):
     // the same computation the rollup stores, timed directly.
-    let big = showfloor::reports::store::stream(&db, g.shop, g.big)
+    let big = showfloor::reports::figures::store::stream(&db, g.shop, g.big)
         .await
         .unwrap()
         .unwrap();
-    let window = showfloor::reports::metrics::live_window(&big, 0).unwrap();
+    let window = showfloor::reports::figures::metrics::live_window(&big, 0).unwrap();
     let mut times = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        showfloor::reports::viewer_side::compute(&db, g.shop, g.big, window)
+        showfloor::reports::figures::viewer_side::compute(&db, g.shop, g.big, window)
             .await
             .unwrap();
         times.push(t.elapsed());
@@ -318,7 +322,7 @@ async fn run() {
         "{backend}: raw viewer side of the big stream (viewer_side::compute): {}",
         stats(times)
     );
-    let report = showfloor::reports::stream_report::load(&db, g.shop, &big, 0)
+    let report = showfloor::reports::stream::report::load(&db, g.shop, &big, 0)
         .await
         .unwrap()
         .unwrap();

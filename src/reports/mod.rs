@@ -1,47 +1,30 @@
-//! Engagement reports: what each stream did, for owners and marketers. `store` reads
-//! the rows, `metrics` holds one function per metric (defined in docs/metrics.md),
-//! `reach` counts product events in SQL. `viewer_side` computes what no longer changes
-//! once a stream has ended (viewer KPIs, per-minute viewers and reactions, product
-//! reach); `rollup` stores it at stream end (`rollup_store`) and backfills missing
-//! rollups. `stream_report` assembles a stream's report from the rollup (or raw rows
-//! while live or stale) plus its orders, `summary` the KPIs of many streams for the
-//! overview, `sources` the traffic-source split; `timeline` and `chart` lay out the
-//! per-minute chart; `pages`, `stream_page`, `export` (`csv_out`) and `api` serve HTML,
-//! CSV and JSON.
+//! Engagement reports: what each stream did, for owners and marketers. One folder per
+//! job, each building only on the ones listed before it:
+//!
+//! - `figures`: the rows and the computation every report shares (one function per
+//!   metric, docs/metrics.md; KPIs, product table, funnel, per-minute timeline).
+//! - `capture`: product events (impressions, clicks, Buy taps, checkouts) recorded off
+//!   the request path and written in batches.
+//! - `sources`: the traffic-source split, and which streams a query covers (`Scope`).
+//! - `rollup`: the figures of an ended stream stored once, so readers need not recompute.
+//! - `stream`: one stream's report (page, and the studio's live figures).
+//! - `overview`: the shop overview for a date range (list, trends, slots, products).
+//! - `exports`: the CSVs; `api`: the JSON API for BI tools and its tokens.
+//!
+//! Readers take the rollup of an ended stream and compute from raw rows while live or
+//! stale; order figures always come from the orders, which refunds change later.
 
 pub mod api;
 pub mod capture;
-mod capture_rows;
-pub mod capture_track;
-pub mod chart;
-pub mod csv_out;
-pub mod export;
-pub mod live;
-pub mod metrics;
-pub mod orders_export;
+pub mod exports;
+pub mod figures;
 pub mod overview;
-pub mod overview_export;
-pub mod pages;
-pub mod range;
-pub mod reach;
-pub mod report;
 pub mod rollup;
-pub mod rollup_store;
-pub mod scope;
-pub mod slots;
-pub mod source_view;
 pub mod sources;
-pub mod store;
-pub mod stream_page;
-pub mod stream_report;
-pub mod summary;
-pub mod timeline;
-pub mod tokens;
-pub mod tokens_page;
-pub mod top_products;
-pub mod trends;
-pub mod view;
-pub mod viewer_side;
+pub mod stream;
+
+/// The studio's running figures, at the path the live room and the order ticker call.
+pub use stream::live;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -50,25 +33,34 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/reports", get(pages::index))
-        .route("/reports/streams.csv", get(export::streams))
-        .route("/reports/products.csv", get(overview_export::products))
-        .route("/reports/slots.csv", get(overview_export::slots))
-        .route("/reports/sources.csv", get(overview_export::sources))
-        .route("/reports/orders.csv", get(orders_export::csv))
+        .route("/reports", get(overview::page::index))
+        .route("/reports/streams.csv", get(exports::streams::streams))
+        .route("/reports/products.csv", get(exports::overview::products))
+        .route("/reports/slots.csv", get(exports::overview::slots))
+        .route("/reports/sources.csv", get(exports::overview::sources))
+        .route("/reports/orders.csv", get(exports::orders::csv))
         .route("/api/reports/streams", get(api::streams))
         .route("/api/reports/streams/{id}", get(api::stream))
         .route(
             "/settings/api-tokens",
-            get(tokens_page::page).post(tokens_page::create),
+            get(api::tokens_page::page).post(api::tokens_page::create),
         )
         .route(
             "/settings/api-tokens/{id}/revoke",
-            post(tokens_page::revoke),
+            post(api::tokens_page::revoke),
         )
-        .route("/reports/streams/{id}", get(stream_page::stream))
-        .route("/reports/streams/{id}/kpis.csv", get(export::kpis))
-        .route("/reports/streams/{id}/timeline.csv", get(export::timeline))
-        .route("/reports/streams/{id}/products.csv", get(export::products))
-        .route("/@{shop}/{stream}/live/track", post(capture_track::track))
+        .route("/reports/streams/{id}", get(stream::page::stream))
+        .route(
+            "/reports/streams/{id}/kpis.csv",
+            get(exports::streams::kpis),
+        )
+        .route(
+            "/reports/streams/{id}/timeline.csv",
+            get(exports::streams::timeline),
+        )
+        .route(
+            "/reports/streams/{id}/products.csv",
+            get(exports::streams::products),
+        )
+        .route("/@{shop}/{stream}/live/track", post(capture::track::track))
 }

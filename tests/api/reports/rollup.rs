@@ -3,9 +3,12 @@
 //! (minutes, products, funnel, sources) raw and rolled up, the product CSV, and the
 //! worker building the rollups of streams that ended before they existed.
 
-use showfloor::reports::metrics::live_window;
+use showfloor::reports::figures::metrics::live_window;
+use showfloor::reports::figures::{store, viewer_side};
+use showfloor::reports::overview::summary;
+use showfloor::reports::rollup;
 use showfloor::reports::sources::{self, Scope};
-use showfloor::reports::{rollup, rollup_store, store, stream_report, summary, viewer_side};
+use showfloor::reports::stream::report as stream_report;
 
 use super::fixture::fixture;
 use crate::helpers::{parse_csv, spawn_app};
@@ -154,7 +157,7 @@ async fn the_rolled_up_report_equals_the_raw_report_of_the_fixture() {
         .expect("a report");
 
     assert!(rollup::build(db, f.shop_id, f.stream_id).await.unwrap());
-    let stored = rollup_store::load(db, f.shop_id, f.stream_id, window)
+    let stored = rollup::store::load(db, f.shop_id, f.stream_id, window)
         .await
         .unwrap()
         .expect("a fresh rollup");
@@ -178,7 +181,7 @@ async fn the_rolled_up_report_equals_the_raw_report_of_the_fixture() {
     );
 
     // And they are the hand-computed figures (fixture.rs).
-    let column = |f: fn(&showfloor::reports::timeline::Minute) -> i64| {
+    let column = |f: fn(&showfloor::reports::figures::timeline::Minute) -> i64| {
         rolled.minutes.iter().map(f).collect::<Vec<_>>()
     };
     assert_eq!(column(|m| m.viewers), [1, 2, 3, 4, 3, 3, 2, 3, 3, 2]);

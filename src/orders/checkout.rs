@@ -17,7 +17,7 @@ use super::store::{self, Actor, Order};
 use super::view::{self, LineView};
 use crate::db::now_ms;
 use crate::error::{Error, Result};
-use crate::payments::{self, CheckoutRequest};
+use crate::payments;
 use crate::state::AppState;
 use crate::web::{Layout, render, render_status};
 
@@ -133,13 +133,7 @@ pub async fn pay(
     let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
     let base = state.config.base_url();
     let attempt = store::checkout_attempts(&state.db.pool, &order).await? + 1;
-    let request = CheckoutRequest {
-        order: &order,
-        lines: &lines,
-        success_url: format!("{base}/checkout/{token}/done"),
-        cancel_url: format!("{base}/checkout/{token}"),
-        attempt,
-    };
+    let request = super::charge::checkout_request(&order, &lines, &base, attempt);
     // The cart is closed from here on: the next Buy starts a new order.
     sqlx::query("UPDATE orders SET provider = $1 WHERE id = $2 AND shop_id = $3")
         .bind(provider.name())

@@ -224,13 +224,13 @@ pub async fn refund(
     );
     let reference = if provider_name == "stripe" {
         provider
-            .refund(&order, amount, &key)
+            .refund(&super::charge::refund_request(&order, amount, &key))
             .await
             .map_err(|f| Error::Conflict(f.0))?
             .reference
     } else {
         crate::payments::offline::Offline
-            .refund(&order, amount, &key)
+            .refund(&super::charge::refund_request(&order, amount, &key))
             .await
             .map_err(|f| Error::Conflict(f.0))?
             .reference

@@ -1,11 +1,13 @@
 //! Orders: Buy from the stream (an order `pending` holding an inventory reservation,
 //! priced on the server), the shopper's cart and checkout pages, the reservation clock,
-//! the order lifecycle and the merchant's orders pages. Payment providers and webhooks
-//! are in `payments`.
+//! the order lifecycle and the merchant's orders pages. Payment providers are in
+//! `payments`, which knows no orders: `charge` makes an order a provider's charge, and
+//! `payment_events` applies what the provider reports (`stripe_events` routes it).
 
 pub mod batch;
 pub mod bulk;
 pub mod buy;
+pub mod charge;
 pub mod checkout;
 pub mod domain;
 pub mod expiry;
@@ -14,8 +16,11 @@ pub mod hint;
 pub mod history;
 pub mod lifecycle;
 pub mod paid;
+pub mod payment_events;
+pub mod payment_store;
 pub mod reserve;
 pub mod store;
+pub mod stripe_events;
 pub mod test_checkout;
 pub mod ticker;
 pub mod view;
@@ -103,6 +108,7 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{number}/fulfil", post(detail::fulfil))
         .route("/orders/{number}/refund", post(detail::refund))
         .route("/orders/{number}/cancel", post(detail::cancel))
+        .route("/webhooks/stripe/{shop}", post(stripe_events::receive))
 }
 
 /// Start the reservation clock; it stops with the server.

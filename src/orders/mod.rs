@@ -2,6 +2,10 @@
 //! priced on the server), the shopper's cart and checkout pages, the reservation clock,
 //! the order lifecycle and the merchant's orders pages. Payment providers and webhooks
 //! are in `payments`.
+//!
+//! The SQL is in `store` (one file per concern), except where a domain operation runs
+//! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`) and the
+//! payment's stock moves (`paid`).
 
 pub mod batch;
 pub mod bulk;
@@ -11,7 +15,6 @@ pub mod domain;
 pub mod expiry;
 pub mod flight;
 pub mod hint;
-pub mod history;
 pub mod lifecycle;
 pub mod paid;
 pub mod reserve;
@@ -48,8 +51,8 @@ pub struct Orders {
     /// Order events waiting for the studio's ticker (one figures read per batch).
     pub ticker: ticker::Ticker,
     /// Concurrent Buys share their reads of the stream and of the variant.
-    streams: flight::Flights<(String, String), Option<buy::Selling>>,
-    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<reserve::Buyable>)>,
+    streams: flight::Flights<(String, String), Option<crate::live::store::SellingStream>>,
+    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<store::Buyable>)>,
 }
 
 impl Orders {

@@ -4,7 +4,7 @@
 
 use sqlx::AnyConnection;
 
-use super::domain::OrderStatus;
+use super::domain::{OrderStatus, StockState};
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
 use crate::db::now_ms;
@@ -106,7 +106,7 @@ pub async fn mark_paid(
         },
     )
     .await?;
-    if payment.amount != order.total && outcome != Paid::Flagged {
+    if payment.amount != order.total.minor && outcome != Paid::Flagged {
         flag(
             conn,
             order,
@@ -125,7 +125,7 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
     let mut complete = true;
     for line in lines
         .iter()
-        .filter(|l| l.stock_state == "released" && l.tracked != 0)
+        .filter(|l| l.stock_state == StockState::Released && l.tracked)
     {
         let change = Change {
             shop_id: order.shop_id,
@@ -141,7 +141,7 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
             break;
         }
     }
-    let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Expired);
+    let status = order.status;
     if !complete {
         sqlx::query("ROLLBACK TO SAVEPOINT revive")
             .execute(&mut *conn)

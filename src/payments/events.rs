@@ -145,7 +145,7 @@ async fn completed(
     let payment = Payment {
         provider: "stripe",
         reference: object["id"].as_str(),
-        amount: object["amount_total"].as_i64().unwrap_or(order.total),
+        amount: object["amount_total"].as_i64().unwrap_or(order.total.minor),
         email: details["email"].as_str().unwrap_or(""),
         name: details["name"].as_str().unwrap_or(""),
         address: &address(object),
@@ -197,7 +197,7 @@ async fn ended(
     let outcome = if done {
         format!("{}: stock released", to.as_str())
     } else {
-        format!("ignored: the order is {}", order.status)
+        format!("ignored: the order is {}", order.status.as_str())
     };
     Ok((Some(order), outcome, None, None))
 }
@@ -257,11 +257,11 @@ pub async fn apply_refund_total(
     let Some(order) = store::by_id(&mut *conn, shop_id, order_id).await? else {
         return Ok(false);
     };
-    let delta = total.min(order.total) - order.refunded_amount;
+    let delta = total.min(order.total.minor) - order.refunded_amount.minor;
     if delta <= 0 || !order.status().is_paid() {
         return Ok(false);
     }
-    let restock = if total >= order.total && order.status() == OrderStatus::Paid {
+    let restock = if total >= order.total.minor && order.status() == OrderStatus::Paid {
         lifecycle::restockable(conn, &order).await?
     } else {
         Vec::new()
@@ -273,5 +273,6 @@ pub async fn apply_refund_total(
         amount: delta,
         note: "Refunded in Stripe",
     };
-    lifecycle::refund(conn, &order, delta, &restock, Actor::Stripe, &record).await
+    let delta = crate::money::Money::new(delta, order.currency());
+    lifecycle::refund(conn, &order, &delta, &restock, Actor::Stripe, &record).await
 }

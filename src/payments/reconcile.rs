@@ -56,7 +56,7 @@ pub async fn reconcile(db: &Db, link: &StripeLink) -> anyhow::Result<Report> {
             let payment = Payment {
                 provider: "stripe",
                 reference: Some(&session_id),
-                amount: session.amount_total.unwrap_or(order.total),
+                amount: session.amount_total.unwrap_or(order.total.minor),
                 email: session.email.as_deref().unwrap_or(""),
                 name: "",
                 address: "",

@@ -78,14 +78,14 @@ impl Provider for StripeProvider {
                     Some(price) => item.price = Some(price.clone()),
                     None => {
                         let mut data =
-                            CreateCheckoutSessionLineItemsPriceData::new(currency(&line.currency));
+                            CreateCheckoutSessionLineItemsPriceData::new(currency(line.currency()));
                         let name = if line.variant_title.is_empty() {
                             line.title.clone()
                         } else {
                             format!("{} — {}", line.title, line.variant_title)
                         };
                         data.product_data = Some(ProductData::new(name));
-                        data.unit_amount = Some(line.unit_price);
+                        data.unit_amount = Some(line.unit_price.minor);
                         item.price_data = Some(data);
                     }
                 }

@@ -29,7 +29,7 @@ fn charge_line(line: &Line) -> ChargeLine {
             format!("{} — {}", line.title, line.variant_title)
         },
         quantity: line.quantity,
-        unit_price: Money::new(line.unit_price, &*line.currency),
+        unit_price: line.unit_price.clone(),
         provider_price: line.stripe_price_id.clone(),
     }
 }
@@ -51,12 +51,12 @@ pub fn checkout_request(
     }
 }
 
-/// A refund of `amount` (minor units of the order's currency), sent once under `key`.
-pub fn refund_request(order: &Order, amount: i64, key: &str) -> RefundRequest {
+/// A refund of `amount`, sent once under `key`.
+pub fn refund_request(order: &Order, amount: &Money, key: &str) -> RefundRequest {
     RefundRequest {
         reference: order.id.to_string(),
         payment: order.stripe_payment_intent.clone(),
-        amount: Money::new(amount, &*order.currency),
+        amount: amount.clone(),
         idempotency_key: key.to_string(),
     }
 }

@@ -3,6 +3,10 @@
 //! the order lifecycle and the merchant's orders pages. Payment providers are in
 //! `payments`, which knows no orders: `charge` makes an order a provider's charge, and
 //! `payment_events` applies what the provider reports (`stripe_events` routes it).
+//!
+//! The SQL is in `store` (one file per concern), except where a domain operation runs
+//! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`) and
+//! payment's (`payment_store`).
 
 pub mod batch;
 pub mod bulk;
@@ -13,7 +17,6 @@ pub mod domain;
 pub mod expiry;
 pub mod flight;
 pub mod hint;
-pub mod history;
 pub mod lifecycle;
 pub mod paid;
 pub mod payment_events;
@@ -53,8 +56,8 @@ pub struct Orders {
     /// Order events waiting for the studio's ticker (one figures read per batch).
     pub ticker: ticker::Ticker,
     /// Concurrent Buys share their reads of the stream and of the variant.
-    streams: flight::Flights<(String, String), Option<buy::Selling>>,
-    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<reserve::Buyable>)>,
+    streams: flight::Flights<(String, String), Option<crate::live::store::SellingStream>>,
+    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<store::Buyable>)>,
 }
 
 impl Orders {

@@ -5,8 +5,8 @@
 
 use sqlx::{AnyConnection, Connection};
 
-use super::domain::OrderStatus;
-use super::payment_store::{self, Unsold};
+use super::domain::{OrderStatus, StockState};
+use super::payment_store;
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
 use crate::db::now_ms;
@@ -68,9 +68,9 @@ pub async fn mark_paid(
     )
     .await?
     {
-        payment_store::sell_lines(conn, order, Unsold::Held).await?;
+        payment_store::sell_lines(conn, order, StockState::Held).await?;
         Paid::Now
-    } else if payment_store::status(conn, order).await?.is_paid() {
+    } else if store::status_of(conn, order).await?.is_paid() {
         return Ok(Paid::Already);
     } else {
         revive(conn, order, actor).await?
@@ -92,7 +92,7 @@ pub async fn mark_paid(
         },
     )
     .await?;
-    if payment.amount != order.total && outcome != Paid::Flagged {
+    if payment.amount != order.total.minor && outcome != Paid::Flagged {
         flag(
             conn,
             order,
@@ -134,8 +134,8 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
         }
     }
     all_or_none.commit().await?;
-    payment_store::sell_lines(conn, order, Unsold::Released).await?;
-    let from = payment_store::status(conn, order).await?;
+    payment_store::sell_lines(conn, order, StockState::Released).await?;
+    let from = store::status_of(conn, order).await?;
     payment_store::set_paid(conn, order).await?;
     store::record_transition(
         conn,

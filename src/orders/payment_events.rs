@@ -13,6 +13,7 @@ use super::domain::OrderStatus;
 use super::lifecycle::{self, Payment};
 use super::payment_store;
 use super::store::{self, Actor, Order};
+use crate::money::Money;
 use crate::payments::event::{Checkout, Completed, PaymentEvent, Refund};
 use crate::payments::store as payments_store;
 
@@ -96,7 +97,7 @@ async fn paid(
     let payment = Payment {
         provider: "stripe",
         reference: checkout.id.as_deref(),
-        amount: completed.amount.unwrap_or(order.total),
+        amount: completed.amount.unwrap_or(order.total.minor),
         email: &completed.payer.email,
         name: &completed.payer.name,
         address: &completed.payer.address,
@@ -200,11 +201,11 @@ pub async fn apply_refund_total(
     let Some(order) = store::by_id(&mut *conn, shop_id, order_id).await? else {
         return Ok(false);
     };
-    let delta = total.min(order.total) - order.refunded_amount;
+    let delta = total.min(order.total.minor) - order.refunded_amount.minor;
     if delta <= 0 || !order.status().is_paid() {
         return Ok(false);
     }
-    let restock = if total >= order.total && order.status() == OrderStatus::Paid {
+    let restock = if total >= order.total.minor && order.status() == OrderStatus::Paid {
         lifecycle::restockable(conn, &order).await?
     } else {
         Vec::new()
@@ -216,5 +217,6 @@ pub async fn apply_refund_total(
         amount: delta,
         note: "Refunded in Stripe",
     };
-    lifecycle::refund(conn, &order, delta, &restock, Actor::Stripe, &record).await
+    let delta = Money::new(delta, order.currency());
+    lifecycle::refund(conn, &order, &delta, &restock, Actor::Stripe, &record).await
 }

@@ -5,45 +5,16 @@
 
 use sqlx::{AnyConnection, AnyExecutor, FromRow};
 
-use super::domain::OrderStatus;
+use super::domain::{OrderStatus, StockState};
 use super::paid::Payment;
 use super::store::{ORDER_COLUMNS, Order};
 
-/// The order's status as stored now, decoded (another change may have moved it since
-/// `order` was read).
-pub async fn status(conn: &mut AnyConnection, order: &Order) -> sqlx::Result<OrderStatus> {
-    let status: String =
-        sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 AND shop_id = $2")
-            .bind(order.id)
-            .bind(order.shop_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    OrderStatus::parse(&status).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: "status".into(),
-        source: format!("unknown order status {status:?}").into(),
-    })
-}
-
-/// Where a line's units are before they become sold.
-#[derive(Debug, Clone, Copy)]
-pub enum Unsold {
-    /// Reserved while the order waits for payment.
-    Held,
-    /// Given back when the reservation ended.
-    Released,
-}
-
-impl Unsold {
-    fn as_str(self) -> &'static str {
-        match self {
-            Unsold::Held => "held",
-            Unsold::Released => "released",
-        }
-    }
-}
-
 /// The order's lines whose units are `from` become sold.
-pub async fn sell_lines(conn: &mut AnyConnection, order: &Order, from: Unsold) -> sqlx::Result<()> {
+pub async fn sell_lines(
+    conn: &mut AnyConnection,
+    order: &Order,
+    from: StockState,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE order_lines SET stock_state = 'sold' WHERE order_id = $1 AND shop_id = $2 AND stock_state = $3",
     )
@@ -69,10 +40,11 @@ pub async fn released_units(
 ) -> sqlx::Result<Vec<Released>> {
     sqlx::query_as(
         "SELECT variant_id, quantity FROM order_lines WHERE order_id = $1 AND shop_id = $2 \
-         AND stock_state = 'released' AND tracked ORDER BY id",
+         AND stock_state = $3 AND tracked ORDER BY id",
     )
     .bind(order.id)
     .bind(order.shop_id)
+    .bind(StockState::Released.as_str())
     .fetch_all(&mut *conn)
     .await
 }

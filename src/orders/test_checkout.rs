@@ -131,7 +131,7 @@ pub async fn test_pay(
     let payment = Payment {
         provider: "test",
         reference: None,
-        amount: order.total,
+        amount: order.total.minor,
         email: form.email.trim(),
         name: form.name.trim(),
         address: form.address.trim(),

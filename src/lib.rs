@@ -104,7 +104,7 @@ pub fn app(state: AppState) -> Router {
         .merge(streams::router())
         .merge(live::router())
         .merge(orders::router())
-        .merge(payments::router())
+        .merge(payments::router(catalog::stripe::settings::ON_KEY_CHANGE))
         .merge(reports::router())
         .route("/healthz", get(healthz))
         .route("/metrics", get(web::metrics::export))
@@ -284,7 +284,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => demo::run(&config).await,
         Command::Stripe {
             action: config::StripeCommand::Reconcile,
-        } => payments::reconcile::run(&config).await,
+        } => orders::stripe_events::reconcile_command(&config).await,
     }
 }
 

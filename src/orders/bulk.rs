@@ -155,7 +155,7 @@ pub async fn write_all(
             .zip(&chosen)
             .map(|(job, keep)| {
                 keep.then(|| {
-                    let total = domain::line_total(job.unit_price, job.quantity);
+                    let total = domain::line_total(job.unit_price.minor, job.quantity);
                     Bought::of(job, id_of(job).unwrap_or_default(), total, true)
                 })
             })

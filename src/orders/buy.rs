@@ -11,14 +11,14 @@ use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use super::domain;
+use super::domain::{self, OrderStatus};
 use super::reserve::{self, BuyRequest, Refusal};
 use super::store::{self, Order};
 use crate::error::{ApiError, Error};
-use crate::live::store::LiveStream;
+use crate::live::store::{self as live_store, SellingStream};
 use crate::live::viewer::Viewer;
-use crate::money;
 use crate::state::AppState;
+use crate::streams::lifecycle::Status as StreamStatus;
 
 #[derive(Debug, Deserialize)]
 struct BuyForm {
@@ -49,15 +49,6 @@ fn number(value: &Option<serde_json::Value>, what: &str) -> Result<Option<i64>, 
     }
 }
 
-/// The stream a Buy names (the columns of `live::store::LiveStream`) and whether it
-/// still sells after it ended.
-#[derive(Clone, sqlx::FromRow)]
-pub struct Selling {
-    #[sqlx(flatten)]
-    stream: LiveStream,
-    sell_after_end: i64,
-}
-
 fn cart_key(stream_id: i64) -> String {
     format!("cart:{stream_id}")
 }
@@ -78,7 +69,7 @@ pub async fn cart(
     };
     Ok(store::by_token(&state.db.pool, &token)
         .await?
-        .filter(|o| o.status == "pending"))
+        .filter(|o| o.status == OrderStatus::Pending))
 }
 
 pub async fn buy(
@@ -144,30 +135,21 @@ async fn run(
         return Err(reserve::sold_out(*quantity));
     }
     // The stream and its sell-after-end switch in one read, shared by concurrent Buys.
-    let Selling {
+    let SellingStream {
         stream,
         sell_after_end,
     } = state
         .orders
         .streams
         .run((shop.to_string(), stream.to_string()), || {
-            sqlx::query_as(
-                "SELECT st.id, st.shop_id, st.slug, st.title, st.status, st.started_at, \
-                 sh.slug AS shop_slug, sh.currency, sh.time_zone, \
-                 CAST(CASE WHEN st.sell_after_end THEN 1 ELSE 0 END AS BIGINT) AS sell_after_end \
-                 FROM streams st JOIN shops sh ON sh.id = st.shop_id WHERE sh.slug = $1 AND st.slug = $2",
-            )
-            .bind(shop)
-            .bind(stream)
-            .fetch_optional(&state.db.pool)
+            live_store::selling_by_slugs(&state.db.pool, shop, stream)
         })
         .await?
         .ok_or_else(|| Refusal::Invalid("This stream does not exist.".into()))?;
-    let sell_after_end = sell_after_end != 0;
-    match stream.status.as_str() {
-        "live" => {}
-        "ended" if sell_after_end => {}
-        "scheduled" => {
+    match stream.status {
+        StreamStatus::Live => {}
+        StreamStatus::Ended if sell_after_end => {}
+        StreamStatus::Scheduled => {
             return Err(Refusal::Invalid(
                 "This stream has not started yet; products go on sale when it is live.".into(),
             ));
@@ -220,7 +202,6 @@ async fn run(
             stream_id: stream.id,
             number: bought.number.clone(),
             total: bought.total,
-            currency: bought.currency.clone(),
             event: "reserved",
         },
     );
@@ -228,9 +209,9 @@ async fn run(
         "order": bought.number,
         "quantity": bought.quantity,
         "title": bought.title,
-        "unit_price": bought.unit_price,
-        "currency": bought.currency,
-        "price_display": money::format(bought.unit_price, &bought.currency),
+        "unit_price": bought.unit_price.minor,
+        "price_display": bought.unit_price.to_string(),
+        "currency": bought.unit_price.currency,
         "checkout_url": format!("/checkout/{}", bought.token),
         "status_url": format!("/checkout/{}/status", bought.token),
         "reserved_minutes": reservation_ms / 60_000,

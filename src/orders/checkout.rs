@@ -17,7 +17,7 @@ use super::store::{self, Actor, Order};
 use super::view::{self, LineView};
 use crate::db::now_ms;
 use crate::error::{Error, Result};
-use crate::payments::{self, CheckoutRequest};
+use crate::payments;
 use crate::state::AppState;
 use crate::web::{Layout, render, render_status};
 
@@ -93,18 +93,8 @@ const ENDED: &str = "This reservation has ended and the items went back on sale;
 
 /// The refusal for an order that can no longer be paid, releasing it if its time is up.
 pub(super) async fn closed(state: &AppState, order: &Order) -> Result<Option<String>> {
-    if order.status() == OrderStatus::Pending && order.expires_at <= now_ms() {
-        let mut tx = state.db.pool.begin().await?;
-        lifecycle::release(
-            &mut tx,
-            order,
-            OrderStatus::Expired,
-            Actor::System,
-            "Reservation ended without payment",
-        )
-        .await?;
-        tx.commit().await?;
-        state.orders.hints.raised();
+    if order.status == OrderStatus::Pending && order.expires_at <= now_ms() {
+        lifecycle::expire(state, order).await?;
         return Ok(Some(ENDED.into()));
     }
     Ok(match order.status() {
@@ -133,20 +123,9 @@ pub async fn pay(
     let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
     let base = state.config.base_url();
     let attempt = store::checkout_attempts(&state.db.pool, &order).await? + 1;
-    let request = CheckoutRequest {
-        order: &order,
-        lines: &lines,
-        success_url: format!("{base}/checkout/{token}/done"),
-        cancel_url: format!("{base}/checkout/{token}"),
-        attempt,
-    };
+    let request = super::charge::checkout_request(&order, &lines, &base, attempt);
     // The cart is closed from here on: the next Buy starts a new order.
-    sqlx::query("UPDATE orders SET provider = $1 WHERE id = $2 AND shop_id = $3")
-        .bind(provider.name())
-        .bind(order.id)
-        .bind(order.shop_id)
-        .execute(&state.db.pool)
-        .await?;
+    store::set_provider(&state.db.pool, &order, provider.name()).await?;
     match provider.start(&request).await {
         Ok(started) => {
             if let Some(stream_id) = order.stream_id {
@@ -162,20 +141,13 @@ pub async fn pay(
                     });
             }
             if let Some(reference) = &started.reference {
-                sqlx::query(
-                    "UPDATE orders SET stripe_session_id = $1 WHERE id = $2 AND shop_id = $3",
-                )
-                .bind(reference)
-                .bind(order.id)
-                .bind(order.shop_id)
-                .execute(&state.db.pool)
-                .await?;
+                store::set_checkout_session(&state.db.pool, &order, reference).await?;
             }
             let record = store::PaymentRecord {
                 provider: provider.name(),
                 kind: "checkout",
                 reference: started.reference.as_deref(),
-                amount: order.total,
+                amount: order.total.minor,
                 note: "Checkout started",
             };
             store::record_payment(&state.db.pool, &order, &record).await?;
@@ -203,21 +175,7 @@ pub async fn pay(
 /// `POST /checkout/{token}/cancel`: the shopper gives the items back.
 pub async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
     let order = load(&state, &token).await?;
-    let mut tx = state.db.pool.begin().await?;
-    let done = lifecycle::release(
-        &mut tx,
-        &order,
-        OrderStatus::Cancelled,
-        Actor::Shopper,
-        "Cancelled by the shopper",
-    )
-    .await?;
-    tx.commit().await?;
-    // After the commit: the units are back, so no "sold out" may be remembered from before.
-    state.orders.hints.raised();
-    if done {
-        super::ticker::emit(&state, &order, "cancelled");
-    }
+    lifecycle::cancel(&state, &order, Actor::Shopper, "Cancelled by the shopper").await?;
     let back = view::stream_path(&state.db.pool, &order)
         .await?
         .unwrap_or_else(|| "/".into());

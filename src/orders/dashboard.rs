@@ -7,11 +7,10 @@ use axum::response::Response;
 
 use super::domain::OrderStatus;
 use super::filters::Filters;
-use super::store::Order;
+use super::store::{self, Order};
 use crate::auth::Member;
 use crate::auth::roles::ViewOrders;
 use crate::error::Result;
-use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, render, render_status};
 
@@ -52,18 +51,14 @@ pub fn row(order: &Order, streams: &[(i64, String)], zone: &jiff::tz::TimeZone) 
             .and_then(|id| streams.iter().find(|(s, _)| *s == id))
             .map(|(_, t)| t.clone())
             .unwrap_or_default(),
-        total: money::format(order.total, &order.currency),
+        total: order.total.to_string(),
         attention: !order.attention.is_empty(),
     }
 }
 
+/// The shop's streams (id, title) for the filter and the order rows.
 pub async fn streams(db: &sqlx::AnyPool, shop_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as(
-        "SELECT id, title FROM streams WHERE shop_id = $1 ORDER BY scheduled_at DESC LIMIT 500",
-    )
-    .bind(shop_id)
-    .fetch_all(db)
-    .await
+    store::stream_titles(db, shop_id).await
 }
 
 pub async fn list(

@@ -16,7 +16,7 @@ use super::view::{self, LineView};
 use crate::auth::Member;
 use crate::auth::roles::{ManageOrders, ViewOrders};
 use crate::error::{Error, Result};
-use crate::money;
+use crate::money::{self, Money};
 use crate::payments::Provider;
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, render};
@@ -62,11 +62,7 @@ pub async fn show(
         .map(|(_, t)| t.clone())
         .unwrap_or_else(|| "—".into());
     let pin: Option<String> = match order.pin_id {
-        Some(pin) => sqlx::query_scalar("SELECT p.title FROM pins pn JOIN products p ON p.id = pn.product_id WHERE pn.id = $1 AND pn.shop_id = $2")
-            .bind(pin)
-            .bind(user.shop.id)
-            .fetch_optional(db)
-            .await?,
+        Some(pin) => store::pin_title(db, user.shop.id, pin).await?,
         None => None,
     };
     let lines = store::lines(db, user.shop.id, order.id).await?;
@@ -75,8 +71,8 @@ pub async fn show(
         status: order.status(),
         lines: view::lines(&lines),
         total: view::total(&order),
-        refunded: money::format(order.refunded_amount, &order.currency),
-        refundable: money::decimal(order.total - order.refunded_amount, &order.currency),
+        refunded: order.refunded_amount.to_string(),
+        refundable: order.refundable().decimal(),
         stream,
         pin: pin.unwrap_or_else(|| "—".into()),
         created: at(order.created_at),
@@ -144,11 +140,9 @@ pub async fn cancel(
     Path(number): Path<String>,
 ) -> Result<Response> {
     let order = load(&state, user.shop.id, &number).await?;
-    let mut tx = state.db.pool.begin().await?;
-    if !lifecycle::release(
-        &mut tx,
+    if !lifecycle::cancel(
+        &state,
         &order,
-        OrderStatus::Cancelled,
         Actor::User(user.id),
         "Cancelled by the shop",
     )
@@ -158,8 +152,6 @@ pub async fn cancel(
             "Only an order awaiting payment can be cancelled; refund a paid one.".into(),
         ));
     }
-    tx.commit().await?;
-    state.orders.hints.raised();
     flash(
         &user.session,
         "success",
@@ -177,17 +169,16 @@ pub async fn refund(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response> {
     let order = load(&state, user.shop.id, &number).await?;
-    let left = order.total - order.refunded_amount;
-    let amount = money::parse(
+    let left = order.refundable();
+    let amount = Money::parse(
         form.get("amount").map(String::as_str).unwrap_or(""),
-        &order.currency,
+        order.currency(),
     )
     .map_err(Error::BadRequest)?;
-    if amount <= 0 || amount > left {
+    if amount.minor <= 0 || amount.minor > left.minor {
         return Err(Error::BadRequest(format!(
-            "Refund between {} and {}.",
-            money::format(1, &order.currency),
-            money::format(left, &order.currency)
+            "Refund between {} and {left}.",
+            Money::new(1, order.currency()),
         )));
     }
     let mut restock = Vec::new();
@@ -209,7 +200,7 @@ pub async fn refund(
             restock.push((line, units));
         }
     }
-    if !order.status().is_paid() || order.status() == OrderStatus::Refunded {
+    if !order.status.is_paid() || order.status == OrderStatus::Refunded {
         return Err(Error::Conflict("Only a paid order can be refunded.".into()));
     }
     let provider = crate::payments::provider_for(&state, user.shop.id).await?;
@@ -220,17 +211,17 @@ pub async fn refund(
     };
     let key = format!(
         "showfloor-o{}-refund-{}-{}",
-        order.id, order.refunded_amount, amount
+        order.id, order.refunded_amount.minor, amount.minor
     );
     let reference = if provider_name == "stripe" {
         provider
-            .refund(&order, amount, &key)
+            .refund(&super::charge::refund_request(&order, &amount, &key))
             .await
             .map_err(|f| Error::Conflict(f.0))?
             .reference
     } else {
         crate::payments::offline::Offline
-            .refund(&order, amount, &key)
+            .refund(&super::charge::refund_request(&order, &amount, &key))
             .await
             .map_err(|f| Error::Conflict(f.0))?
             .reference
@@ -240,13 +231,13 @@ pub async fn refund(
         provider: provider_name,
         kind: "refund",
         reference: Some(&reference),
-        amount,
+        amount: amount.minor,
         note: "Refunded from the dashboard",
     };
     if !lifecycle::refund(
         &mut tx,
         &order,
-        amount,
+        &amount,
         &restock,
         Actor::User(user.id),
         &record,
@@ -265,10 +256,7 @@ pub async fn refund(
     flash(
         &user.session,
         "success",
-        format!(
-            "Refunded {} on order {number}.",
-            money::format(amount, &order.currency)
-        ),
+        format!("Refunded {amount} on order {number}."),
     )
     .await;
     Ok(Redirect::to(&format!("/orders/{number}")).into_response())

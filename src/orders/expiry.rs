@@ -1,14 +1,13 @@
 //! The reservation clock: a background task that releases the stock of pending orders
 //! whose reservation has ended, and stops on the shutdown signal. Each order is
-//! released in its own transaction, guarded by its status, so a payment that lands at
-//! the same moment wins or loses cleanly.
+//! released in its own transaction (`lifecycle::expire`), guarded by its status, so a
+//! payment that lands at the same moment wins or loses cleanly.
 
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::domain::OrderStatus;
-use super::store::{Actor, ORDER_COLUMNS, Order};
+use super::{lifecycle, store};
 use crate::db::now_ms;
 use crate::state::AppState;
 
@@ -33,30 +32,11 @@ pub fn spawn(state: &AppState, mut stop: watch::Receiver<bool>) {
 
 /// Release every pending order whose reservation has ended; returns how many.
 pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
-    let due: Vec<Order> = sqlx::query_as(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders o WHERE o.status = 'pending' AND o.expires_at <= $1 \
-         ORDER BY o.expires_at LIMIT 200"
-    ))
-    .bind(now_ms())
-    .fetch_all(&state.db.pool)
-    .await?;
+    let due = store::due_for_expiry(&state.db.pool, now_ms()).await?;
     let mut released = 0;
     for order in &due {
-        let mut tx = state.db.pool.begin().await?;
-        let done = super::lifecycle::release(
-            &mut tx,
-            order,
-            OrderStatus::Expired,
-            Actor::System,
-            "Reservation ended without payment",
-        )
-        .await?;
-        tx.commit().await?;
-        if done {
-            // After the commit, so no "sold out" read from before it outlives it.
-            state.orders.hints.raised();
+        if lifecycle::expire(state, order).await? {
             released += 1;
-            super::ticker::emit(state, order, "expired");
         }
     }
     Ok(released)

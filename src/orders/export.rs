@@ -52,7 +52,7 @@ pub async fn csv(
             let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
             out.row([
                 order.number.clone(),
-                order.status.clone(),
+                order.status.as_str().to_string(),
                 crate::time::iso(order.created_at),
                 order.paid_at.map(crate::time::iso).unwrap_or_default(),
                 order.email.clone(),
@@ -63,13 +63,13 @@ pub async fn csv(
                 line.variant_id.to_string(),
                 line.title.clone(),
                 line.quantity.to_string(),
-                money::decimal(line.unit_price, &line.currency),
+                money::decimal(line.unit_price.minor, line.currency()),
                 money::decimal(
-                    super::domain::line_total(line.unit_price, line.quantity),
-                    &line.currency,
+                    super::domain::line_total(line.unit_price.minor, line.quantity),
+                    line.currency(),
                 ),
-                money::decimal(order.total, &order.currency),
-                order.currency.clone(),
+                money::decimal(order.total.minor, order.currency()),
+                order.currency().to_string(),
             ])?;
         }
     }

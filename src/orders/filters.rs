@@ -1,11 +1,13 @@
 //! The orders list's filters, shared by the page and the CSV export: status, stream,
-//! a date range in the shop's time zone, and a search on e-mail or order number.
+//! a date range in the shop's time zone, and a search on e-mail or order number. The
+//! form is parsed here into a `store::OrderQuery` (or the sentences shown above the
+//! list); the query itself is the store's.
 
 use jiff::civil::Date;
 use serde::Deserialize;
 
 use super::domain::OrderStatus;
-use super::store::{ORDER_COLUMNS, Order};
+use super::store::{self, Order, OrderQuery};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -21,63 +23,55 @@ pub struct Filters {
 pub const LIMIT: i64 = 500;
 
 impl Filters {
-    /// The WHERE clause and its text parameters ($2…); $1 is the shop id. Returns the
-    /// messages for fields that could not be read.
-    fn clause(&self, zone: &str) -> (String, Vec<Param>, Vec<String>) {
-        let mut sql = String::from("o.shop_id = $1");
-        let mut params = Vec::new();
+    /// The filters as a query, or a message for each field that could not be read.
+    pub fn parse(&self, zone: &str) -> Result<OrderQuery, Vec<String>> {
+        let mut query = OrderQuery::default();
         let mut errors = Vec::new();
-        let mut push = |sql: &mut String, cond: &str, p: Param| {
-            params.push(p);
-            sql.push_str(&format!(" AND {cond}${}", params.len() + 1));
-        };
         if !self.status.is_empty() {
             match OrderStatus::parse(&self.status) {
-                Some(s) => push(&mut sql, "o.status = ", Param::Text(s.as_str().into())),
+                Some(s) => query.status = Some(s),
                 None => errors.push("Choose a status from the list.".into()),
             }
         }
         if !self.stream.is_empty() {
             match self.stream.parse::<i64>() {
-                Ok(id) => push(&mut sql, "o.stream_id = ", Param::Int(id)),
+                Ok(id) => query.stream_id = Some(id),
                 Err(_) => errors.push("Choose a stream from the list.".into()),
             }
         }
+        // A day is read in the shop's zone; "to" includes the whole of its day.
         let tz = crate::time::zone(zone);
         let day = |s: &str, next: bool| -> Option<i64> {
             let d: Date = s.trim().parse().ok()?;
             let d = if next { d.tomorrow().ok()? } else { d };
             Some(d.to_zoned(tz.clone()).ok()?.timestamp().as_millisecond())
         };
-        let from = (!self.from.is_empty()).then(|| day(&self.from, false));
-        let to = (!self.to.is_empty()).then(|| day(&self.to, true));
-        match from {
-            Some(Some(ms)) => push(&mut sql, "o.created_at >= ", Param::Int(ms)),
-            Some(None) => errors.push("Enter the start date as YYYY-MM-DD.".into()),
-            None => {}
+        if !self.from.is_empty() {
+            match day(&self.from, false) {
+                Some(ms) => query.from = Some(ms),
+                None => errors.push("Enter the start date as YYYY-MM-DD.".into()),
+            }
         }
-        match to {
-            Some(Some(ms)) => push(&mut sql, "o.created_at < ", Param::Int(ms)),
-            Some(None) => errors.push("Enter the end date as YYYY-MM-DD.".into()),
-            None => {}
+        if !self.to.is_empty() {
+            match day(&self.to, true) {
+                Some(ms) => query.until = Some(ms),
+                None => errors.push("Enter the end date as YYYY-MM-DD.".into()),
+            }
         }
-        if let (Some(Some(a)), Some(Some(b))) = (from, to)
-            && a >= b
+        if let (Some(from), Some(until)) = (query.from, query.until)
+            && from >= until
         {
             errors.push("The start date is after the end date.".into());
         }
         let q = self.q.trim();
         if !q.is_empty() {
-            params.push(Param::Text(q.to_lowercase()));
-            params.push(Param::Text(q.to_uppercase().replace(['#', ' '], "")));
-            let n = params.len();
-            sql.push_str(&format!(
-                " AND (LOWER(o.email) = ${} OR o.number = ${})",
-                n,
-                n + 1
-            ));
+            query.search = Some(store::Search::new(q));
         }
-        (sql, params, errors)
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The matching orders of `shop_id`, newest first, or the filter errors.
@@ -87,24 +81,13 @@ impl Filters {
         shop_id: i64,
         zone: &str,
     ) -> Result<Vec<Order>, Vec<String>> {
-        let (clause, params, errors) = self.clause(zone);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM orders o WHERE {clause} ORDER BY o.created_at DESC, o.id DESC LIMIT {LIMIT}"
-        );
-        let mut query = sqlx::query_as::<_, Order>(&sql).bind(shop_id);
-        for p in params {
-            query = match p {
-                Param::Text(t) => query.bind(t),
-                Param::Int(i) => query.bind(i),
-            };
-        }
-        query.fetch_all(db).await.map_err(|e| {
-            tracing::error!(error = %e, "orders list query failed");
-            vec!["The orders could not be loaded; try again.".to_string()]
-        })
+        let query = self.parse(zone)?;
+        store::filtered(db, shop_id, &query, LIMIT)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "orders list query failed");
+                vec!["The orders could not be loaded; try again.".to_string()]
+            })
     }
 
     /// Whether any filter is set.
@@ -127,7 +110,52 @@ impl Filters {
     }
 }
 
-enum Param {
-    Text(String),
-    Int(i64),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filters(status: &str, stream: &str, from: &str, to: &str, q: &str) -> Filters {
+        Filters {
+            status: status.into(),
+            stream: stream.into(),
+            from: from.into(),
+            to: to.into(),
+            q: q.into(),
+        }
+    }
+
+    #[test]
+    fn empty_filters_are_an_empty_query() {
+        assert_eq!(Filters::default().parse("UTC"), Ok(OrderQuery::default()));
+    }
+
+    #[test]
+    fn fields_parse_into_the_query() {
+        let query = filters("paid", "7", "2026-01-01", "2026-01-01", " #ab 12 ")
+            .parse("UTC")
+            .unwrap();
+        assert_eq!(query.status, Some(OrderStatus::Paid));
+        assert_eq!(query.stream_id, Some(7));
+        assert_eq!(query.from, Some(1_767_225_600_000));
+        // "to" is the end of that day: the next midnight.
+        assert_eq!(query.until, Some(1_767_225_600_000 + 86_400_000));
+        let search = query.search.unwrap();
+        assert_eq!(search.number, "AB12");
+        assert_eq!(search.email, "#ab 12");
+    }
+
+    #[test]
+    fn unreadable_fields_say_so() {
+        let errors = filters("lost", "x", "yesterday", "2026-01-01", "")
+            .parse("UTC")
+            .unwrap_err();
+        assert_eq!(errors.len(), 3);
+        let errors = filters("", "", "2026-02-01", "2026-01-01", "")
+            .parse("UTC")
+            .unwrap_err();
+        assert_eq!(
+            errors,
+            vec!["The start date is after the end date.".to_string()]
+        );
+    }
 }

@@ -1,16 +1,21 @@
 //! The order's moves after Buy, each inside the caller's transaction and each guarded by
-//! a conditional UPDATE: release (expired or cancelled), paid, fulfilled, refunded with
-//! or without restock. Stock moves through `catalog::inventory::record`, so the
+//! a conditional UPDATE (in `store`): release (expired or cancelled), fulfilled, refunded
+//! with or without restock. Stock moves through `catalog::inventory::record`, so the
 //! invariant `initial + restocks = available + reserved + sold` holds at every commit.
 //! Payment (pending → paid, or a late payment for a released order) is in `paid`.
+//!
+//! `expire` and `cancel` are the same release as a whole step: its own transaction, and
+//! after the commit the sold-out hints dropped and the studio's ticker told. The
+//! reservation clock, the checkout pages and the dashboard all release through them.
 
 use sqlx::AnyConnection;
 
-use super::domain::OrderStatus;
+use super::domain::{OrderStatus, StockState};
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
-use crate::db::now_ms;
 use crate::live::store::pins;
+use crate::money::Money;
+use crate::state::AppState;
 
 pub use super::paid::{Paid, Payment, flag, mark_paid};
 
@@ -38,16 +43,10 @@ pub async fn release(
     }
     let reference = format!("order:{}", order.number);
     for line in store::lines(&mut *conn, order.shop_id, order.id).await? {
-        let moved = sqlx::query(
-            "UPDATE order_lines SET stock_state = 'released' WHERE id = $1 AND stock_state = 'held'",
-        )
-        .bind(line.id)
-        .execute(&mut *conn)
-        .await?;
-        if moved.rows_affected() != 1 {
+        if !store::line::release(conn, line.id).await? {
             continue;
         }
-        if line.tracked != 0 {
+        if line.tracked {
             let change = Change {
                 shop_id: order.shop_id,
                 variant_id: line.variant_id,
@@ -72,43 +71,72 @@ pub async fn release(
     Ok(true)
 }
 
-/// A refund of `amount` with `restock` as (line id, units). False when the amount is
-/// more than what is left to refund or the order is not paid.
+/// The reservation of a pending `order` ended unpaid: release it as expired. False when
+/// it had moved on already (paid at the last moment, or released by someone else).
+pub async fn expire(state: &AppState, order: &Order) -> sqlx::Result<bool> {
+    release_now(
+        state,
+        order,
+        OrderStatus::Expired,
+        Actor::System,
+        "Reservation ended without payment",
+    )
+    .await
+}
+
+/// The shopper or the shop calls a pending `order` off. False when it was not pending.
+pub async fn cancel(
+    state: &AppState,
+    order: &Order,
+    actor: Actor,
+    note: &str,
+) -> sqlx::Result<bool> {
+    release_now(state, order, OrderStatus::Cancelled, actor, note).await
+}
+
+async fn release_now(
+    state: &AppState,
+    order: &Order,
+    to: OrderStatus,
+    actor: Actor,
+    note: &str,
+) -> sqlx::Result<bool> {
+    let mut tx = state.db.pool.begin().await?;
+    let done = release(&mut tx, order, to, actor, note).await?;
+    tx.commit().await?;
+    if done {
+        // After the commit: the units are back, so no "sold out" remembered from before
+        // it may outlive it (see `hint`).
+        state.orders.hints.raised();
+        super::ticker::emit(state, order, to.as_str());
+    }
+    Ok(done)
+}
+
+/// A refund of `amount` with `restock` as (line id, units). False when the amount is not
+/// in the order's currency, is more than what is left to refund, or the order is not paid.
 pub async fn refund(
     conn: &mut AnyConnection,
     order: &Order,
-    amount: i64,
+    amount: &Money,
     restock: &[(i64, i64)],
     actor: Actor,
     record: &store::PaymentRecord<'_>,
 ) -> sqlx::Result<bool> {
-    let refunded: Option<i64> = sqlx::query_scalar(
-        "UPDATE orders SET refunded_amount = refunded_amount + $1, updated_at = $2 \
-         WHERE id = $3 AND shop_id = $4 AND refunded_amount + $1 <= total \
-         AND status IN ('paid', 'fulfilled', 'partially_refunded') RETURNING refunded_amount",
-    )
-    .bind(amount)
-    .bind(now_ms())
-    .bind(order.id)
-    .bind(order.shop_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(refunded) = refunded else {
+    if order.total.same_currency(amount).is_err() {
+        return Ok(false);
+    }
+    let Some(refunded) = store::add_refund(conn, order, amount.minor).await? else {
         return Ok(false);
     };
     let reference = format!("order:{}", order.number);
     for &(line_id, units) in restock.iter().filter(|(_, u)| *u > 0) {
-        let line: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE order_lines SET restocked = restocked + $1 WHERE id = $2 AND order_id = $3 \
-             AND stock_state = 'sold' AND restocked + $1 <= quantity RETURNING variant_id, \
-             CAST(CASE WHEN tracked THEN 1 ELSE 0 END AS BIGINT)",
-        )
-        .bind(units)
-        .bind(line_id)
-        .bind(order.id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((variant_id, 1)) = line {
+        let line = store::line::restock(conn, order.id, line_id, units).await?;
+        if let Some(store::Restocked {
+            variant_id,
+            tracked: true,
+        }) = line
+        {
             let change = Change {
                 shop_id: order.shop_id,
                 variant_id,
@@ -124,14 +152,8 @@ pub async fn refund(
             inventory::record(conn, &change).await?;
         }
     }
-    let current: String =
-        sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 AND shop_id = $2")
-            .bind(order.id)
-            .bind(order.shop_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let from = OrderStatus::parse(&current).unwrap_or(OrderStatus::Paid);
-    let to = OrderStatus::after_refund(refunded, order.total);
+    let from = store::status_of(conn, order).await?;
+    let to = OrderStatus::after_refund(refunded, order.total.minor);
     if from != to {
         store::transition(conn, order.shop_id, order.id, from, to, actor, record.note).await?;
     } else {
@@ -155,8 +177,8 @@ pub async fn restockable(conn: &mut AnyConnection, order: &Order) -> sqlx::Resul
     Ok(store::lines(&mut *conn, order.shop_id, order.id)
         .await?
         .into_iter()
-        .filter(|l| l.stock_state == "sold")
-        .map(|l| (l.id, l.quantity - l.restocked))
+        .filter(|l| l.stock_state == StockState::Sold)
+        .map(|l| (l.id, l.restockable()))
         .collect())
 }
 
@@ -168,7 +190,7 @@ pub async fn fulfil(
     tracking: &str,
     actor: Actor,
 ) -> sqlx::Result<bool> {
-    let from = order.status();
+    let from = order.status;
     if !from.can_become(OrderStatus::Fulfilled)
         || !store::transition(
             conn,
@@ -183,14 +205,6 @@ pub async fn fulfil(
     {
         return Ok(false);
     }
-    sqlx::query(
-        "UPDATE orders SET carrier = $1, tracking_number = $2 WHERE id = $3 AND shop_id = $4",
-    )
-    .bind(carrier)
-    .bind(tracking)
-    .bind(order.id)
-    .bind(order.shop_id)
-    .execute(&mut *conn)
-    .await?;
+    store::set_shipment(conn, order, carrier, tracking).await?;
     Ok(true)
 }

@@ -1,21 +1,29 @@
 //! Orders: Buy from the stream (an order `pending` holding an inventory reservation,
 //! priced on the server), the shopper's cart and checkout pages, the reservation clock,
-//! the order lifecycle and the merchant's orders pages. Payment providers and webhooks
-//! are in `payments`.
+//! the order lifecycle and the merchant's orders pages. Payment providers are in
+//! `payments`, which knows no orders: `charge` makes an order a provider's charge, and
+//! `payment_events` applies what the provider reports (`stripe_events` routes it).
+//!
+//! The SQL is in `store` (one file per concern), except where a domain operation runs
+//! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`) and
+//! payment's (`payment_store`).
 
 pub mod batch;
 pub mod bulk;
 pub mod buy;
+pub mod charge;
 pub mod checkout;
 pub mod domain;
 pub mod expiry;
 pub mod flight;
 pub mod hint;
-pub mod history;
 pub mod lifecycle;
 pub mod paid;
+pub mod payment_events;
+pub mod payment_store;
 pub mod reserve;
 pub mod store;
+pub mod stripe_events;
 pub mod test_checkout;
 pub mod ticker;
 pub mod view;
@@ -48,8 +56,8 @@ pub struct Orders {
     /// Order events waiting for the studio's ticker (one figures read per batch).
     pub ticker: ticker::Ticker,
     /// Concurrent Buys share their reads of the stream and of the variant.
-    streams: flight::Flights<(String, String), Option<buy::Selling>>,
-    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<reserve::Buyable>)>,
+    streams: flight::Flights<(String, String), Option<crate::live::store::SellingStream>>,
+    items: flight::Flights<(i64, i64, i64), (hint::Observation, Option<store::Buyable>)>,
 }
 
 impl Orders {
@@ -104,6 +112,7 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{number}/fulfil", post(detail::fulfil))
         .route("/orders/{number}/refund", post(detail::refund))
         .route("/orders/{number}/cancel", post(detail::cancel))
+        .route("/webhooks/stripe/{shop}", post(stripe_events::receive))
 }
 
 /// Start the reservation clock; it stops with the server.

@@ -1,10 +1,12 @@
 //! Pending → paid inside the caller's transaction: held units become sold, and money
 //! that arrives for a released order takes its units again (all or none) or flags the
-//! order for a refund. Guarded by conditional UPDATEs like the rest of `lifecycle`.
+//! order for a refund. Guarded by conditional UPDATEs like the rest of `lifecycle`; the
+//! statements are in `payment_store`.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Connection};
 
-use super::domain::OrderStatus;
+use super::domain::{OrderStatus, StockState};
+use super::payment_store;
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
 use crate::db::now_ms;
@@ -21,7 +23,7 @@ pub struct Payment<'a> {
 }
 
 /// How `mark_paid` ended.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paid {
     /// Pending → paid now.
     Now,
@@ -31,6 +33,18 @@ pub enum Paid {
     Revived,
     /// Money arrived for an expired or cancelled order whose stock is gone: flagged.
     Flagged,
+}
+
+impl Paid {
+    /// In a few words, for a webhook's outcome and the order's history.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Paid::Now => "paid",
+            Paid::Already => "already paid",
+            Paid::Revived => "paid after the reservation ended; stock taken again",
+            Paid::Flagged => "paid after the reservation ended; stock gone, flagged for a refund",
+        }
+    }
 }
 
 /// Pending → paid: the held units become sold. For a released order (money arrived
@@ -54,42 +68,14 @@ pub async fn mark_paid(
     )
     .await?
     {
-        sqlx::query("UPDATE order_lines SET stock_state = 'sold' WHERE order_id = $1 AND shop_id = $2 AND stock_state = 'held'")
-            .bind(order.id)
-            .bind(order.shop_id)
-            .execute(&mut *conn)
-            .await?;
+        payment_store::sell_lines(conn, order, StockState::Held).await?;
         Paid::Now
+    } else if store::status_of(conn, order).await?.is_paid() {
+        return Ok(Paid::Already);
     } else {
-        let status: String =
-            sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 AND shop_id = $2")
-                .bind(order.id)
-                .bind(order.shop_id)
-                .fetch_one(&mut *conn)
-                .await?;
-        match OrderStatus::parse(&status) {
-            Some(s) if s.is_paid() => return Ok(Paid::Already),
-            _ => revive(conn, order, actor).await?,
-        }
+        revive(conn, order, actor).await?
     };
-    sqlx::query(
-        "UPDATE orders SET paid_at = COALESCE(paid_at, $1), provider = $2, \
-         email = CASE WHEN $3 = '' THEN email ELSE $3 END, \
-         customer_name = CASE WHEN $4 = '' THEN customer_name ELSE $4 END, \
-         shipping_address = CASE WHEN $5 = '' THEN shipping_address ELSE $5 END, \
-         stripe_payment_intent = COALESCE($6, stripe_payment_intent), updated_at = $1 \
-         WHERE id = $7 AND shop_id = $8",
-    )
-    .bind(now)
-    .bind(payment.provider)
-    .bind(payment.email)
-    .bind(payment.name)
-    .bind(payment.address)
-    .bind(payment.payment_intent)
-    .bind(order.id)
-    .bind(order.shop_id)
-    .execute(&mut *conn)
-    .await?;
+    payment_store::record_paid(conn, order, payment, now).await?;
     let note = match outcome {
         Paid::Flagged => "Paid after the reservation ended; stock was gone",
         _ => "",
@@ -106,7 +92,7 @@ pub async fn mark_paid(
         },
     )
     .await?;
-    if payment.amount != order.total && outcome != Paid::Flagged {
+    if payment.amount != order.total.minor && outcome != Paid::Flagged {
         flag(
             conn,
             order,
@@ -119,14 +105,11 @@ pub async fn mark_paid(
 
 /// Money for a released order: take its units again (all or none) or flag it.
 async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::Result<Paid> {
-    let lines = store::lines(&mut *conn, order.shop_id, order.id).await?;
-    sqlx::query("SAVEPOINT revive").execute(&mut *conn).await?;
+    let released = payment_store::released_units(conn, order).await?;
     let reference = format!("order:{}", order.number);
-    let mut complete = true;
-    for line in lines
-        .iter()
-        .filter(|l| l.stock_state == "released" && l.tracked != 0)
-    {
+    // A savepoint: one variant sold out meanwhile puts every unit taken so far back.
+    let mut all_or_none = conn.begin().await?;
+    for line in &released {
         let change = Change {
             shop_id: order.shop_id,
             variant_id: line.variant_id,
@@ -136,44 +119,24 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
             reference: Some(&reference),
             user_id: None,
         };
-        if inventory::record(conn, &change).await?.is_none() {
-            complete = false;
-            break;
+        if inventory::record(&mut all_or_none, &change)
+            .await?
+            .is_none()
+        {
+            all_or_none.rollback().await?;
+            flag(
+                conn,
+                order,
+                "Paid after its reservation ended, and the stock is gone: refund this order.",
+            )
+            .await?;
+            return Ok(Paid::Flagged);
         }
     }
-    let status = OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Expired);
-    if !complete {
-        sqlx::query("ROLLBACK TO SAVEPOINT revive")
-            .execute(&mut *conn)
-            .await?;
-        flag(
-            conn,
-            order,
-            "Paid after its reservation ended, and the stock is gone: refund this order.",
-        )
-        .await?;
-        return Ok(Paid::Flagged);
-    }
-    sqlx::query("RELEASE SAVEPOINT revive")
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE order_lines SET stock_state = 'sold' WHERE order_id = $1 AND shop_id = $2 AND stock_state = 'released'")
-        .bind(order.id)
-        .bind(order.shop_id)
-        .execute(&mut *conn)
-        .await?;
-    let current: String =
-        sqlx::query_scalar("SELECT status FROM orders WHERE id = $1 AND shop_id = $2")
-            .bind(order.id)
-            .bind(order.shop_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let from = OrderStatus::parse(&current).unwrap_or(status);
-    sqlx::query("UPDATE orders SET status = 'paid' WHERE id = $1 AND shop_id = $2")
-        .bind(order.id)
-        .bind(order.shop_id)
-        .execute(&mut *conn)
-        .await?;
+    all_or_none.commit().await?;
+    payment_store::sell_lines(conn, order, StockState::Released).await?;
+    let from = store::status_of(conn, order).await?;
+    payment_store::set_paid(conn, order).await?;
     store::record_transition(
         conn,
         order.shop_id,
@@ -187,12 +150,7 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
     Ok(Paid::Revived)
 }
 
+/// Put `text` on the order for the merchant's attention.
 pub async fn flag(conn: &mut AnyConnection, order: &Order, text: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE orders SET attention = $1 WHERE id = $2 AND shop_id = $3")
-        .bind(text)
-        .bind(order.id)
-        .bind(order.shop_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    payment_store::flag(conn, order, text).await
 }

@@ -10,16 +10,13 @@
 //! arrived then), and the shopper is told "sold out" without a write transaction. A read
 //! that shows enough units proves nothing; the UPDATE decides.
 
-use sqlx::FromRow;
-
 use super::Orders;
 use super::domain::{self, MAX_ORDER_UNITS};
 use super::hint::Observation;
-use super::store::Order;
+use super::store::{self, Order};
 use crate::db::{Db, now_ms};
 use crate::live::store::LiveStream;
-use crate::live::store::pins;
-use crate::money;
+use crate::money::Money;
 
 /// What the shopper asked for; price and currency are what their page showed, if sent.
 pub struct BuyRequest<'a> {
@@ -66,73 +63,30 @@ pub fn offer_sold_out() -> Refusal {
     )
 }
 
-#[derive(Clone, FromRow)]
-pub struct Buyable {
-    product_id: i64,
-    product_title: String,
-    variant_title: String,
-    price: i64,
-    currency: String,
-    status: String,
-    unlimited: i64,
-    stock: i64,
-    stripe_price_id: Option<String>,
-    stripe_price_amount: Option<i64>,
-    stripe_price_currency: Option<String>,
-    in_stream: i64,
-    /// The stream's open pin, if any (joined in, to save a read per Buy).
-    pin_id: Option<i64>,
-    pin_product_id: Option<i64>,
-    pin_started_at: Option<i64>,
-    offer_price: Option<i64>,
-    offer_currency: Option<String>,
-    offer_unit_limit: Option<i64>,
-    offer_units_taken: Option<i64>,
-    offer_ends_at: Option<i64>,
-}
-
-impl Buyable {
-    fn open_pin(&self, stream_id: i64) -> Option<pins::PinRow> {
-        Some(pins::PinRow {
-            id: self.pin_id?,
-            stream_id,
-            product_id: self.pin_product_id?,
-            started_at: self.pin_started_at?,
-            ended_at: None,
-            offer_price: self.offer_price,
-            offer_currency: self.offer_currency.clone(),
-            offer_unit_limit: self.offer_unit_limit,
-            offer_units_taken: self.offer_units_taken.unwrap_or(0),
-            offer_ends_at: self.offer_ends_at,
-        })
-    }
-}
-
 /// The result of a Buy: the order (new or the cart) now holding the units.
 pub struct Bought {
     pub order_id: i64,
     pub token: String,
     pub number: String,
-    pub unit_price: i64,
-    pub currency: String,
+    pub unit_price: Money,
     pub quantity: i64,
     /// The order's total with this Buy.
-    pub total: i64,
+    pub total: Money,
     pub title: String,
     pub new_order: bool,
 }
 
 impl Bought {
-    /// `job` written into order `order_id`, whose total is now `total`.
+    /// `job` written into order `order_id`, whose total is now `total` (minor units of
+    /// the job's currency).
     pub fn of(job: &Job, order_id: i64, total: i64, new_order: bool) -> Bought {
         Bought {
             order_id,
             token: job.token.clone(),
             number: job.number.clone(),
-            unit_price: job.unit_price,
-            currency: job.currency.clone(),
+            unit_price: job.unit_price.clone(),
             quantity: job.quantity,
-            total,
+            total: Money::new(total, &*job.unit_price.currency),
             title: job.product_title.clone(),
             new_order,
         }
@@ -153,8 +107,8 @@ pub struct Job {
     pub product_id: i64,
     pub product_title: String,
     pub variant_title: String,
-    pub unit_price: i64,
-    pub currency: String,
+    /// The price of one unit (the live offer's while it is open), in the shop's currency.
+    pub unit_price: Money,
     /// The live offer whose units this Buy takes.
     pub offer_pin: Option<i64>,
     /// The pin open at Buy (attribution).
@@ -176,32 +130,15 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
     // Shared with the Buys of the same variant asking meanwhile (`flight`). The hint's
     // observation is taken by whoever reads, before the read, as `hint` requires.
     let key = (req.variant_id, shop_id, req.stream.id);
-    let (seen, item): (Observation, Option<Buyable>) = orders
+    let (seen, item): (Observation, Option<store::Buyable>) = orders
         .items
         .run(key, || async {
             let seen = hints.observe();
-            let item = sqlx::query_as(
-        "SELECT v.product_id, p.title AS product_title, v.title AS variant_title, \
-         COALESCE(v.price_override, p.price) AS price, p.currency, p.status, \
-         CAST(CASE WHEN v.unlimited THEN 1 ELSE 0 END AS BIGINT) AS unlimited, v.stock, \
-         v.stripe_price_id, v.stripe_price_amount, v.stripe_price_currency, \
-         (SELECT COUNT(*) FROM stream_products sp WHERE sp.stream_id = $3 AND sp.product_id = p.id) \
-         + (SELECT COUNT(*) FROM pins pn WHERE pn.stream_id = $3 AND pn.product_id = p.id) AS in_stream, \
-         op.id AS pin_id, op.product_id AS pin_product_id, op.started_at AS pin_started_at, \
-         op.offer_price, op.offer_currency, op.offer_unit_limit, op.offer_units_taken, op.offer_ends_at \
-         FROM variants v JOIN products p ON p.id = v.product_id \
-         LEFT JOIN pins op ON op.stream_id = $3 AND op.ended_at IS NULL \
-         WHERE v.id = $1 AND v.shop_id = $2 AND v.removed_at IS NULL",
-    )
-    .bind(req.variant_id)
-    .bind(shop_id)
-    .bind(req.stream.id)
-    .fetch_optional(&db.pool)
-    .await?;
+            let item = store::buyable(&db.pool, shop_id, req.stream.id, req.variant_id).await?;
             Ok((seen, item))
         })
         .await?;
-    let Some(item) = item.filter(|i| i.status == "active") else {
+    let Some(item) = item.filter(|i| i.for_sale) else {
         return Err(Refusal::Invalid("This item is not for sale.".into()));
     };
     if item.in_stream == 0 {
@@ -224,7 +161,7 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
     {
         return Err(Refusal::Invalid(format!(
             "The live offer has ended; the price is now {}. Nothing was reserved.",
-            money::format(item.price, &item.currency)
+            Money::new(item.price, &*item.currency)
         )));
     }
     let offer = offer.filter(|_| offer_open);
@@ -242,10 +179,10 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
     if req.shown_price.is_some_and(|p| p != unit_price) {
         return Err(Refusal::Invalid(format!(
             "The price is {}, not what your page showed; reload and try again. Nothing was reserved.",
-            money::format(unit_price, &item.currency)
+            Money::new(unit_price, &*item.currency)
         )));
     }
-    let tracked = item.unlimited == 0;
+    let tracked = !item.unlimited;
     if tracked && item.stock < req.quantity {
         hints.remember(
             seen,
@@ -264,15 +201,9 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
     }
     let cart = req
         .cart
-        .filter(|o| o.provider.is_none() && o.currency == item.currency && o.expires_at > now);
+        .filter(|o| o.provider.is_none() && o.currency() == item.currency && o.expires_at > now);
     if let Some(cart) = &cart {
-        let units: i64 = sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines WHERE order_id = $1 AND shop_id = $2",
-        )
-        .bind(cart.id)
-        .bind(shop_id)
-        .fetch_one(&db.pool)
-        .await?;
+        let units = store::line::units(&db.pool, shop_id, cart.id).await?;
         if units + req.quantity > MAX_ORDER_UNITS {
             return Err(Refusal::Invalid(format!(
                 "One order holds up to {MAX_ORDER_UNITS} items; pay for this one first."
@@ -300,8 +231,7 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
         product_id: item.product_id,
         product_title: item.product_title,
         variant_title: item.variant_title,
-        unit_price,
-        currency: item.currency,
+        unit_price: Money::new(unit_price, item.currency),
         offer_pin: offer.as_ref().map(|(id, _)| *id),
         current_pin: pin.as_ref().map(|p| p.id),
         stripe_price,

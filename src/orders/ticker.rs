@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde_json::json;
 
 use super::store::Order;
-use crate::money;
+use crate::money::Money;
 use crate::reports;
 use crate::state::AppState;
 
@@ -23,8 +23,7 @@ pub struct Ticket {
     pub stream_id: i64,
     pub number: String,
     /// The order's total after this change.
-    pub total: i64,
-    pub currency: String,
+    pub total: Money,
     /// reserved, paid, refunded, expired…
     pub event: &'static str,
 }
@@ -53,8 +52,7 @@ pub fn emit(state: &AppState, order: &Order, event: &'static str) {
             shop_id: order.shop_id,
             stream_id,
             number: order.number.clone(),
-            total: order.total,
-            currency: order.currency.clone(),
+            total: order.total.clone(),
             event,
         },
     );
@@ -105,10 +103,10 @@ async fn run(state: AppState, stream_id: i64) {
             let data = json!({
                 "event": ticket.event,
                 "number": ticket.number,
-                "total": ticket.total,
-                "currency": ticket.currency,
-                "total_display": money::format(ticket.total, &ticket.currency),
-                "figures": figures.json(&ticket.currency),
+                "total": ticket.total.minor,
+                "currency": ticket.total.currency,
+                "total_display": ticket.total.to_string(),
+                "figures": figures.json(&ticket.total.currency),
             });
             // Staff only: order numbers and revenue are not for the viewers' event stream.
             if let Err(err) = state.live.staff(shop_id, stream_id, "order", data).await {

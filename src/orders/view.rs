@@ -1,9 +1,7 @@
 //! Orders as pages show them: amounts formatted in the order's currency, times in the
 //! shop's zone. Shared by the shopper's checkout pages and the dashboard.
 
-use super::domain;
-use super::store::{Line, Order};
-use crate::money;
+use super::store::{self, Line, Order};
 
 pub struct LineView {
     pub id: i64,
@@ -12,7 +10,7 @@ pub struct LineView {
     pub quantity: i64,
     pub unit_price: String,
     pub amount: String,
-    pub stock_state: String,
+    /// Units a refund may put back on the shelf.
     pub restockable: i64,
     pub offer: bool,
 }
@@ -25,14 +23,9 @@ pub fn lines(lines: &[Line]) -> Vec<LineView> {
             title: l.title.clone(),
             variant_title: l.variant_title.clone(),
             quantity: l.quantity,
-            unit_price: money::format(l.unit_price, &l.currency),
-            amount: money::format(domain::line_total(l.unit_price, l.quantity), &l.currency),
-            stock_state: l.stock_state.clone(),
-            restockable: if l.stock_state == "sold" {
-                l.quantity - l.restocked
-            } else {
-                0
-            },
+            unit_price: l.unit_price.to_string(),
+            amount: l.amount().to_string(),
+            restockable: l.restockable(),
             offer: l.offer_pin_id.is_some(),
         })
         .collect()
@@ -40,7 +33,7 @@ pub fn lines(lines: &[Line]) -> Vec<LineView> {
 
 /// The order's total as the shopper reads it.
 pub fn total(order: &Order) -> String {
-    money::format(order.total, &order.currency)
+    order.total.to_string()
 }
 
 /// `/@{shop}/{stream}` of the order's stream, if it still exists.
@@ -48,12 +41,7 @@ pub async fn stream_path(db: &sqlx::AnyPool, order: &Order) -> sqlx::Result<Opti
     let Some(stream_id) = order.stream_id else {
         return Ok(None);
     };
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT sh.slug, st.slug FROM streams st JOIN shops sh ON sh.id = st.shop_id WHERE st.id = $1 AND st.shop_id = $2",
-    )
-    .bind(stream_id)
-    .bind(order.shop_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(shop, stream)| format!("/@{shop}/{stream}")))
+    Ok(store::stream_address(db, order.shop_id, stream_id)
+        .await?
+        .map(|a| format!("/@{}/{}", a.shop_slug, a.stream_slug)))
 }

@@ -43,7 +43,7 @@ pub async fn write(
             return Err(reserve::sold_out(job.quantity));
         }
     }
-    let amount = domain::line_total(job.unit_price, job.quantity);
+    let amount = domain::line_total(job.unit_price.minor, job.quantity);
     let (order_id, total) = match job.cart {
         Some(cart_id) => {
             let grown: Option<i64> = sqlx::query_scalar(
@@ -112,8 +112,8 @@ pub(super) fn order_values<'q>(
     args.add(&job.token)?;
     args.add(&job.number)?;
     args.add(domain::OrderStatus::Pending.as_str())?;
-    args.add(&job.currency)?;
-    args.add(domain::line_total(job.unit_price, job.quantity))?;
+    args.add(&job.unit_price.currency)?;
+    args.add(domain::line_total(job.unit_price.minor, job.quantity))?;
     args.add(&job.viewer_id)?;
     args.add(job.stream_id)?;
     args.add(job.current_pin)?;
@@ -146,11 +146,11 @@ pub(super) fn line_values<'q>(
     args.add(&job.product_title)?;
     args.add(&job.variant_title)?;
     args.add(job.quantity)?;
-    args.add(job.unit_price)?;
-    args.add(&job.currency)?;
+    args.add(job.unit_price.minor)?;
+    args.add(&job.unit_price.currency)?;
     args.add(job.offer_pin)?;
     args.add(job.stripe_price.as_deref())?;
-    args.add("held")?;
+    args.add(domain::StockState::Held.as_str())?;
     args.add(job.tracked)?;
     args.add(job.current_pin)?;
     args.add(now)

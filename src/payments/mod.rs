@@ -1,33 +1,74 @@
-//! Payments: one `Provider` trait with two implementations, chosen per shop: Stripe
-//! Checkout (when the shop has a Stripe key) and the offline test provider (the default:
-//! a local checkout page, no money moves). Stripe webhooks, the reconciliation command
-//! and the webhook-secret setting live here too.
+//! Payments: the provider layer under orders. It knows no orders: a checkout is started
+//! for a neutral [`Charge`] (our reference, lines of title × quantity × unit price), a
+//! refund for a [`RefundRequest`], and what a provider reports afterwards (a webhook, a
+//! reconciliation read) becomes an [`event::PaymentEvent`] that `orders` applies.
+//!
+//! - `Provider`, two implementations chosen per shop: `stripe` (Stripe Checkout, when the
+//!   shop has a Stripe key) and `offline` (the default: a local test page, no money moves).
+//! - `account`, `store`, `settings`: the shop's Stripe key and webhook signing secret, and
+//!   their one page, Settings → Payments.
+//! - `webhook`, `signature`, `stripe::events`: a delivery checked and read into an event.
+//! - `reconcile`: ask Stripe how the checkouts it is handed ended.
 
+pub mod account;
+pub mod event;
 pub mod offline;
 pub mod reconcile;
 pub mod settings;
 pub mod signature;
+pub mod store;
 pub mod stripe;
 pub mod webhook;
 
-mod events;
-
 use async_trait::async_trait;
 use axum::Router;
-use axum::routing::{get, post};
 
-use crate::orders::store::{Line, Order};
+use crate::money::Money;
 use crate::state::AppState;
 
-/// What a provider needs to take payment for an order.
-pub struct CheckoutRequest<'a> {
-    pub order: &'a Order,
-    pub lines: &'a [Line],
+/// One line of a charge, as the shopper reads it on the payment page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeLine {
+    pub title: String,
+    pub quantity: i64,
+    pub unit_price: Money,
+    /// The provider's own price for this unit (a Stripe Price the catalogue synced), sent
+    /// instead of the amount so the provider's reports name the product.
+    pub provider_price: Option<String>,
+}
+
+/// What to take payment for, in the provider's terms only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    /// Ours: handed back in every event about this charge (the order id).
+    pub reference: String,
+    /// Shown beside the payment in the provider's dashboard, as (name, value): the order
+    /// number, the stream it was bought from.
+    pub labels: Vec<(&'static str, String)>,
+    pub lines: Vec<ChargeLine>,
+}
+
+/// Start taking payment for a charge.
+pub struct CheckoutRequest {
+    pub charge: Charge,
     /// Absolute URLs: where the shopper lands after paying, or after giving up.
     pub success_url: String,
     pub cancel_url: String,
-    /// Each attempt gets its own idempotency key (a replayed 500 would never succeed).
-    pub attempt: i64,
+    /// Our own payment page, for a provider that has none (the offline test provider).
+    pub local_page: String,
+    /// One per attempt: a retried request is the same attempt, a new attempt is not (a
+    /// replayed 500 would never succeed).
+    pub idempotency_key: String,
+}
+
+/// Give back (some of) a payment.
+pub struct RefundRequest {
+    /// The charge's reference, recorded with the refund at the provider.
+    pub reference: String,
+    /// The provider's payment (a Stripe PaymentIntent), if it has reported one.
+    pub payment: Option<String>,
+    pub amount: Money,
+    pub idempotency_key: String,
 }
 
 /// Where to send the shopper to pay.
@@ -48,30 +89,25 @@ pub struct Failure(pub String);
 
 #[async_trait]
 pub trait Provider: Send + Sync {
-    /// 'stripe' or 'test', stored on the order.
+    /// 'stripe' or 'test', stored with what it did.
     fn name(&self) -> &'static str;
-    async fn start(&self, request: &CheckoutRequest<'_>) -> Result<Started, Failure>;
-    async fn refund(&self, order: &Order, amount: i64, key: &str) -> Result<Refunded, Failure>;
+    async fn start(&self, request: &CheckoutRequest) -> Result<Started, Failure>;
+    async fn refund(&self, request: &RefundRequest) -> Result<Refunded, Failure>;
 }
 
 /// The shop's provider: Stripe when it has a key, the offline test provider otherwise.
 pub async fn provider_for(state: &AppState, shop_id: i64) -> sqlx::Result<Box<dyn Provider>> {
-    Ok(
-        match crate::catalog::stripe::account::get(&state.db.pool, shop_id).await? {
-            Some(account) => Box::new(stripe::StripeProvider::new(
-                &state.stripe,
-                account.secret_key,
-            )),
-            None => Box::new(offline::Offline),
-        },
-    )
+    Ok(match store::account(&state.db.pool, shop_id).await? {
+        Some(account) => Box::new(stripe::StripeProvider::new(
+            &state.stripe,
+            &account.secret_key,
+        )),
+        None => Box::new(offline::Offline),
+    })
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks/stripe/{shop}", post(webhook::receive))
-        .route(
-            "/settings/payments",
-            get(settings::show).post(settings::save),
-        )
+/// Settings → Payments (see `settings::routes` for `on_key`). Stripe's webhook
+/// deliveries are routed by `orders`, which applies them.
+pub fn router(on_key: settings::OnKeyChange) -> Router<AppState> {
+    settings::routes(on_key)
 }

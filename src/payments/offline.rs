@@ -1,11 +1,10 @@
-//! The offline test provider: the default when a shop has no Stripe key. Payment is a
-//! local page that collects name, e-mail and address and marks the order paid; it says
-//! plainly that no money moves. Refunds are recorded locally.
+//! The offline test provider: the default when a shop has no Stripe key. Payment is our
+//! own page (the request's `local_page`), which collects name, e-mail and address and
+//! marks the order paid; it says plainly that no money moves. Refunds are recorded locally.
 
 use async_trait::async_trait;
 
-use super::{CheckoutRequest, Failure, Provider, Refunded, Started};
-use crate::orders::store::Order;
+use super::{CheckoutRequest, Failure, Provider, RefundRequest, Refunded, Started};
 
 pub struct Offline;
 
@@ -15,16 +14,16 @@ impl Provider for Offline {
         "test"
     }
 
-    async fn start(&self, request: &CheckoutRequest<'_>) -> Result<Started, Failure> {
+    async fn start(&self, request: &CheckoutRequest) -> Result<Started, Failure> {
         Ok(Started {
-            redirect: format!("/checkout/{}/test", request.order.token),
+            redirect: request.local_page.clone(),
             reference: None,
         })
     }
 
-    async fn refund(&self, order: &Order, amount: i64, _key: &str) -> Result<Refunded, Failure> {
+    async fn refund(&self, request: &RefundRequest) -> Result<Refunded, Failure> {
         Ok(Refunded {
-            reference: format!("test-refund-{}-{amount}", order.number),
+            reference: format!("test-refund-{}-{}", request.reference, request.amount.minor),
         })
     }
 }

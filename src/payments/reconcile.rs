@@ -1,82 +1,59 @@
-//! `showfloor stripe reconcile`: re-read from Stripe the Checkout Session of every
-//! pending order that has one, and apply what a missed webhook would have: paid, or
-//! expired with its stock released. Safe to run at any time, as often as wanted.
+//! Reconciliation: ask Stripe how a checkout it was handed ended, as the webhook that
+//! may have been missed would have said it. Knows no orders: `orders::stripe_events`
+//! picks the checkouts still pending (`showfloor stripe reconcile`) and applies what
+//! comes back. Safe to run at any time, as often as wanted: it only reads from Stripe.
 
-use crate::catalog::stripe::StripeLink;
-use crate::config::Config;
-use crate::db::Db;
-use crate::orders::domain::OrderStatus;
-use crate::orders::lifecycle::{self, Payment};
-use crate::orders::store::{Actor, ORDER_COLUMNS, Order};
+use secrecy::SecretString;
+use stripe_checkout::checkout_session::RetrieveCheckoutSession;
+use stripe_checkout::{CheckoutSessionPaymentStatus, CheckoutSessionStatus};
 
-/// What a reconciliation pass did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Report {
-    pub checked: usize,
-    pub paid: usize,
-    pub expired: usize,
-    pub failed: usize,
-}
+use super::Failure;
+use super::event::{Checkout, Completed, Payer, PaymentEvent};
+use super::stripe::{REFERENCE_KEY, StripeLink, StripeProvider, failure};
 
-pub async fn run(config: &Config) -> anyhow::Result<()> {
-    let db = crate::open_database(config).await?;
-    let report = reconcile(&db, &StripeLink::new()).await?;
-    println!(
-        "Checked {} pending Stripe orders: {} paid, {} expired, {} could not be read.",
-        report.checked, report.paid, report.expired, report.failed
+/// The Checkout Session `checkout_id` as an event: completed when paid, expired when it
+/// expired unpaid, `None` while it is still open.
+pub async fn check(
+    link: &StripeLink,
+    secret_key: &SecretString,
+    checkout_id: &str,
+) -> Result<Option<PaymentEvent>, Failure> {
+    let provider = StripeProvider::new(link, secret_key);
+    let session = RetrieveCheckoutSession::new(checkout_id)
+        .send(provider.client()?)
+        .await
+        .map_err(failure)?;
+    let checkout = Checkout {
+        reference: session
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get(REFERENCE_KEY).cloned())
+            .or(session.client_reference_id.clone()),
+        id: Some(checkout_id.to_string()),
+        payment: session
+            .payment_intent
+            .as_ref()
+            .map(|p| p.id().as_str().to_string()),
+    };
+    let paid = matches!(
+        session.payment_status,
+        CheckoutSessionPaymentStatus::Paid | CheckoutSessionPaymentStatus::NoPaymentRequired
     );
-    Ok(())
-}
-
-pub async fn reconcile(db: &Db, link: &StripeLink) -> anyhow::Result<Report> {
-    let pending: Vec<Order> = sqlx::query_as(&format!(
-        "SELECT {ORDER_COLUMNS} FROM orders o WHERE o.status = 'pending' AND o.stripe_session_id IS NOT NULL ORDER BY o.id"
-    ))
-    .fetch_all(&db.pool)
-    .await?;
-    let mut report = Report::default();
-    for order in pending {
-        report.checked += 1;
-        let Some(account) = crate::catalog::stripe::account::get(&db.pool, order.shop_id).await?
-        else {
-            continue;
-        };
-        let provider = super::stripe::StripeProvider::new(link, account.secret_key);
-        let session_id = order.stripe_session_id.clone().unwrap_or_default();
-        let session = match provider.session(&session_id).await {
-            Ok(s) => s,
-            Err(failure) => {
-                tracing::warn!(order = order.id, error = %failure.0, "reconcile: session unreadable");
-                report.failed += 1;
-                continue;
-            }
-        };
-        let mut tx = db.pool.begin().await?;
-        if session.paid {
-            let payment = Payment {
-                provider: "stripe",
-                reference: Some(&session_id),
-                amount: session.amount_total.unwrap_or(order.total),
-                email: session.email.as_deref().unwrap_or(""),
-                name: "",
-                address: "",
-                payment_intent: session.payment_intent.as_deref(),
-            };
-            lifecycle::mark_paid(&mut tx, &order, &payment, Actor::Stripe).await?;
-            report.paid += 1;
-        } else if session.expired
-            && lifecycle::release(
-                &mut tx,
-                &order,
-                OrderStatus::Expired,
-                Actor::Stripe,
-                "Checkout expired at Stripe (reconciled)",
-            )
-            .await?
-        {
-            report.expired += 1;
-        }
-        tx.commit().await?;
-    }
-    Ok(report)
+    Ok(if paid {
+        Some(PaymentEvent::Completed(Completed {
+            checkout,
+            amount: session.amount_total,
+            payer: Payer {
+                email: session
+                    .customer_details
+                    .and_then(|d| d.email)
+                    .unwrap_or_default(),
+                ..Payer::default()
+            },
+        }))
+    } else if matches!(session.status, Some(CheckoutSessionStatus::Expired)) {
+        Some(PaymentEvent::Expired(checkout))
+    } else {
+        None
+    })
 }

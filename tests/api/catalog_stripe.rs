@@ -148,7 +148,7 @@ async fn connected(app: &TestApp, slug: &str) -> (Browser, FakeStripe) {
     state.stripe.set_backoff(Duration::from_millis(50));
     let browser = owner(app, slug).await;
     let page = browser
-        .post("/catalog/settings/stripe", &[("secret_key", KEY)])
+        .post("/settings/payments/stripe", &[("secret_key", KEY)])
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     (browser, fake)
@@ -178,7 +178,7 @@ async fn wait_for(app: &TestApp, product_id: i64, state: &str) {
 async fn an_active_product_is_created_in_stripe_with_a_price_per_variant() {
     let app = spawn_app().await;
     let (owner, fake) = connected(&app, "stripe-create").await;
-    let settings = owner.get("/catalog/settings").await;
+    let settings = owner.get("/settings/payments").await;
     assert!(
         settings.contains("sk_test_…4242") && !settings.contains(KEY),
         "the key is never shown back in full"
@@ -431,7 +431,7 @@ async fn test_connection_names_the_account_and_without_a_key_nothing_is_sent() {
     assert!(fake.calls().is_empty());
     let bad = owner
         .post(
-            "/catalog/settings/stripe",
+            "/settings/payments/stripe",
             &[("secret_key", "pk_test_publishable")],
         )
         .await;
@@ -439,11 +439,11 @@ async fn test_connection_names_the_account_and_without_a_key_nothing_is_sent() {
     assert!(bad.texts(".field-error")[0].contains("secret key"));
 
     owner
-        .post("/catalog/settings/stripe", &[("secret_key", KEY)])
+        .post("/settings/payments/stripe", &[("secret_key", KEY)])
         .await;
     wait_for(&app, id, "synced").await;
-    owner.post("/catalog/settings/stripe/test", &[]).await;
-    let page = owner.get("/catalog/settings").await;
+    owner.post("/settings/payments/stripe/test", &[]).await;
+    let page = owner.get("/settings/payments").await;
     assert!(
         page.texts(".flash")
             .iter()
@@ -457,4 +457,47 @@ async fn test_connection_names_the_account_and_without_a_key_nothing_is_sent() {
         .find(|c| c.path == "/v1/account")
         .unwrap();
     assert_eq!(account.method, "GET");
+}
+
+#[tokio::test]
+async fn the_key_lives_on_settings_payments_and_its_old_addresses_redirect_there() {
+    let app = spawn_app().await;
+    let owner = owner(&app, "stripe-moved").await;
+    for (old, new) in [
+        ("/catalog/settings/stripe", "/settings/payments/stripe"),
+        (
+            "/catalog/settings/stripe/test",
+            "/settings/payments/stripe/test",
+        ),
+        (
+            "/catalog/settings/stripe/remove",
+            "/settings/payments/stripe/remove",
+        ),
+    ] {
+        let moved = owner.post(old, &[("secret_key", KEY)]).await;
+        assert_eq!(moved.status, StatusCode::PERMANENT_REDIRECT, "{old}");
+        assert_eq!(moved.location(), new);
+    }
+    let saved: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stripe_accounts")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(saved, 0, "a redirect saves nothing by itself");
+
+    let page = owner
+        .post("/settings/payments/stripe", &[("secret_key", KEY)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/settings/payments");
+    let secret = "whsec_neverShownAgain0000";
+    let page = owner
+        .post("/settings/payments", &[("webhook_secret", secret)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let payments = owner.get("/settings/payments").await;
+    assert!(payments.contains("sk_test_…4242") && payments.contains("A signing secret is saved"));
+    assert!(!payments.contains(KEY) && !payments.contains(secret));
+    let catalogue = owner.get("/catalog/settings").await;
+    assert!(catalogue.contains("sk_test_…4242") && catalogue.contains("/settings/payments"));
+    assert!(!catalogue.contains(KEY));
 }

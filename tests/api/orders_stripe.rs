@@ -380,7 +380,7 @@ async fn reconcile_marks_paid_an_order_whose_webhook_never_came() {
     shopper.post(&format!("/checkout/{token}/pay"), &[]).await;
 
     let state = &app.server.as_ref().unwrap().state;
-    let report = showfloor::payments::reconcile::reconcile(&state.db, &state.stripe)
+    let report = showfloor::orders::stripe_events::reconcile_pending(&state.db, &state.stripe)
         .await
         .unwrap();
     assert_eq!((report.checked, report.paid), (1, 1));

@@ -1,11 +1,14 @@
-//! `/catalog/settings`: catalogue options and the Stripe key (saved, tested, removed).
-//! The key is never shown again once saved, only its hint.
+//! `/catalog/settings`: the catalogue's own options (other currencies, exact stock, the
+//! low-stock threshold), and what the catalogue does when the shop's Stripe key changes
+//! ([`ON_KEY_CHANGE`], handed to payments by `lib.rs`). The key itself and its page moved
+//! to Settings → Payments (`payments::settings`); its old addresses here answer 308 there.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 
 use super::account::{self, StripeAccount};
@@ -14,6 +17,7 @@ use crate::auth::roles::EditCatalog;
 use crate::catalog::settings::{self, CatalogSettings};
 use crate::catalog::sync;
 use crate::error::{FormErrors, Result};
+use crate::payments::settings::OnKeyChange;
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, render, render_status};
 
@@ -23,6 +27,7 @@ pub struct SettingsPage {
     layout: Layout,
     settings: CatalogSettings,
     threshold: String,
+    /// Only its hint and connection are shown, with a link to Settings → Payments.
     account: Option<StripeAccount>,
     errors: FormErrors,
     shop_currency: String,
@@ -87,96 +92,38 @@ pub async fn save(
     Ok(Redirect::to("/catalog/settings").into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct KeyForm {
-    secret_key: String,
+/// What the catalogue does when the shop's Stripe key is saved or removed.
+pub const ON_KEY_CHANGE: OnKeyChange = OnKeyChange {
+    saved: key_saved,
+    removed: key_removed,
+};
+
+/// A new key may be a new Stripe account: every product is sent again (a new revision,
+/// so new idempotency keys), and the worker wakes at once.
+fn key_saved(state: AppState, shop_id: i64) -> BoxFuture<'static, sqlx::Result<()>> {
+    Box::pin(async move {
+        sync::mark_all_pending(&state.db.pool, shop_id).await?;
+        sync::wake(&state);
+        Ok(())
+    })
 }
 
-/// `POST /catalog/settings/stripe`: save the key, then queue every product for sync.
-pub async fn save_key(
-    State(state): State<AppState>,
-    user: Member<EditCatalog>,
-    Form(form): Form<KeyForm>,
-) -> Result<Response> {
-    let key = match account::parse_key(&form.secret_key) {
-        Ok(key) => key,
-        Err(message) => {
-            let mut errors = FormErrors::default();
-            errors.add("secret_key", message);
-            // The typed key is deliberately not shown again.
-            return Ok(render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &user, errors).await?,
-            ));
-        }
-    };
-    let pool = &state.db.pool;
-    account::save_key(pool, user.shop.id, &key).await?;
-    sync::mark_all_pending(pool, user.shop.id).await?;
-    sync::wake(&state);
-    flash(
-        &user.session,
-        "success",
-        format!(
-            "Stripe key {} saved. Active products are being sent to Stripe.",
-            account::hint(&key)
-        ),
-    )
-    .await;
-    Ok(Redirect::to("/catalog/settings").into_response())
+/// Without a key nothing can be sent: the catalogue works offline; Stripe ids are kept.
+fn key_removed(state: AppState, shop_id: i64) -> BoxFuture<'static, sqlx::Result<()>> {
+    Box::pin(async move { sync::clear_pending(&state.db.pool, shop_id).await })
 }
 
-/// `POST /catalog/settings/stripe/test`: ask Stripe whose key this is.
-pub async fn test_key(
-    State(state): State<AppState>,
-    user: Member<EditCatalog>,
-) -> Result<Response> {
-    let pool = &state.db.pool;
-    let Some(saved) = account::get(pool, user.shop.id).await? else {
-        flash(&user.session, "error", "Save a Stripe key first.").await;
-        return Ok(Redirect::to("/catalog/settings").into_response());
-    };
-    let result = match state.stripe.client(&saved.secret_key) {
-        Ok(client) => super::check_account(&client).await,
-        Err(failure) => Err(failure),
-    };
-    match result {
-        Ok((id, name)) => {
-            account::mark_verified(pool, user.shop.id, &id, name.as_deref()).await?;
-            let who = name.map(|n| format!("{n} ({id})")).unwrap_or(id);
-            flash(
-                &user.session,
-                "success",
-                format!("Connected to Stripe account {who}."),
-            )
-            .await;
-        }
-        Err(failure) => {
-            flash(
-                &user.session,
-                "error",
-                format!("The connection failed. {}", failure.message),
-            )
-            .await;
-        }
-    }
-    Ok(Redirect::to("/catalog/settings").into_response())
+/// `POST /catalog/settings/stripe` (the old address): 308 keeps the method and the form.
+pub async fn save_key() -> Redirect {
+    Redirect::permanent("/settings/payments/stripe")
 }
 
-/// `POST /catalog/settings/stripe/remove`: back to offline; Stripe ids are kept.
-pub async fn remove_key(
-    State(state): State<AppState>,
-    user: Member<EditCatalog>,
-) -> Result<Response> {
-    let pool = &state.db.pool;
-    account::remove(pool, user.shop.id).await?;
-    sync::clear_pending(pool, user.shop.id).await?;
-    flash(
-        &user.session,
-        "success",
-        "The Stripe key was removed. The catalogue works offline.",
-    )
-    .await;
-    Ok(Redirect::to("/catalog/settings").into_response())
+/// `POST /catalog/settings/stripe/test` (the old address).
+pub async fn test_key() -> Redirect {
+    Redirect::permanent("/settings/payments/stripe/test")
+}
+
+/// `POST /catalog/settings/stripe/remove` (the old address).
+pub async fn remove_key() -> Redirect {
+    Redirect::permanent("/settings/payments/stripe/remove")
 }

@@ -44,6 +44,37 @@ pub async fn stream_by_slugs(
     .await
 }
 
+/// A stream as Buy needs it: the room's columns and whether it still sells after it ended.
+#[derive(Debug, Clone, FromRow)]
+pub struct SellingStream {
+    #[sqlx(flatten)]
+    pub stream: LiveStream,
+    #[sqlx(try_from = "crate::db::Flag")]
+    pub sell_after_end: bool,
+}
+
+/// Built once: Buy reads it for every sale, and the columns are `STREAM_COLUMNS`'.
+static SELLING_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {STREAM_COLUMNS}, {} FROM streams st JOIN shops sh ON sh.id = st.shop_id \
+         WHERE sh.slug = $1 AND st.slug = $2",
+        crate::db::flag("st.sell_after_end")
+    )
+});
+
+/// `stream_by_slugs` with the stream's sell-after-end switch, in the same one read.
+pub async fn selling_by_slugs(
+    db: impl AnyExecutor<'_>,
+    shop: &str,
+    stream: &str,
+) -> sqlx::Result<Option<SellingStream>> {
+    sqlx::query_as(&SELLING_SQL)
+        .bind(shop)
+        .bind(stream)
+        .fetch_optional(db)
+        .await
+}
+
 /// A stream of the signed-in member's shop, by id (dashboard and studio URLs).
 pub async fn stream_of_shop(
     db: impl AnyExecutor<'_>,

@@ -1,0 +1,189 @@
+//! The Stripe provider: a Checkout Session (mode payment) per payment attempt, with the
+//! provider's own Price of each line when it has one (synced from the catalogue) or
+//! `price_data` otherwise (a live-offer price), our reference in `client_reference_id`
+//! and metadata, shipping address and e-mail collection, and the URLs back. Payment
+//! methods are the ones the merchant enabled in Stripe (automatic payment methods:
+//! cards, wallets, WeChat Pay or Alipay where the account has them). Every create
+//! carries the request's `Idempotency-Key`.
+//!
+//! - `link`: the API address, the client from the shop's key, failures in a sentence.
+//! - `events`: webhook payloads read into `PaymentEvent`s.
+
+pub mod events;
+pub mod link;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use stripe::{Client, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionShippingAddressCollection,
+    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ProductData,
+};
+use stripe_core::refund::CreateRefund;
+
+pub use link::StripeLink;
+
+use super::{CheckoutRequest, Failure, Provider, RefundRequest, Refunded, Started};
+
+/// The metadata key that carries a charge's reference. Its name says what the reference
+/// is today (the order id): sessions and payments created before the provider layer
+/// carry it under this name, and their refunds still arrive.
+pub const REFERENCE_KEY: &str = "showfloor_order_id";
+
+/// Countries Checkout offers for the shipping address: Europe, North America and the
+/// large Asia-Pacific markets of live commerce.
+const SHIPPING_COUNTRIES: &[&str] = &[
+    "AT", "AU", "BE", "BG", "CA", "CH", "CN", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB",
+    "GR", "HK", "HR", "HU", "IE", "IT", "JP", "KR", "LT", "LU", "LV", "MT", "NL", "NO", "NZ", "PL",
+    "PT", "RO", "SE", "SG", "SI", "SK", "TW", "US",
+];
+
+pub struct StripeProvider {
+    /// A key the client builder refused fails each call with its sentence, not at once:
+    /// the order page shows it where the shopper pressed Pay.
+    client: Result<Client, Failure>,
+}
+
+impl StripeProvider {
+    pub fn new(link: &StripeLink, secret_key: &SecretString) -> StripeProvider {
+        StripeProvider {
+            client: link.client(secret_key).map_err(|f| Failure(f.message)),
+        }
+    }
+
+    pub(super) fn client(&self) -> Result<&Client, Failure> {
+        self.client.as_ref().map_err(Clone::clone)
+    }
+}
+
+fn strategy(key: &str) -> RequestStrategy {
+    // Our keys are short ASCII, well within Stripe's 255 characters.
+    RequestStrategy::Idempotent(IdempotencyKey::new(key).expect("short ASCII idempotency key"))
+}
+
+pub(super) fn failure(err: StripeError) -> Failure {
+    Failure(link::Failure::from(err).message)
+}
+
+fn currency(code: &str) -> stripe_types::Currency {
+    code.to_ascii_lowercase()
+        .parse()
+        .unwrap_or(stripe_types::Currency::EUR)
+}
+
+fn line_item(line: &super::ChargeLine) -> CreateCheckoutSessionLineItems {
+    let mut item = CreateCheckoutSessionLineItems::new();
+    item.quantity = Some(line.quantity.max(0) as u64);
+    match &line.provider_price {
+        Some(price) => item.price = Some(price.clone()),
+        None => {
+            let mut data =
+                CreateCheckoutSessionLineItemsPriceData::new(currency(&line.unit_price.currency));
+            data.product_data = Some(ProductData::new(line.title.clone()));
+            data.unit_amount = Some(line.unit_price.minor);
+            item.price_data = Some(data);
+        }
+    }
+    item
+}
+
+#[async_trait]
+impl Provider for StripeProvider {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    async fn start(&self, request: &CheckoutRequest) -> Result<Started, Failure> {
+        let charge = &request.charge;
+        let mut metadata: HashMap<String, String> = charge
+            .labels
+            .iter()
+            .map(|(name, value)| (format!("showfloor_{name}"), value.clone()))
+            .collect();
+        metadata.insert(REFERENCE_KEY.to_string(), charge.reference.clone());
+        // On the PaymentIntent too: its charges (and their refunds) carry the reference.
+        let mut intent = CreateCheckoutSessionPaymentIntentData::new();
+        intent.metadata = Some(metadata.clone());
+        let countries: Vec<CreateCheckoutSessionShippingAddressCollectionAllowedCountries> =
+            SHIPPING_COUNTRIES
+                .iter()
+                .filter_map(|c| c.parse().ok())
+                .collect();
+        let session = CreateCheckoutSession::new()
+            .mode(stripe_checkout::CheckoutSessionMode::Payment)
+            .line_items(charge.lines.iter().map(line_item).collect::<Vec<_>>())
+            .client_reference_id(charge.reference.clone())
+            .metadata(metadata)
+            .payment_intent_data(intent)
+            .shipping_address_collection(CreateCheckoutSessionShippingAddressCollection::new(
+                countries,
+            ))
+            .success_url(request.success_url.clone())
+            .cancel_url(request.cancel_url.clone())
+            .customize()
+            .request_strategy(strategy(&request.idempotency_key))
+            .send(self.client()?)
+            .await
+            .map_err(failure)?;
+        let url = session
+            .url
+            .ok_or_else(|| Failure("Stripe did not return a payment page.".into()))?;
+        Ok(Started {
+            redirect: url,
+            reference: Some(session.id.as_str().to_string()),
+        })
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<Refunded, Failure> {
+        let intent = request.payment.clone().ok_or_else(|| {
+            Failure("Stripe has not told us the payment of this order yet; try again once it shows as paid.".into())
+        })?;
+        let refund = CreateRefund::new()
+            .payment_intent(intent)
+            .amount(request.amount.minor)
+            .metadata(HashMap::from([(
+                REFERENCE_KEY.to_string(),
+                request.reference.clone(),
+            )]))
+            .customize()
+            .request_strategy(strategy(&request.idempotency_key))
+            .send(self.client()?)
+            .await
+            .map_err(failure)?;
+        Ok(Refunded {
+            reference: refund.id.as_str().to_string(),
+        })
+    }
+}
+
+/// The Stripe account a key belongs to.
+pub struct ConnectedAccount {
+    pub id: String,
+    /// Its display name, business name or e-mail, whichever it has.
+    pub name: Option<String>,
+}
+
+/// "Test connection": whose key this is.
+pub async fn check_account(client: &Client) -> Result<ConnectedAccount, link::Failure> {
+    let account = stripe_connect::account::RetrieveForMyAccountAccount::new()
+        .send(client)
+        .await?;
+    let name = account
+        .settings
+        .as_ref()
+        .and_then(|s| s.dashboard.display_name.clone())
+        .or_else(|| {
+            account
+                .business_profile
+                .as_ref()
+                .and_then(|b| b.name.clone())
+        })
+        .or(account.email.clone());
+    Ok(ConnectedAccount {
+        id: account.id.as_str().to_string(),
+        name,
+    })
+}

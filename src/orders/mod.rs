@@ -5,8 +5,7 @@
 //! `payment_events` applies what the provider reports (`stripe_events` routes it).
 //!
 //! The SQL is in `store` (one file per concern), except where a domain operation runs
-//! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`) and
-//! payment's (`payment_store`).
+//! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`).
 
 pub mod batch;
 pub mod bulk;
@@ -20,7 +19,7 @@ pub mod hint;
 pub mod lifecycle;
 pub mod paid;
 pub mod payment_events;
-pub mod payment_store;
+
 pub mod reserve;
 pub mod store;
 pub mod stripe_events;

@@ -1,12 +1,11 @@
 //! Pending → paid inside the caller's transaction: held units become sold, and money
 //! that arrives for a released order takes its units again (all or none) or flags the
 //! order for a refund. Guarded by conditional UPDATEs like the rest of `lifecycle`; the
-//! statements are in `payment_store`.
+//! statements are in `store::payments`.
 
 use sqlx::{AnyConnection, Connection};
 
 use super::domain::{OrderStatus, StockState};
-use super::payment_store;
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
 use crate::db::now_ms;
@@ -68,14 +67,14 @@ pub async fn mark_paid(
     )
     .await?
     {
-        payment_store::sell_lines(conn, order, StockState::Held).await?;
+        store::payments::sell_lines(conn, order, StockState::Held).await?;
         Paid::Now
     } else if store::status_of(conn, order).await?.is_paid() {
         return Ok(Paid::Already);
     } else {
         revive(conn, order, actor).await?
     };
-    payment_store::record_paid(conn, order, payment, now).await?;
+    store::payments::record_paid(conn, order, payment, now).await?;
     let note = match outcome {
         Paid::Flagged => "Paid after the reservation ended; stock was gone",
         _ => "",
@@ -105,7 +104,7 @@ pub async fn mark_paid(
 
 /// Money for a released order: take its units again (all or none) or flag it.
 async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::Result<Paid> {
-    let released = payment_store::released_units(conn, order).await?;
+    let released = store::payments::released_units(conn, order).await?;
     let reference = format!("order:{}", order.number);
     // A savepoint: one variant sold out meanwhile puts every unit taken so far back.
     let mut all_or_none = conn.begin().await?;
@@ -134,9 +133,9 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
         }
     }
     all_or_none.commit().await?;
-    payment_store::sell_lines(conn, order, StockState::Released).await?;
+    store::payments::sell_lines(conn, order, StockState::Released).await?;
     let from = store::status_of(conn, order).await?;
-    payment_store::set_paid(conn, order).await?;
+    store::payments::set_paid(conn, order).await?;
     store::record_transition(
         conn,
         order.shop_id,
@@ -152,5 +151,5 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
 
 /// Put `text` on the order for the merchant's attention.
 pub async fn flag(conn: &mut AnyConnection, order: &Order, text: &str) -> sqlx::Result<()> {
-    payment_store::flag(conn, order, text).await
+    store::payments::flag(conn, order, text).await
 }

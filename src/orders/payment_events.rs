@@ -11,7 +11,6 @@ use sqlx::AnyConnection;
 
 use super::domain::OrderStatus;
 use super::lifecycle::{self, Payment};
-use super::payment_store;
 use super::store::{self, Actor, Order};
 use crate::money::Money;
 use crate::payments::event::{Checkout, Completed, PaymentEvent, Refund};
@@ -128,7 +127,7 @@ async fn processing(
         return Ok(Applied::ignored(None, "ignored: no such order"));
     };
     let until = crate::db::now_ms() + DELAYED_PAYMENT_HOLD_MS;
-    payment_store::hold_for_payment(conn, &order, until, checkout.payment.as_deref()).await?;
+    store::payments::hold_for_payment(conn, &order, until, checkout.payment.as_deref()).await?;
     Ok(Applied::ignored(
         Some(order),
         "awaiting an asynchronous payment",

@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::payment_events::{self, Applied};
-use super::{payment_store, store, ticker};
+use super::{store, ticker};
 use crate::config::Config;
 use crate::db::Db;
 use crate::payments::event::PaymentEvent;
@@ -99,7 +99,7 @@ pub async fn reconcile_command(config: &Config) -> anyhow::Result<()> {
 /// missed webhook would have: paid, or expired with its stock released.
 pub async fn reconcile_pending(db: &Db, link: &StripeLink) -> anyhow::Result<Report> {
     let mut report = Report::default();
-    for order in payment_store::pending_stripe_orders(&db.pool).await? {
+    for order in store::payments::pending_stripe_orders(&db.pool).await? {
         report.checked += 1;
         let Some(account) = payments_store::account(&db.pool, order.shop_id).await? else {
             continue;

@@ -10,6 +10,7 @@ mod filters;
 mod history;
 mod lines;
 mod orders;
+pub mod payments;
 mod reservations;
 
 pub use filters::{OrderQuery, Search, filtered};

@@ -1,13 +1,13 @@
 //! The orders' SQL that payment needs: the paid fields, selling held or released units,
 //! the attention flag, a delayed payment's longer hold, and the orders reconciliation
-//! asks Stripe about. Beside `store` (the orders' common reads and writes) so payment's
-//! statements live in one file; every write runs in the caller's transaction.
+//! asks Stripe about, so payment's statements live in one file; every write runs in the
+//! caller's transaction.
 
 use sqlx::{AnyConnection, AnyExecutor, FromRow};
 
-use super::domain::{OrderStatus, StockState};
-use super::paid::Payment;
-use super::store::{ORDER_COLUMNS, Order};
+use super::{ORDER_COLUMNS, Order};
+use crate::orders::domain::{OrderStatus, StockState};
+use crate::orders::paid::Payment;
 
 /// The order's lines whose units are `from` become sold.
 pub async fn sell_lines(

@@ -5,6 +5,37 @@
 
 use std::fmt;
 
+/// Why a typed field was refused, as the one sentence shown beside it ("Give the
+/// product a title."). Parsers of merchants' input return it instead of a bare `String`,
+/// so an error cannot be mistaken for the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl From<&str> for Invalid {
+    fn from(message: &str) -> Invalid {
+        Invalid(message.to_string())
+    }
+}
+
+impl From<String> for Invalid {
+    fn from(message: String) -> Invalid {
+        Invalid(message)
+    }
+}
+
+impl From<Invalid> for String {
+    fn from(err: Invalid) -> String {
+        err.0
+    }
+}
+
+impl From<SlugError> for Invalid {
+    fn from(err: SlugError) -> Invalid {
+        Invalid(err.to_string())
+    }
+}
+
 /// What a slug may look like where it is used: shop addresses are shorter and must not
 /// shadow a route, product addresses live under the shop and only need a sane length.
 #[derive(Debug, Clone, Copy)]

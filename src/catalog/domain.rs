@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::{Slug, SlugRules};
+use crate::text::{Invalid, Slug, SlugRules};
 
 /// A product's lifecycle. Archived products keep their history but cannot be pinned or bought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +130,7 @@ pub const MAX_VARIANTS: usize = 100;
 /// Stock a single adjustment or import may set; larger numbers are typos.
 pub const MAX_STOCK: i64 = 1_000_000;
 
-pub fn title(input: &str) -> Result<String, String> {
+pub fn title(input: &str) -> Result<String, Invalid> {
     let value = input.trim();
     if value.is_empty() {
         return Err("Give the product a title.".into());
@@ -153,10 +153,8 @@ pub const PRODUCT_SLUG: SlugRules = SlugRules {
 };
 
 /// A product's address within the shop: lower-case letters, digits, single hyphens.
-pub fn slug(input: &str) -> Result<String, String> {
-    Slug::parse(input, &PRODUCT_SLUG)
-        .map(Slug::into_string)
-        .map_err(String::from)
+pub fn slug(input: &str) -> Result<String, Invalid> {
+    Ok(Slug::parse(input, &PRODUCT_SLUG)?.into_string())
 }
 
 /// A slug proposal from a title ("Linen Shirt — Sand" → "linen-shirt-sand").
@@ -171,7 +169,7 @@ pub fn slugify(title: &str) -> String {
     }
 }
 
-pub fn description(input: &str) -> Result<String, String> {
+pub fn description(input: &str) -> Result<String, Invalid> {
     let value = input.trim().replace("\r\n", "\n");
     if value.chars().count() > 5000 {
         return Err("Keep the description to 5,000 characters or fewer.".into());

@@ -10,6 +10,7 @@ use super::store::{self, Product, ProductInput};
 use crate::error::FormErrors;
 use crate::money;
 use crate::shops::store::Shop;
+use crate::text::Invalid;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -250,13 +251,17 @@ pub fn parse_fields(
     let mut note = |field: &'static str, message: String| {
         errors.push(FieldError { field, message });
     };
-    let title = domain::title(typed.title).map_err(|e| note("title", e));
+    let title = domain::title(typed.title).map_err(|e| note("title", e.into()));
     let slug = match typed.slug.trim() {
         "" => Ok(None),
-        text => domain::slug(text).map(Some).map_err(|e| note("slug", e)),
+        text => domain::slug(text)
+            .map(Some)
+            .map_err(|e| note("slug", e.into())),
     };
-    let description = domain::description(typed.description).map_err(|e| note("description", e));
-    let currency = parse_currency(typed.currency, shop, settings).map_err(|e| note("currency", e));
+    let description =
+        domain::description(typed.description).map_err(|e| note("description", e.into()));
+    let currency =
+        parse_currency(typed.currency, shop, settings).map_err(|e| note("currency", e.into()));
     // Prices are read in the product's currency, or the shop's when that one was refused.
     let money_currency = currency.clone().unwrap_or_else(|_| shop.currency.clone());
     let price = money::parse(typed.price, &money_currency).map_err(|e| note("price", e));
@@ -319,17 +324,17 @@ pub fn parse_fields(
 }
 
 /// The product's currency: the shop's unless another is typed and the settings allow it.
-fn parse_currency(input: &str, shop: &Shop, settings: &CatalogSettings) -> Result<String, String> {
+fn parse_currency(input: &str, shop: &Shop, settings: &CatalogSettings) -> Result<String, Invalid> {
     let typed = input.trim();
     if typed.is_empty() || typed.eq_ignore_ascii_case(&shop.currency) {
         return Ok(shop.currency.clone());
     }
     let code = crate::shops::domain::currency(typed)?;
     if !settings.allow_currency_override {
-        return Err(format!(
+        return Err(Invalid(format!(
             "This shop sells in {}. Allow other currencies in the catalogue settings first.",
             shop.currency
-        ));
+        )));
     }
     Ok(code)
 }

@@ -3,7 +3,7 @@
 
 use iso_currency::{Currency, IntoEnumIterator};
 
-use crate::text::{Email, InvalidEmail, Slug, SlugError, SlugRules};
+use crate::text::{Email, Invalid, InvalidEmail, Slug, SlugError, SlugRules};
 
 /// A shop's address (`/s/{slug}`): short enough to say aloud, never a word that would
 /// shadow a route or confuse a shopper.
@@ -86,13 +86,13 @@ pub fn slugify(name: &str) -> String {
 }
 
 /// An ISO 4217 code in active use (not a fund, metal or superseded code).
-pub fn currency(input: &str) -> Result<String, String> {
+pub fn currency(input: &str) -> Result<String, Invalid> {
     let code = input.trim().to_ascii_uppercase();
     match Currency::from_code(&code) {
         Some(c) if is_selectable(c) => Ok(code),
-        _ => Err(format!(
+        _ => Err(Invalid(format!(
             "{code:?} is not an ISO 4217 currency we can take payments in."
-        )),
+        ))),
     }
 }
 

@@ -5,31 +5,9 @@
 use jiff::civil::DateTime;
 use jiff::tz::{AmbiguousOffset, TimeZone};
 
-/// Why a typed value was refused: the sentence shown beside the field, in the
-/// merchant's (or viewer's) words. A type of its own so a refusal cannot be mistaken for
-/// the value it refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refusal(pub String);
-
-impl From<&str> for Refusal {
-    fn from(message: &str) -> Refusal {
-        Refusal(message.to_string())
-    }
-}
-
-impl From<String> for Refusal {
-    fn from(message: String) -> Refusal {
-        Refusal(message)
-    }
-}
-
-/// Shown beside the field as it is (`FormErrors::add` takes a `String`).
-impl From<Refusal> for String {
-    fn from(refusal: Refusal) -> String {
-        refusal.0
-    }
-}
+/// Why a typed value was refused: the sentence shown beside the field. The one refusal
+/// type of the ground floor (`text::Invalid`), named here in the streams' and rooms' words.
+pub use crate::text::Invalid as Refusal;
 
 /// The longest stream we schedule.
 pub const MAX_DURATION_MIN: i64 = 24 * 60;

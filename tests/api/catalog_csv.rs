@@ -338,14 +338,16 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
         "the preview writes nothing"
     );
 
-    let started = Instant::now();
     let done = big
         .post("/catalog/import/confirm", &[("token", &token)])
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the import runs in the background"
+    // Answered before the work is done: 20,000 rows are applied batch by batch, with a pause
+    // between batches, by the background task.
+    let first = import_status(&big, &token).await;
+    assert_ne!(
+        first["status"], "done",
+        "the import runs in the background: {first}"
     );
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut adjusted = 0;
@@ -357,7 +359,8 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
         }
         assert_eq!(status["status"], "applying", "{status}");
         seen_running = true;
-        let before = Instant::now();
+        // On SQLite a write kept waiting past the busy timeout (10 s) by a long import
+        // transaction answers 500 ("database is locked"); a bounded batch never does.
         let adjust = other
             .post(
                 &format!("/catalog/products/{mug}/stock"),
@@ -369,10 +372,6 @@ async fn a_large_import_runs_in_batches_while_another_shop_keeps_adjusting_stock
             )
             .await;
         assert_eq!(adjust.status, StatusCode::SEE_OTHER, "{}", adjust.body);
-        assert!(
-            before.elapsed() < Duration::from_secs(5),
-            "no write waits on the import"
-        );
         adjusted += 1;
         assert!(
             Instant::now() < deadline,

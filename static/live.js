@@ -44,7 +44,45 @@
   Room.prototype.emit = function (name, data, id) {
     var handler = this.handlers[name];
     if (handler) handler(data, id);
+    dispatch(name, data, id);
   };
+
+  // --- The page's bus ------------------------------------------------------------------
+  // A page opens one room connection (room.js on the viewer page); every other module
+  // listens here instead of opening a second EventSource. `name` is a room event name,
+  // "state" (the snapshot, after every load) or "connection"; "*" hears them all.
+  var listeners = {};
+  function on(name, fn) {
+    (listeners[name] = listeners[name] || []).push(fn);
+  }
+  function dispatch(name, data, id) {
+    (listeners[name] || []).concat(listeners["*"] || []).forEach(function (fn) {
+      try { fn(data, id, name); } catch (e) { if (window.console) console.error(e); }
+    });
+  }
+
+  // Page modules: `init(main)` runs when the DOM is ready and again each time the page's
+  // <main> is replaced in place (the stream went live or ended); it may return a
+  // function that undoes what it set up (timers, listeners on window).
+  var inits = [], teardowns = [];
+  function run(init) {
+    var main = document.querySelector("main");
+    var undo = main ? init(main) : null;
+    if (typeof undo === "function") teardowns.push(undo);
+  }
+  function onPage(init) {
+    inits.push(init);
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () { run(init); });
+    } else {
+      run(init);
+    }
+  }
+  function pageReplaced() {
+    var undo = teardowns; teardowns = [];
+    undo.forEach(function (fn) { try { fn(); } catch (e) { /* keep going */ } });
+    inits.forEach(run);
+  }
 
   Room.prototype.load = function () {
     var self = this;
@@ -117,5 +155,19 @@
     return node;
   }
 
-  window.ShowfloorLive = { Room: Room, post: post, countdown: countdown, el: el, csrfToken: csrfToken };
+  // Tell the page that embeds this one what happened (docs/embed.md): a no-op when not
+  // framed. The host's origin is the parent's, as the browser reports it.
+  function tell(type, detail) {
+    if (window.parent === window) return;
+    var origins = window.location.ancestorOrigins;
+    var target = origins && origins.length ? origins[0] : "*";
+    var message = { type: "showfloor:" + type };
+    Object.keys(detail || {}).forEach(function (k) { message[k] = detail[k]; });
+    try { window.parent.postMessage(message, target); } catch (e) { /* host gone */ }
+  }
+
+  window.ShowfloorLive = {
+    Room: Room, post: post, countdown: countdown, el: el, csrfToken: csrfToken,
+    on: on, dispatch: dispatch, onPage: onPage, pageReplaced: pageReplaced, tell: tell
+  };
 })();

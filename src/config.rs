@@ -109,12 +109,14 @@ pub struct Config {
     )]
     pub stream_end_grace_secs: u64,
 
-    /// SMTP server for reminder mails, e.g. `smtps://user:password@mail.example.com` or
+    /// SMTP server for the mails Showfloor sends (stream reminders, order confirmations, the
+    /// shop's new-order notices, shipping mails), e.g. `smtps://user:password@mail.example.com` or
     /// `smtp://localhost:25`. Without it Showfloor sends no mail (the dashboard says so).
     #[arg(long, env = "SHOWFLOOR_SMTP_URL", value_parser = parse_secret, global = true)]
     pub smtp_url: Option<SecretString>,
 
-    /// The From address of reminder mails, e.g. `Anna's Tea <live@annas-tea.example>`.
+    /// The From address of reminder mails, e.g. `Anna's Tea <live@annas-tea.example>`. Order
+    /// mails are sent from its address with the shop's name as the display name.
     #[arg(
         long,
         env = "SHOWFLOOR_MAIL_FROM",
@@ -122,6 +124,25 @@ pub struct Config {
         global = true
     )]
     pub mail_from: String,
+
+    /// Milliseconds before an order mail that the server refused is tried again; the delay
+    /// doubles with each attempt, up to an hour.
+    #[arg(
+        long,
+        env = "SHOWFLOOR_MAIL_RETRY_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub mail_retry_ms: u64,
+
+    /// Attempts at an order mail before it is marked failed (shown on the order's page).
+    #[arg(
+        long,
+        env = "SHOWFLOOR_MAIL_MAX_ATTEMPTS",
+        default_value_t = 8,
+        global = true
+    )]
+    pub mail_max_attempts: u32,
 
     /// Addresses the WebRTC media sockets bind to and advertise (comma-separated). Default: the
     /// listen IP. Never advertise 0.0.0.0: a wildcard is expanded to each interface's address.
@@ -205,6 +226,11 @@ impl Config {
         Duration::from_secs(self.reservation_minutes.max(1) * 60)
     }
 
+    /// Whether Showfloor sends mail at all (`--smtp-url` set): pages promise a mail only then.
+    pub fn mail_enabled(&self) -> bool {
+        self.smtp_url.is_some()
+    }
+
     /// Cookies get the Secure flag when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.base_url
@@ -232,6 +258,8 @@ impl Config {
             stream_end_grace_secs: 300,
             smtp_url: None,
             mail_from: "Showfloor <showfloor@localhost>".into(),
+            mail_retry_ms: 30_000,
+            mail_max_attempts: 8,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`db`]: the SQLite or PostgreSQL pool behind one set of portable queries, migrations.
 //! - [`state`]: `AppState`, what every handler can reach.
 //! - [`notify`]: the one PostgreSQL LISTEN connection; each feature hears its own channel.
+//! - [`mail`]: the mail outbox, SMTP transport and the worker that sends with retries.
 //! - [`error`]: the one `Error` type, as an HTML page or a JSON body.
 //! - [`text`]: slugs and e-mail addresses, parsed once into newtypes.
 //! - [`token`]: random one-time tokens and the hashes the database keeps of them.
@@ -37,6 +38,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod live;
+pub mod mail;
 pub mod media;
 pub mod money;
 pub mod notify;
@@ -207,6 +209,12 @@ impl Server {
         live::lifecycle::spawn(&state, shutdown.subscribe());
         reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());
+        mail::worker::spawn(
+            state.db.pool.clone(),
+            state.mail.clone(),
+            state.config.base_url(),
+            shutdown.subscribe(),
+        );
 
         catalog::sync::spawn(state.clone(), shutdown.subscribe());
         catalog::import::resume(&state);

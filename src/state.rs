@@ -37,6 +37,8 @@ pub struct Shared {
     pub notify: Arc<crate::notify::Notify>,
     /// Orders: the reservation length and the reservation clock's wake-up.
     pub orders: Arc<crate::orders::Orders>,
+    /// Mail: the SMTP transport, the outbox worker's wake-up and the features' renderers.
+    pub mail: Arc<crate::mail::Mail>,
     /// Reports: the product-event capture channel (impressions, clicks, Buy taps, checkouts).
     pub capture: Arc<crate::reports::capture::Capture>,
 }
@@ -59,6 +61,10 @@ impl AppState {
             orders: crate::orders::Orders::new(&config),
             capture: crate::reports::capture::Capture::new(metrics.report_events_dropped.clone()),
             media,
+            mail: Arc::new(crate::mail::Mail::new(
+                &config,
+                crate::orders::mails::RENDERERS,
+            )),
             config: Arc::new(config),
             db,
             metrics,

@@ -7,9 +7,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use super::domain::OrderStatus;
+use super::fulfilment::{self, FulfilForm};
 use super::lifecycle;
 use super::store::{self, Actor, Order, PaymentEntry, TimelineEntry, WebhookEntry};
 use super::view::{self, LineView};
@@ -38,6 +38,8 @@ struct DetailPage {
     payments: Vec<(String, String, PaymentEntry)>,
     webhooks: Vec<(String, WebhookEntry)>,
     can_manage: bool,
+    /// Order mails that did not leave (or wait for a retry), one sentence each.
+    mail_notes: Vec<String>,
 }
 
 async fn load(state: &AppState, shop_id: i64, number: &str) -> Result<Order> {
@@ -92,18 +94,14 @@ pub async fn show(
             .map(|w| (at(w.received_at), w))
             .collect(),
         can_manage: user.can::<ManageOrders>(),
+        mail_notes: super::mails::notes(db, user.shop.id, order.id).await?,
         order,
     };
     Ok(render(&page))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct FulfilForm {
-    carrier: String,
-    tracking_number: String,
-}
-
+/// Carrier and tracking number checked (422 with the form as typed), then paid →
+/// fulfilled and the shipping mail queued in one transaction.
 pub async fn fulfil(
     State(state): State<AppState>,
     user: Member<ManageOrders>,
@@ -111,12 +109,11 @@ pub async fn fulfil(
     Form(form): Form<FulfilForm>,
 ) -> Result<Response> {
     let order = load(&state, user.shop.id, &number).await?;
-    let (carrier, tracking) = (form.carrier.trim(), form.tracking_number.trim());
-    if carrier.chars().count() > 60 || tracking.chars().count() > 100 {
-        return Err(Error::BadRequest(
-            "Keep the carrier to 60 and the tracking number to 100 characters.".into(),
-        ));
-    }
+    let shipment = match fulfilment::parse(&form) {
+        Ok(shipment) => shipment,
+        Err(refusal) => return Ok(fulfilment::refused(&user, order, form, refusal).await),
+    };
+    let (carrier, tracking) = (&shipment.carrier, &shipment.tracking);
     let mut tx = state.db.pool.begin().await?;
     if !lifecycle::fulfil(&mut tx, &order, carrier, tracking, Actor::User(user.id)).await? {
         return Err(Error::Conflict(format!(
@@ -124,7 +121,9 @@ pub async fn fulfil(
             order.status().label().to_lowercase()
         )));
     }
+    super::mails::queue_shipped(&mut tx, &order).await?;
     tx.commit().await?;
+    state.mail.wake.notify_one();
     flash(
         &user.session,
         "success",

@@ -17,6 +17,7 @@ pub mod expiry;
 pub mod flight;
 pub mod hint;
 pub mod lifecycle;
+pub mod mails;
 pub mod paid;
 pub mod payment_events;
 
@@ -32,6 +33,7 @@ mod dashboard;
 mod detail;
 mod export;
 mod filters;
+mod fulfilment;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -99,6 +99,9 @@ pub async fn mark_paid(
         )
         .await?;
     }
+    if outcome != Paid::Flagged {
+        super::mails::queue_paid(conn, order).await?;
+    }
     Ok(outcome)
 }
 

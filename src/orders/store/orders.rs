@@ -209,7 +209,7 @@ pub async fn set_checkout_session(
     Ok(())
 }
 
-/// The shipment of a fulfilled order.
+/// The shipment of a fulfilled order, and when it was fulfilled.
 pub async fn set_shipment(
     conn: &mut AnyConnection,
     order: &Order,
@@ -217,12 +217,14 @@ pub async fn set_shipment(
     tracking: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE orders SET carrier = $1, tracking_number = $2 WHERE id = $3 AND shop_id = $4",
+        "UPDATE orders SET carrier = $1, tracking_number = $2, fulfilled_at = $5 \
+         WHERE id = $3 AND shop_id = $4",
     )
     .bind(carrier)
     .bind(tracking)
     .bind(order.id)
     .bind(order.shop_id)
+    .bind(now_ms())
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -124,7 +124,11 @@ mod tests {
         let mut plain = mail();
         plain.from_name = "Anna Tea".into();
         let raw = String::from_utf8(message(&from, &plain).unwrap().formatted()).unwrap();
-        assert!(raw.contains("From: \"Anna Tea\" <live@showfloor.example>") || raw.contains("From: Anna Tea <live@showfloor.example>"), "{raw}");
+        assert!(
+            raw.contains("From: \"Anna Tea\" <live@showfloor.example>")
+                || raw.contains("From: Anna Tea <live@showfloor.example>"),
+            "{raw}"
+        );
     }
 
     #[test]

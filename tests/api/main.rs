@@ -12,6 +12,8 @@ mod catalog_images;
 mod catalog_stripe;
 mod cli;
 mod live;
+mod mail;
+mod mail_support;
 mod operations;
 mod orders;
 mod orders_crash;

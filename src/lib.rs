@@ -4,7 +4,7 @@
 //! shoppers watch, ask and buy, marketers read what each stream did.
 //!
 //! ## Layout
-//! The ground floor (`config`, `db`, `error`, `money`, `text`, `time`, `token`, `web`)
+//! The ground floor (`config`, `db`, `error`, `mail`, `money`, `text`, `time`, `token`, `web`)
 //! imports no feature; features build on it, and `state` and this file tie them together.
 //!
 //! - [`config`]: the command line and `SHOWFLOOR_*` environment, read once.

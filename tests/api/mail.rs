@@ -1,7 +1,8 @@
 //! Mail that arrives: a real SMTP server (aiosmtpd, started by each test on loopback)
 //! receives the order confirmation, the shop's new-order notice and the shipping mail;
 //! a server that defers gets the mail on the retry; a restart between queueing and
-//! sending still sends it; what never left is said on the order page.
+//! sending still sends it; two nodes send each mail once; what never left is said on the
+//! order page; a bad tracking number gets the form back.
 
 use reqwest::StatusCode;
 
@@ -265,4 +266,40 @@ async fn a_bad_tracking_number_re_renders_the_form_with_what_was_typed() {
         (carrier.as_str(), tracking.as_str()),
         ("Chronopost", "XY123")
     );
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_database_send_each_mail_once() {
+    let sink = Sink::start(0).await;
+    let app = app_with_smtp(&sink.url(), 50, 8).await;
+    // A second node on the same database: its worker races this one's for every row.
+    let node_b = showfloor::Server::start(app.config.clone())
+        .await
+        .expect("second node");
+    let sale = sale(&app, "twonodes", 20).await;
+    let mut numbers = Vec::new();
+    for _ in 0..4 {
+        let shopper = app.browser();
+        numbers.push(
+            buy_and_pay(&shopper, &app, &sale, "Bo", &email("bo"))
+                .await
+                .0,
+        );
+    }
+    for number in &numbers {
+        wait_outbox(&app, number, |rows| {
+            rows.len() == 2 && rows.iter().all(|(_, s, a)| s == "sent" && *a == 1)
+        })
+        .await;
+    }
+    let arrived = sink.arrived();
+    assert_eq!(arrived.len(), 8, "each mail once");
+    for number in &numbers {
+        let about = arrived
+            .iter()
+            .filter(|m| m.header("subject").contains(number.as_str()))
+            .count();
+        assert_eq!(about, 2, "{number}: one confirmation, one notice");
+    }
+    node_b.stop().await.expect("node B stops");
 }

@@ -174,6 +174,25 @@ async fn a_mail_refused_every_time_is_marked_failed_on_the_order_page() {
 }
 
 #[tokio::test]
+async fn a_mail_the_server_refuses_for_good_fails_at_once() {
+    let sink = Sink::start(-1).await;
+    let app = app_with_smtp(&sink.url(), 50, 8).await;
+    let sale = sale(&app, "permanent", 5).await;
+    let (number, _) = buy_and_pay(&app.browser(), &app, &sale, "Bo", &email("bo")).await;
+    // A 5xx is not worth another attempt: one each, then failed.
+    wait_outbox(&app, &number, |rows| {
+        rows.len() == 2 && rows.iter().all(|(_, s, a)| s == "failed" && *a == 1)
+    })
+    .await;
+    let notes = sale
+        .owner
+        .get(&format!("/orders/{number}"))
+        .await
+        .texts(".mail-note");
+    assert!(notes.iter().all(|n| n.contains("550")), "{notes:?}");
+}
+
+#[tokio::test]
 async fn without_a_mail_server_nothing_is_sent_and_the_order_page_says_so() {
     let app = spawn_app().await;
     assert!(!app.config.mail_enabled());

@@ -43,8 +43,9 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// A sink answering 451 to the first `refuse` DATA commands, then accepting.
-    pub async fn start(refuse: u32) -> Sink {
+    /// A sink answering 451 to the first `refuse` DATA commands, then accepting; with a
+    /// negative `refuse`, 550 to every one.
+    pub async fn start(refuse: i32) -> Sink {
         let dir = tempfile::TempDir::new().expect("temp dir");
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/common/smtp_sink.py");
         let mut child = Command::new("python3")

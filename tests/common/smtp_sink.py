@@ -5,7 +5,8 @@ Listens on 127.0.0.1 on a free port, printed as `PORT <n>` on stdout once it acc
 connections. Every mail it accepts is parsed with Python's email package and written to
 OUT_DIR as NNNN.json (envelope, headers, the text/plain and text/html parts), atomically,
 so a test can read what arrived. With REFUSE > 0 the first REFUSE DATA commands are
-answered `451 4.3.0 Try again later` (a server that defers). Stops when stdin closes.
+answered `451 4.3.0 Try again later` (a server that defers); with REFUSE < 0 every DATA
+is answered `550 5.1.1 Mailbox unavailable` (a refusal for good). Stops when stdin closes.
 
 usage: smtp_sink.py OUT_DIR [REFUSE]
 """
@@ -27,6 +28,8 @@ class Sink:
         self.count = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse < 0:
+            return "550 5.1.1 Mailbox unavailable"
         if self.refuse > 0:
             self.refuse -= 1
             return "451 4.3.0 Try again later"

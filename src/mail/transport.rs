@@ -11,9 +11,10 @@ use secrecy::ExposeSecret;
 use super::Rendered;
 use crate::config::Config;
 
+/// The SMTP connection pool and the configured sender (`--mail-from`).
 pub struct Smtp {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Address,
+    from: Mailbox,
 }
 
 /// Why an attempt did not send.
@@ -40,22 +41,33 @@ impl Smtp {
         let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret()) {
             Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
             Err(err) => {
-                tracing::error!(error = %err, "SHOWFLOOR_SMTP_URL is not a valid SMTP URL: no order mail will be sent");
+                tracing::error!(error = %err, "SHOWFLOOR_SMTP_URL is not a valid SMTP URL: no mail will be sent");
                 return None;
             }
         };
         let from = match config.mail_from.parse::<Mailbox>() {
-            Ok(from) => from.email,
+            Ok(from) => from,
             Err(err) => {
-                tracing::error!(error = %err, "SHOWFLOOR_MAIL_FROM is not a valid address: no order mail will be sent");
+                tracing::error!(error = %err, "SHOWFLOOR_MAIL_FROM is not a valid address: no mail will be sent");
                 return None;
             }
         };
         Some(Smtp { transport, from })
     }
 
+    /// `--mail-from` as configured, display name included.
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Send a rendered mail from its display name at `--mail-from`'s address.
     pub async fn send(&self, mail: &Rendered) -> Result<(), SendError> {
-        let message = message(&self.from, mail).map_err(SendError::Permanent)?;
+        let message = message(&self.from.email, mail).map_err(SendError::Permanent)?;
+        self.send_message(message).await
+    }
+
+    /// Send a message built by the caller (reminders set their own headers).
+    pub async fn send_message(&self, message: Message) -> Result<(), SendError> {
         self.transport.send(message).await.map(drop).map_err(|err| {
             if err.is_permanent() {
                 SendError::Permanent(err.to_string())

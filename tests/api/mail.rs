@@ -6,11 +6,13 @@
 
 use reqwest::StatusCode;
 
+use crate::fixtures::{self, NewStream};
 use crate::helpers::{email, spawn_app};
 use crate::mail_support::{
     Sink, app_with_smtp, buy_and_pay, closed_port, owner_email, point_at, wait_outbox,
 };
 use crate::orders_support::{sale, status_of};
+use crate::streams_support::shop;
 
 #[tokio::test]
 async fn a_paid_then_fulfilled_order_sends_the_confirmation_the_shop_notice_and_the_shipping_mail()
@@ -321,4 +323,40 @@ async fn two_nodes_on_one_database_send_each_mail_once() {
         assert_eq!(about, 2, "{number}: one confirmation, one notice");
     }
     node_b.stop().await.expect("node B stops");
+}
+
+#[tokio::test]
+async fn a_stream_reminder_goes_out_through_the_shared_transport() {
+    let sink = Sink::start(0).await;
+    let app = app_with_smtp(&sink.url(), 30_000, 8).await;
+    let s = shop(&app, "remindmail").await;
+    let soon = showfloor::db::now_ms() + 10 * 60 * 1000;
+    let demo = NewStream::new("soon", "Soon demo", "pub-remindmail", soon);
+    fixtures::stream(app.db(), s.id, demo).await;
+    let asked = reqwest::Client::new()
+        .post(format!(
+            "{}/api/streams/pub-remindmail/reminders",
+            app.base()
+        ))
+        .header("accept", "application/json")
+        .form(&[("email", "fan@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+
+    // The reminder task looks every 30 s; a round now sends what is due.
+    let state = &app.server.as_ref().expect("running").state;
+    showfloor::streams::reminders::mail::send_due(state)
+        .await
+        .expect("a round of reminders");
+    let reminder = sink.wait_for("Starting in 15 minutes: Soon demo").await;
+    assert_eq!(reminder.rcpt_tos, ["fan@example.com"]);
+    assert_eq!(reminder.header("from"), "Showfloor <showfloor@localhost>");
+    assert!(
+        reminder
+            .header("list-unsubscribe")
+            .contains("/api/reminders/unsubscribe/")
+    );
+    assert!(reminder.text.contains("Soon demo"), "{}", reminder.text);
 }

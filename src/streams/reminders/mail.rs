@@ -1,19 +1,19 @@
-//! Reminder mails over SMTP (lettre), only when `--smtp-url` is set: one 15 minutes
-//! before the start, one when the stream goes live, each with an unsubscribe link and
-//! one-click unsubscribe headers. A background task sends them; it stops on shutdown.
+//! Reminder mails over SMTP (the shared `mail::transport`), only when `--smtp-url` is
+//! set: one 15 minutes before the start, one when the stream goes live, each with an
+//! unsubscribe link and one-click unsubscribe headers. A background task sends them; it
+//! stops on shutdown.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use secrecy::ExposeSecret;
 use tokio::sync::watch;
 
 use super::store::{self, Due, MailKind};
 use crate::config::Config;
 use crate::error::Result;
+use crate::mail::transport::Smtp;
 use crate::shops::store as shops;
 use crate::state::AppState;
 use crate::streams::store as streams;
@@ -21,30 +21,16 @@ use crate::streams::store as streams;
 /// How long before the start the reminder goes out.
 pub const LEAD_MS: i64 = 15 * 60 * 1000;
 
+/// The shared SMTP transport (`mail::transport`), used directly: reminders are sent by
+/// their own task, not through the order mails' outbox.
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
+    smtp: Smtp,
 }
 
 impl Mailer {
     /// The mailer, when SMTP is configured and its settings make sense (else logged, None).
     pub fn from_config(config: &Config) -> Option<Mailer> {
-        let url = config.smtp_url.as_ref()?;
-        let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret()) {
-            Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
-            Err(err) => {
-                tracing::error!(error = %err, "SHOWFLOOR_SMTP_URL is not a valid SMTP URL: no mail will be sent");
-                return None;
-            }
-        };
-        let from = match config.mail_from.parse::<Mailbox>() {
-            Ok(from) => from,
-            Err(err) => {
-                tracing::error!(error = %err, "SHOWFLOOR_MAIL_FROM is not a valid address: no mail will be sent");
-                return None;
-            }
-        };
-        Some(Mailer { transport, from })
+        Smtp::from_config(config).map(|smtp| Mailer { smtp })
     }
 
     async fn send(
@@ -59,7 +45,7 @@ impl Mailer {
             HeaderName::new_from_ascii(name.to_string()).map(|n| HeaderValue::new(n, value))
         };
         let message = Message::builder()
-            .from(self.from.clone())
+            .from(self.smtp.from().clone())
             .to(to)
             .subject(subject)
             .raw_header(header("List-Unsubscribe", format!("<{unsubscribe}>"))?)
@@ -68,8 +54,10 @@ impl Mailer {
                 "List-Unsubscribe=One-Click".into(),
             )?)
             .body(body)?;
-        self.transport.send(message).await?;
-        Ok(())
+        self.smtp
+            .send_message(message)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message().to_string()))
     }
 }
 

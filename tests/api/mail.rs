@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use crate::fixtures::{self, NewStream};
 use crate::helpers::{email, spawn_app};
 use crate::mail_support::{
-    Sink, app_with_smtp, buy_and_pay, closed_port, owner_email, point_at, wait_outbox,
+    Sink, app_with_smtp, buy_and_pay, closed_port, outbox, owner_email, point_at, wait_outbox,
 };
 use crate::orders_support::{sale, status_of};
 use crate::streams_support::shop;
@@ -97,6 +97,17 @@ async fn a_paid_then_fulfilled_order_sends_the_confirmation_the_shop_notice_and_
     .await;
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(sink.arrived().len(), 3);
+    // Queueing again (a replayed payment event) queues nothing new.
+    let order = showfloor::orders::store::by_number(app.db(), sale.shop_id, &number)
+        .await
+        .unwrap()
+        .expect("the order");
+    let mut conn = app.db().acquire().await.unwrap();
+    showfloor::orders::mails::queue_paid(&mut conn, &order)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(outbox(&app, &number).await.len(), 3);
     let page = sale.owner.get(&format!("/orders/{number}")).await;
     assert!(
         page.texts(".mail-note").is_empty(),

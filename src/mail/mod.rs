@@ -43,7 +43,7 @@ pub type RenderFuture<'a> =
     Pin<Box<dyn Future<Output = anyhow::Result<Option<Rendered>>> + Send + 'a>>;
 
 /// A feature's renderer for one kind: the mail about `(shop_id, about_id)`, or `None` when there is
-/// nothing to send any more (the row is gone).
+/// nothing to send (the row is gone, or it names no recipient).
 pub type Renderer = for<'a> fn(&'a RenderContext<'a>, i64, i64) -> RenderFuture<'a>;
 
 /// The process's mail handle: the transport (none without `--smtp-url`), the renderers the

@@ -116,7 +116,12 @@ async fn attempt(db: &AnyPool, mail: &Mail, base_url: &str, row: &Queued) -> (Ou
     };
     let rendered = match render(&context, row.shop_id, row.about_id).await {
         Ok(Some(rendered)) => rendered,
-        Ok(None) => return (Outcome::Unsent, "no recipient, or nothing left to send".into()),
+        Ok(None) => {
+            return (
+                Outcome::Unsent,
+                "no recipient, or nothing left to send".into(),
+            );
+        }
         // A database hiccup while rendering: worth another try.
         Err(err) => return retry(format!("could not prepare the mail: {err}")),
     };

@@ -130,9 +130,22 @@ pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Res
 pub async fn snapshot(
     State(state): State<AppState>,
     Path((shop, stream)): Path<(String, String)>,
+    headers: HeaderMap,
     viewer: Viewer,
 ) -> Result<Json<Value>, ApiError> {
     let stream = public_stream(&state, &shop, &stream).await?;
+    // A page without a pass gets one (the embed needs it: no cookie reaches a cross-site
+    // frame); one that sent its pass keeps it.
+    let pass = if viewer.has_pass() {
+        None
+    } else {
+        let ancestor = headers
+            .get(super::viewer::ANCESTOR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        Some(viewer.issue_pass(&state, stream.shop_id, ancestor).await?)
+    };
     let access = super::access(&state, stream, &viewer).await?;
     let overlay = match access.user_id {
         Some(_) => {
@@ -154,7 +167,9 @@ pub async fn snapshot(
         "overlay_url": overlay,
         // The public page is cached and carries no session: the room's posts take their
         // CSRF token from here.
-        "csrf": crate::web::csrf::token(&viewer.session).await,
+        "csrf": if viewer.has_pass() { String::new() } else { crate::web::csrf::token(&viewer.session).await },
+        // Sent back as the X-Showfloor-Viewer header; null when the request carried one.
+        "viewer_token": pass,
     });
     Ok(Json(room_state(&state, &access.stream, me).await?))
 }

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -33,6 +33,8 @@ pub struct EventsQuery {
     embed: Option<u8>,
     /// `0` from the studio: staff watching the room are not counted as viewers.
     watch: Option<u8>,
+    /// `1` from the shop page: it only listens for status changes, nobody watches.
+    listen: Option<u8>,
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -51,7 +53,9 @@ pub async fn events(
     let staff = crate::auth::member_of(&viewer.session, &state.db.pool, stream.shop_id)
         .await?
         .is_some();
-    let counted = !(staff && query.watch == Some(0)) && stream.status == Status::Live;
+    let counted = !(staff && query.watch == Some(0))
+        && query.listen != Some(1)
+        && stream.status == Status::Live;
     let presence = if counted {
         let source = Source {
             referrer: clip(&query.r#ref, 500),
@@ -144,7 +148,12 @@ pub async fn snapshot(
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|v| !v.is_empty());
-        Some(viewer.issue_pass(&state, stream.shop_id, ancestor).await?)
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        Some(
+            viewer
+                .issue_pass(&state, stream.shop_id, ancestor, host)
+                .await?,
+        )
     };
     let access = super::access(&state, stream, &viewer).await?;
     let overlay = match access.user_id {

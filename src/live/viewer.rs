@@ -130,17 +130,20 @@ impl Viewer {
 
     /// A new pass for this viewer (same id and name), for a page of `shop_id`. `ancestor`
     /// is the origin of the page framing the embed, when framed: it must be one the shop
-    /// allows (or this site), or no pass is issued and the embed's actions fail.
+    /// allows (or this site, whose `host` the request names), or no pass is issued and the
+    /// embed's actions fail.
     pub async fn issue_pass(
         &self,
         state: &AppState,
         shop_id: i64,
         ancestor: Option<&str>,
+        host: Option<&str>,
     ) -> crate::error::Result<String> {
         if let Some(origin) = ancestor {
-            let own = state.config.base_url();
-            let own = own.trim_end_matches('/');
-            let allowed = origin == own
+            let own = origin
+                .split_once("://")
+                .is_some_and(|(_, rest)| Some(rest) == host);
+            let allowed = own
                 || crate::streams::store::embed::origins(&state.db.pool, shop_id)
                     .await?
                     .iter()

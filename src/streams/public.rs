@@ -61,7 +61,10 @@ fn respond(page: CachedPage, request: &HeaderMap, attachment: Option<&str>) -> R
             HeaderValue::from_static(page.content_type),
         );
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     if let Ok(etag) = HeaderValue::from_str(&page.etag) {
         headers.insert(header::ETAG, etag);
     }
@@ -126,11 +129,17 @@ pub async fn shop_page(
     Path(shop): Path<String>,
     request: HeaderMap,
 ) -> Result<Response> {
-    cached(&state, PageKey::Shop(shop.clone()), &request, None, || async {
-        let shop = shop_by_slug(&state, &shop).await?;
-        let page: ShopPage = public_view::shop_page(&state, &shop).await?;
-        html(shop.id, StatusCode::OK, &page)
-    })
+    cached(
+        &state,
+        PageKey::Shop(shop.clone()),
+        &request,
+        None,
+        || async {
+            let shop = shop_by_slug(&state, &shop).await?;
+            let page: ShopPage = public_view::shop_page(&state, &shop).await?;
+            html(shop.id, StatusCode::OK, &page)
+        },
+    )
     .await
 }
 
@@ -267,28 +276,35 @@ pub async fn shop_feed(
     Path(shop): Path<String>,
     request: HeaderMap,
 ) -> Result<Response> {
-    cached(&state, PageKey::Feed(shop.clone()), &request, None, || async {
-        let shop = shop_by_slug(&state, &shop).await?;
-        let pool = &state.db.pool;
-        let mut streams =
-            store::list(pool, shop.id, &[Status::Scheduled, Status::Live], 200).await?;
-        streams.extend(store::list(pool, shop.id, &[Status::Ended, Status::Cancelled], 50).await?);
-        let base = state.config.base_url();
-        let events: Vec<(store::Stream, String)> = streams
-            .into_iter()
-            .map(|s| {
-                let url = format!("{base}/@{}/{}", shop.slug, s.slug);
-                (s, url)
-            })
-            .collect();
-        let body = ics::feed(&shop.name, &events, &domain(&state), now_ms());
-        Ok(CachedPage::new(
-            shop.id,
-            200,
-            CALENDAR,
-            Bytes::from(body),
-            None,
-        ))
-    })
+    cached(
+        &state,
+        PageKey::Feed(shop.clone()),
+        &request,
+        None,
+        || async {
+            let shop = shop_by_slug(&state, &shop).await?;
+            let pool = &state.db.pool;
+            let mut streams =
+                store::list(pool, shop.id, &[Status::Scheduled, Status::Live], 200).await?;
+            streams
+                .extend(store::list(pool, shop.id, &[Status::Ended, Status::Cancelled], 50).await?);
+            let base = state.config.base_url();
+            let events: Vec<(store::Stream, String)> = streams
+                .into_iter()
+                .map(|s| {
+                    let url = format!("{base}/@{}/{}", shop.slug, s.slug);
+                    (s, url)
+                })
+                .collect();
+            let body = ics::feed(&shop.name, &events, &domain(&state), now_ms());
+            Ok(CachedPage::new(
+                shop.id,
+                200,
+                CALENDAR,
+                Bytes::from(body),
+                None,
+            ))
+        },
+    )
     .await
 }

@@ -105,7 +105,7 @@ async fn the_room_feed_of_a_scheduled_stream_carries_its_go_live_and_end() {
 
     s.owner.post(&format!("/streams/{id}/start"), &[]).await;
     let mut statuses = Vec::new();
-    while statuses.len() < 1 {
+    while statuses.is_empty() {
         let event = feed
             .next(Duration::from_secs(10))
             .await
@@ -134,4 +134,40 @@ async fn the_room_feed_of_a_scheduled_stream_carries_its_go_live_and_end() {
     )
     .await;
     assert_eq!(ended.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_transition_on_one_node_empties_the_page_cache_of_the_other() {
+    if !crate::helpers::on_postgres() {
+        return; // one process on SQLite: nothing to tell
+    }
+    let app = spawn_app().await;
+    let s = shop(&app, "nodes-shop").await;
+    let (id, _) = schedule(&s.owner, "Two nodes", &days_ahead(1, 18)).await;
+    let (path, _) = public_ids(&app, id).await;
+    let node_b = showfloor::Server::start(app.config.clone())
+        .await
+        .expect("second node");
+    let b = crate::helpers::Browser::new(format!("http://{}", node_b.addr));
+    assert!(
+        b.get(&path).await.contains("data-state=\"scheduled\""),
+        "cached on B"
+    );
+    let mut feed_b =
+        SseClient::open(&b.client, &format!("{}{path}/live/events", b.base), None).await;
+
+    s.owner.post(&format!("/streams/{id}/start"), &[]).await;
+    // B hears the cache NOTIFY before the room's `status` (sent after it, same LISTEN
+    // connection): once the page hears the status, a fresh load on B shows it.
+    loop {
+        let event = feed_b
+            .next(Duration::from_secs(10))
+            .await
+            .expect("status on B");
+        if event.event == "status" {
+            break;
+        }
+    }
+    assert!(b.get(&path).await.contains("data-state=\"live\""));
+    node_b.stop().await.unwrap();
 }

@@ -113,9 +113,11 @@
   // <main> is replaced in place (the stream went live or ended); it may return a
   // function that undoes what it set up (timers, listeners on window).
   var inits = [], teardowns = [];
+  // One module failing must not keep the others from running on the new page.
   function run(init) {
     var main = document.querySelector("main");
-    var undo = main ? init(main) : null;
+    var undo = null;
+    try { undo = main ? init(main) : null; } catch (e) { if (window.console) console.error(e); }
     if (typeof undo === "function") teardowns.push(undo);
   }
   function onPage(init) {

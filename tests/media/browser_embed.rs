@@ -48,6 +48,20 @@ async fn in_frame<T>(client: &Client, f: impl AsyncFnOnce(&Client) -> T) -> T {
     out
 }
 
+/// Tap a button. WebDriver's own click misses inside a frame under mobile emulation (it
+/// lands at the wrong coordinates; the element is the topmost one there), so the tap is
+/// the element's click, after scrolling it into view as a finger would.
+async fn tap(client: &Client, css: &str) {
+    let button = client.find(Locator::Css(css)).await.expect(css);
+    client
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' }); arguments[0].click(); return true;",
+            vec![serde_json::to_value(&button).unwrap()],
+        )
+        .await
+        .expect("tap");
+}
+
 async fn wait_js(client: &Client, what: &str, script: &str) {
     until_async(WAIT, what, || async {
         (js(client, script).await == true).then_some(())
@@ -113,8 +127,9 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
         js(
             c,
             "var storage; try { sessionStorage.setItem('probe', '1'); storage = true; } catch (e) { storage = false; } \
-             document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; \
-             return { cookie: document.cookie.indexOf('probe=1') >= 0, storage: storage, pass: !!ShowfloorLive.viewerPass() };",
+             document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; document.cookie = 'lax=1; Path=/'; \
+             return { cookie: document.cookie.indexOf('probe=1') >= 0, all: document.cookie, storage: storage, \
+               ctx: window.isSecureContext, pass: !!ShowfloorLive.viewerPass() };",
         )
         .await
     })
@@ -143,27 +158,33 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
         )
         .await;
         c.find(Locator::Css("#room-name")).await.unwrap().send_keys("Ana").await.unwrap();
-        c.find(Locator::Css("[data-name-form] button[type=submit]")).await.unwrap().click().await.unwrap();
-        wait_js(
-            c,
-            "the name to be accepted",
-            "var f = document.querySelector('[data-ask-form]'); return !!(f && !f.hidden);",
-        )
+        tap(c, "[data-name-form] button[type=submit]").await;
+        let outcome = until_async(WAIT, "the name to be accepted or refused", || async {
+            let v = js(
+                c,
+                "var f = document.querySelector('[data-ask-form]');                  var e = document.querySelector('[data-name-form] [data-error]');                  if (f && !f.hidden) return 'joined'; return e && !e.hidden ? e.textContent : null;",
+            )
+            .await;
+            v.as_str().map(str::to_owned)
+        })
         .await;
+        if outcome != "joined" {
+            panic!("the name was refused: {outcome}");
+        }
         c.find(Locator::Css("#room-question"))
             .await
             .unwrap()
             .send_keys("Is it warm enough for winter?")
             .await
             .unwrap();
-        c.find(Locator::Css("[data-ask-form] button[type=submit]")).await.unwrap().click().await.unwrap();
+        tap(c, "[data-ask-form] button[type=submit]").await;
         wait_js(
             c,
             "the question in the room",
             "return document.querySelector('[data-questions]').textContent.indexOf('Is it warm enough') >= 0;",
         )
         .await;
-        c.find(Locator::Css("[data-heart]")).await.unwrap().click().await.unwrap();
+        tap(c, "[data-heart]").await;
     })
     .await;
     let asked = wait_message(&browser, "showfloor:question-asked").await;

@@ -6,7 +6,8 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
 /// A phone-sized headless Chromium. `block_third_party_cookies` sets the profile's
-/// cookie controls to "block third-party cookies" (Settings → Privacy).
+/// cookie controls (Settings → Privacy) to block or to allow third-party cookies; this
+/// Chromium (156) blocks them in a cross-site frame unless told to allow them.
 pub(crate) async fn phone(
     webdriver: &str,
     profile: &tempfile::TempDir,
@@ -38,10 +39,12 @@ pub(crate) async fn phone(
             "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
         },
     });
-    if block_third_party_cookies {
-        options["prefs"] =
-            json!({ "profile.cookie_controls_mode": 1, "profile.block_third_party_cookies": true });
-    }
+    // Both ways explicitly (Settings → Privacy → Third-party cookies).
+    options["prefs"] = if block_third_party_cookies {
+        json!({ "profile.cookie_controls_mode": 1, "profile.block_third_party_cookies": true })
+    } else {
+        json!({ "profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": false })
+    };
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), options);
     ClientBuilder::rustls()

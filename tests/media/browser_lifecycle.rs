@@ -1,7 +1,8 @@
 //! Issue 15, item 1, in real Chromium on a phone viewport: a shopper waiting on a
 //! scheduled stream's countdown sees the player appear when the merchant goes live and
 //! the ended view when they end, without a reload (a marker set on `window` survives),
-//! and the player stops without a failing request.
+//! and the player stops without a failing request; the shop page in another tab flips its
+//! live card both ways.
 
 use std::time::Duration;
 
@@ -44,6 +45,37 @@ async fn a_waiting_shopper_sees_the_stream_start_and_end_without_a_reload() {
     js(&shopper, "window.__sfMarker = 'same page'; return true;").await;
     js(&shopper, RECORD_REQUESTS).await;
 
+    // The shop page in a second tab: its cards follow the stream too.
+    let stream_tab = shopper.window().await.unwrap();
+    let shop_tab = shopper.new_window(true).await.unwrap().handle;
+    shopper.switch_to_window(shop_tab.clone()).await.unwrap();
+    shopper
+        .goto(&format!("{base}/@{}", live.shop_slug))
+        .await
+        .unwrap();
+    until_async(PAGE, "the shop page listening to its next stream", || async {
+        let ready = js(
+            &shopper,
+            "var m = document.querySelector('main'); return !!(m && m.dataset.room && window.ShowfloorLive);",
+        )
+        .await;
+        (ready == true).then_some(())
+    })
+    .await;
+    js(&shopper, "window.__shopMarker = 'same page'; return true;").await;
+    let shop_shows = |live_now: bool| {
+        let shopper = shopper.clone();
+        async move {
+            let script = format!(
+                "var m = document.querySelector('main'); return window.__shopMarker === 'same page' \
+                 && !!m && (m.textContent.indexOf('Live now') >= 0) === {live_now};"
+            );
+            (js(&shopper, &script).await == true).then_some(())
+        }
+    };
+    until_async(PAGE, "the shop page before the start", || shop_shows(false)).await;
+    shopper.switch_to_window(stream_tab.clone()).await.unwrap();
+
     // The merchant goes live: the synthetic camera publishes over WHIP.
     let p = publisher(&base, &live.public_id, &live.key).await;
     let _camera = synth::start(p.tracks[0].clone(), p.tracks[1].clone(), Shape::default());
@@ -68,6 +100,13 @@ async fn a_waiting_shopper_sees_the_stream_start_and_end_without_a_reload() {
         true,
         "the LIVE badge shows"
     );
+
+    shopper.switch_to_window(shop_tab.clone()).await.unwrap();
+    until_async(PAGE, "the shop page's live card without a reload", || {
+        shop_shows(true)
+    })
+    .await;
+    shopper.switch_to_window(stream_tab.clone()).await.unwrap();
 
     // The merchant ends the stream from the dashboard.
     let ended = live
@@ -105,5 +144,10 @@ async fn a_waiting_shopper_sees_the_stream_start_and_end_without_a_reload() {
         serde_json::json!([]),
         "no request of the page failed (the player stops cleanly)"
     );
+    shopper.switch_to_window(shop_tab).await.unwrap();
+    until_async(PAGE, "the shop page without its live card", || {
+        shop_shows(false)
+    })
+    .await;
     let _ = shopper.close().await;
 }

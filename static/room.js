@@ -242,10 +242,37 @@
         if (expected && fresh.getAttribute("data-state") !== expected) return retry(250);
         refreshing = false;
         if (doc.title) document.title = doc.title;
+        var focused = current.contains(document.activeElement);
         current.replaceWith(document.adoptNode(fresh));
         Live.pageReplaced();
+        announce(fresh.getAttribute("data-state"));
+        // Focus was in what just went away: put it at the top of the new view.
+        var heading = focused && fresh.querySelector("h1");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
       })
       .catch(function () { retry(1000); });
+  }
+
+  // A polite live region outside <main> (which is replaced) says what changed. Styled from
+  // script: the pages' policy allows no inline style, and this is the only such node.
+  var region = null;
+  var ANNOUNCE = { live: "The stream is live now.", ended: "This stream has ended.", cancelled: "This stream was cancelled." };
+  function ensureRegion() {
+    if (!region) {
+      region = el("p", "", "");
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      var st = region.style;
+      st.position = "absolute"; st.width = "1px"; st.height = "1px"; st.overflow = "hidden";
+      st.clip = "rect(0 0 0 0)"; st.whiteSpace = "nowrap"; st.margin = "-1px";
+      document.body.appendChild(region);
+    }
+  }
+  function announce(state) {
+    var text = ANNOUNCE[state];
+    if (!text) return;
+    ensureRegion();
+    region.textContent = text;
   }
 
   function currentState() {
@@ -338,6 +365,7 @@
     // One connection per page: reopened (never doubled) after a swap, so the snapshot
     // fills the new room and a page that just went live counts its viewer.
     var wanted = main.getAttribute("data-room");
+    if (wanted) ensureRegion(); // before any change, so the change is announced
     if (room) room.close();
     if (!wanted) { room = null; roomBase = null; }
     else { roomBase = wanted; room = openRoom(main); room.start(); }

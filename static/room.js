@@ -223,14 +223,19 @@
   // --- The page follows its stream --------------------------------------------------
   // Fetch this page afresh and swap its <main> in, once it shows `expected` (a node that
   // has not yet heard of the change may still serve the old state for a moment).
-  var refreshing = false;
-  function refresh(expected, tries) {
-    tries = tries || 0;
-    if (refreshing && tries === 0) return;
+  // `target`: the state the latest event asked for; an answer showing any other state is
+  // retried (a stream that goes live and ends quickly ends up on the ended view).
+  var refreshing = false, target = null;
+  function refresh(expected) {
+    target = expected;
+    if (refreshing) return;
     refreshing = true;
+    attempt(0);
+  }
+  function attempt(tries) {
     var retry = function (delay) {
       if (tries >= 20) { refreshing = false; return; }
-      setTimeout(function () { refresh(expected, tries + 1); }, delay);
+      setTimeout(function () { attempt(tries + 1); }, delay);
     };
     fetch(window.location.href, { cache: "no-store", credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { if (!r.ok) throw new Error("page " + r.status); return r.text(); })
@@ -239,7 +244,7 @@
         var fresh = doc.querySelector("main");
         var current = document.querySelector("main");
         if (!fresh || !current) throw new Error("no main");
-        if (expected && fresh.getAttribute("data-state") !== expected) return retry(250);
+        if (target && fresh.getAttribute("data-state") !== target) return retry(250);
         refreshing = false;
         if (doc.title) document.title = doc.title;
         var focused = current.contains(document.activeElement);

@@ -41,7 +41,12 @@ async fn every_page_of_a_stream_shows_go_live_and_end_at_once_and_is_revalidated
         "the live script is loaded before it starts"
     );
     for page in &pages {
-        shopper.get(page).await; // fill the cache
+        let answer = shopper.get(page).await; // fills the cache
+        assert_eq!(
+            answer.headers["cache-control"], "public, no-cache",
+            "{page}"
+        );
+        assert!(answer.headers.contains_key("etag"), "{page}");
     }
     let unchanged = shopper
         .client

@@ -1,6 +1,6 @@
 //! Issue 15, item 7, in real Chromium: the embed inside a cross-site iframe (a merchant's
 //! page on `http://localhost:PORT` framing `http://127.0.0.1:APP/@shop/stream/embed`).
-//! The shopper joins, asks, hearts and buys inside the frame, with third-party cookies
+//! The shopper joins, asks, votes, chats, hearts and buys inside the frame, with third-party cookies
 //! allowed and blocked; the host page receives the `showfloor:*` messages. A page on an
 //! origin the shop did not allow is refused the frame.
 
@@ -185,6 +185,26 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
         )
         .await;
         tap(c, "[data-heart]").await;
+        tap(c, "[data-questions] .vote").await;
+        wait_js(
+            c,
+            "the vote counted",
+            "return document.querySelector('[data-questions] .vote').textContent.indexOf('1') >= 0;",
+        )
+        .await;
+        c.find(Locator::Css("#room-chat"))
+            .await
+            .unwrap()
+            .send_keys("Hello from the shop's site")
+            .await
+            .unwrap();
+        tap(c, "[data-chat-form] button[type=submit]").await;
+        wait_js(
+            c,
+            "the message in the chat",
+            "return document.querySelector('[data-chat]').textContent.indexOf('Hello from the shop') >= 0;",
+        )
+        .await;
     })
     .await;
     let asked = wait_message(&browser, "showfloor:question-asked").await;

@@ -165,6 +165,7 @@
 
   Room.prototype.connect = function () {
     var self = this;
+    if (this.closed) return; // a load that finished after close()
     var query = ["after=" + encodeURIComponent(this.lastId)];
     if (viewerPass) query.push("viewer=" + encodeURIComponent(viewerPass));
     var extra = this.options.query || {};
@@ -201,13 +202,14 @@
   Room.prototype.start = function () {
     var self = this;
     return this.load().then(function () { self.connect(); }, function (error) {
-      if (error && error.status === 403) return; // refused here (an origin the shop did not allow)
+      if (self.closed || (error && error.status === 403)) return; // closed, or refused here
       self.emit("connection", "retrying");
       self.timer = setTimeout(function () { self.start(); }, 3000);
     });
   };
 
   Room.prototype.close = function () {
+    this.closed = true;
     clearTimeout(this.timer);
     if (this.source) this.source.close();
     this.source = null;

@@ -42,6 +42,9 @@ pub enum Error {
     Forbidden,
     #[error("the form has expired or did not come from this site")]
     Csrf,
+    /// Refused for a reason worth saying (403 with the sentence), e.g. an expired viewer pass.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("some fields need attention")]
@@ -66,7 +69,7 @@ impl Error {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
+            Error::Forbidden | Error::Csrf | Error::Refused(_) => StatusCode::FORBIDDEN,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Conflict(_) => StatusCode::CONFLICT,

@@ -55,7 +55,7 @@ impl AppState {
         AppState(Arc::new(Shared {
             sessions,
             stripe: crate::catalog::stripe::StripeLink::new(),
-            streams: crate::streams::Streams::new(&config),
+            streams: crate::streams::Streams::new(&config, &notify),
             live: crate::live::LiveHub::new(db.clone(), &notify, config.viewer_grace()),
             notify,
             orders: crate::orders::Orders::new(&config),

@@ -12,21 +12,66 @@
     return meta ? meta.getAttribute("content") : roomToken;
   }
 
-  // POST JSON with the page's CSRF token; resolves to {ok, status, body}.
+  // The viewer pass (docs/embed.md): who this shopper is when no cookie reaches us (a
+  // cross-site iframe). Kept in memory, and in sessionStorage when the browser lets the
+  // frame have storage (it does not when third-party cookies are blocked).
+  var PASS_KEY = "showfloor-viewer";
+  var viewerPass = "";
+  try { viewerPass = window.sessionStorage.getItem(PASS_KEY) || ""; } catch (e) { /* no storage here */ }
+  function setPass(token) {
+    viewerPass = token || "";
+    try {
+      if (viewerPass) window.sessionStorage.setItem(PASS_KEY, viewerPass);
+      else window.sessionStorage.removeItem(PASS_KEY);
+    } catch (e) { /* memory only */ }
+  }
+  function framed() {
+    try { return window.parent !== window; } catch (e) { return true; }
+  }
+  // The origin of the page embedding this one (Chromium and Safari report it).
+  function ancestor() {
+    var origins = window.location.ancestorOrigins;
+    return framed() && origins && origins.length ? origins[0] : "";
+  }
+  function headers(extra) {
+    var h = { "X-CSRF-Token": csrfToken() };
+    if (viewerPass) h["X-Showfloor-Viewer"] = viewerPass;
+    Object.keys(extra || {}).forEach(function (k) { h[k] = extra[k]; });
+    return h;
+  }
+
+  // One sentence for an answer that carried none (an HTML error page, a proxy's page).
+  function sentence(status) {
+    if (status === 0) return "You seem to be offline. Check your connection and try again.";
+    if (status === 401 || status === 403) return "This was not accepted here. Reload the page and try again.";
+    if (status === 404) return "This is no longer available. Reload the page to see what is on now.";
+    if (status === 409) return "This cannot be done right now: the stream may have changed. Reload the page.";
+    if (status === 413) return "That is too long to send.";
+    if (status === 422 || status === 400) return "Check what you typed and try again.";
+    if (status === 429) return "Slow down a little, then try again.";
+    if (status >= 500) return "Something went wrong on our side. Try again in a moment.";
+    return "That did not work. Try again.";
+  }
+
+  // POST JSON with what authenticates the shopper; always resolves to {ok, status, body}
+  // where body.error (when not ok) is one readable sentence, never markup.
   function post(url, body) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      headers: headers({ "Content-Type": "application/json", "Accept": "application/json" }),
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.text().then(function (text) {
         var parsed = null;
-        try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = { error: text }; }
-        return { ok: response.ok, status: response.status, body: parsed || {} };
+        var json = (response.headers.get("Content-Type") || "").indexOf("json") >= 0;
+        if (json) { try { parsed = text ? JSON.parse(text) : null; } catch (e) { parsed = null; } }
+        parsed = parsed && typeof parsed === "object" ? parsed : {};
+        if (!response.ok && typeof parsed.error !== "string") parsed.error = sentence(response.status);
+        return { ok: response.ok, status: response.status, body: parsed };
       });
     }, function () {
-      return { ok: false, status: 0, body: { error: "You seem to be offline. Check your connection and try again." } };
+      return { ok: false, status: 0, body: { error: sentence(0) } };
     });
   }
 
@@ -54,6 +99,9 @@
   var listeners = {};
   function on(name, fn) {
     (listeners[name] = listeners[name] || []).push(fn);
+    return function off() {
+      listeners[name] = (listeners[name] || []).filter(function (f) { return f !== fn; });
+    };
   }
   function dispatch(name, data, id) {
     (listeners[name] || []).concat(listeners["*"] || []).forEach(function (fn) {
@@ -65,9 +113,11 @@
   // <main> is replaced in place (the stream went live or ended); it may return a
   // function that undoes what it set up (timers, listeners on window).
   var inits = [], teardowns = [];
+  // One module failing must not keep the others from running on the new page.
   function run(init) {
     var main = document.querySelector("main");
-    var undo = main ? init(main) : null;
+    var undo = null;
+    try { undo = main ? init(main) : null; } catch (e) { if (window.console) console.error(e); }
     if (typeof undo === "function") teardowns.push(undo);
   }
   function onPage(init) {
@@ -86,11 +136,28 @@
 
   Room.prototype.load = function () {
     var self = this;
-    return fetch(this.base + "/state", { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error("state " + r.status); return r.json(); })
+    var extra = {};
+    if (ancestor()) extra["X-Showfloor-Ancestor"] = ancestor();
+    return fetch(this.base + "/state", { credentials: "same-origin", cache: "no-store", headers: headers(extra) })
+      .then(function (r) {
+        if (r.ok) return r.json();
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          // An expired pass: forget it and get a new one once.
+          if (r.status === 403 && viewerPass && !self.retriedPass) {
+            self.retriedPass = true; setPass("");
+            return self.load().then(function (s) { return { retried: s }; });
+          }
+          var error = new Error(body.error || sentence(r.status));
+          error.status = r.status;
+          if (r.status === 403) self.emit("refused", { error: error.message });
+          throw error;
+        });
+      })
       .then(function (state) {
+        if (state.retried) return state.retried; // the retried load already emitted it
         self.lastId = Math.max(self.lastId, state.last_event_id || 0);
         if (state.me && state.me.csrf) roomToken = state.me.csrf;
+        if (state.me && state.me.viewer_token) setPass(state.me.viewer_token);
         self.emit("state", state);
         return state;
       });
@@ -98,7 +165,9 @@
 
   Room.prototype.connect = function () {
     var self = this;
+    if (this.closed) return; // a load that finished after close()
     var query = ["after=" + encodeURIComponent(this.lastId)];
+    if (viewerPass) query.push("viewer=" + encodeURIComponent(viewerPass));
     var extra = this.options.query || {};
     Object.keys(extra).forEach(function (k) {
       if (extra[k] !== undefined && extra[k] !== null && extra[k] !== "") query.push(k + "=" + encodeURIComponent(extra[k]));
@@ -132,10 +201,18 @@
 
   Room.prototype.start = function () {
     var self = this;
-    return this.load().then(function () { self.connect(); }, function () {
+    return this.load().then(function () { self.connect(); }, function (error) {
+      if (self.closed || (error && error.status === 403)) return; // closed, or refused here
       self.emit("connection", "retrying");
-      setTimeout(function () { self.start(); }, 3000);
+      self.timer = setTimeout(function () { self.start(); }, 3000);
     });
+  };
+
+  Room.prototype.close = function () {
+    this.closed = true;
+    clearTimeout(this.timer);
+    if (this.source) this.source.close();
+    this.source = null;
   };
 
   // "4:05" until `endsAt` (UTC ms); "" when passed.
@@ -168,6 +245,8 @@
 
   window.ShowfloorLive = {
     Room: Room, post: post, countdown: countdown, el: el, csrfToken: csrfToken,
-    on: on, dispatch: dispatch, onPage: onPage, pageReplaced: pageReplaced, tell: tell
+    on: on, dispatch: dispatch, onPage: onPage, pageReplaced: pageReplaced, tell: tell,
+    sentence: sentence, framed: framed,
+    viewerPass: function () { return viewerPass; }
   };
 })();

@@ -1,135 +1,171 @@
-// Showfloor viewer player: WHEP playback into #player[data-whep]. Starts muted (autoplay
-// rules) with a tap-to-unmute button; "starting soon", "reconnecting" and "ended" states;
-// reconnects with backoff and never leaves a black box without a word.
+// Showfloor viewer player: WHEP playback into [data-whep] of the page's <main>. Starts
+// muted (autoplay rules) with a tap-to-unmute button; "starting soon", "reconnecting" and
+// "ended" states; reconnects with backoff and never leaves a black box without a word.
+// A page module (ShowfloorLive.onPage): it stops cleanly, without another request to the
+// media server, when the room says the stream ended or the page's <main> is replaced.
 (function () {
   "use strict";
-  var root = document.querySelector("[data-whep]");
-  if (!root || !window.RTCPeerConnection) { return; }
-  var endpoint = root.getAttribute("data-whep");
-  var video = document.createElement("video");
-  video.muted = true; video.autoplay = true; video.playsInline = true;
-  video.setAttribute("playsinline", ""); video.className = "player-video";
-  var status = root.querySelector(".v-player-status") || document.createElement("p");
-  status.classList.add("player-status"); status.setAttribute("role", "status");
-  var unmute = button("Tap to unmute", "player-unmute");
-  var full = button("Full screen", "player-full");
-  root.classList.add("player", "player-loading");
-  root.insertBefore(video, root.firstChild);
-  if (!status.parentNode) { root.appendChild(status); }
-  root.appendChild(unmute); root.appendChild(full);
-  unmute.hidden = true;
-  // The box takes the video's shape once known (a phone broadcasting in portrait too).
-  video.addEventListener("resize", function () {
-    if (video.videoWidth && video.videoHeight) {
-      root.style.setProperty("--player-ratio", video.videoWidth + " / " + video.videoHeight);
-      root.classList.toggle("player-portrait", video.videoHeight > video.videoWidth);
-    }
-  });
-
-  var pc = null, session = null, delay = 1000, timer = null, ended = false, lastFrames = -1, stalls = 0;
+  var Live = window.ShowfloorLive;
+  if (!Live || !window.RTCPeerConnection) { return; }
 
   function button(text, cls) {
     var b = document.createElement("button");
     b.type = "button"; b.className = "v-btn " + cls; b.textContent = text;
     return b;
   }
-  function say(text, state) {
-    status.textContent = text;
-    root.setAttribute("data-player-state", state);
-    root.classList.toggle("player-loading", state !== "playing");
-  }
-  unmute.addEventListener("click", function () {
-    video.muted = false; video.play().catch(function () {}); unmute.hidden = true;
-  });
-  full.addEventListener("click", function () {
-    if (document.fullscreenElement) { document.exitFullscreen().catch(function () {}); return; }
-    var el = root.requestFullscreen ? root : video;
-    if (el.requestFullscreen) { el.requestFullscreen().catch(function () {}); }
-    else if (video.webkitEnterFullscreen) { video.webkitEnterFullscreen(); }
-  });
 
-  document.addEventListener("fullscreenchange", function () {
-    full.textContent = document.fullscreenElement === root ? "Exit full screen" : "Full screen";
-  });
-
-  function gathered(conn) {
-    return new Promise(function (resolve) {
-      if (conn.iceGatheringState === "complete") { return resolve(); }
-      var t = setTimeout(resolve, 2000);
-      conn.addEventListener("icegatheringstatechange", function () {
-        if (conn.iceGatheringState === "complete") { clearTimeout(t); resolve(); }
-      });
+  function start(main) {
+    var root = main.querySelector("[data-whep]");
+    if (!root) { return null; }
+    var endpoint = root.getAttribute("data-whep");
+    var video = document.createElement("video");
+    video.muted = true; video.autoplay = true; video.playsInline = true;
+    video.setAttribute("playsinline", ""); video.className = "player-video";
+    var status = root.querySelector(".v-player-status") || document.createElement("p");
+    status.classList.add("player-status"); status.setAttribute("role", "status");
+    var unmute = button("Tap to unmute", "player-unmute");
+    var full = button("Full screen", "player-full");
+    root.classList.add("player", "player-loading");
+    root.insertBefore(video, root.firstChild);
+    if (!status.parentNode) { root.appendChild(status); }
+    root.appendChild(unmute); root.appendChild(full);
+    unmute.hidden = true;
+    // The box takes the video's shape once known (a phone broadcasting in portrait too).
+    video.addEventListener("resize", function () {
+      if (video.videoWidth && video.videoHeight) {
+        root.style.setProperty("--player-ratio", video.videoWidth + " / " + video.videoHeight);
+        root.classList.toggle("player-portrait", video.videoHeight > video.videoWidth);
+      }
     });
-  }
-  function teardown() {
-    if (session) { fetch(session, { method: "DELETE", keepalive: true }).catch(function () {}); }
-    if (pc) { pc.close(); }
-    pc = null; session = null;
-  }
-  function retry(text, state) {
-    teardown();
-    if (ended) { return; }
-    say(text, state || "reconnecting");
-    clearTimeout(timer);
-    timer = setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 15000);
-  }
-  function connect() {
-    var conn = new RTCPeerConnection();
-    pc = conn;
-    conn.addTransceiver("video", { direction: "recvonly" });
-    conn.addTransceiver("audio", { direction: "recvonly" });
-    conn.ontrack = function (e) {
-      if (e.streams && e.streams[0]) { video.srcObject = e.streams[0]; }
-      else { var s = video.srcObject || new MediaStream(); s.addTrack(e.track); video.srcObject = s; }
-      video.play().catch(function () {});
-    };
-    conn.onconnectionstatechange = function () {
-      if (conn !== pc) { return; }
-      if (conn.connectionState === "failed" || conn.connectionState === "closed") {
-        retry("Connection lost. Reconnecting…");
-      }
-    };
-    conn.createOffer().then(function (offer) {
-      return conn.setLocalDescription(offer);
-    }).then(function () { return gathered(conn); }).then(function () {
-      return fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: conn.localDescription.sdp });
-    }).then(function (res) {
-      if (res.status === 201) {
-        session = res.headers.get("Location");
-        return res.text().then(function (sdp) {
-          return conn.setRemoteDescription({ type: "answer", sdp: sdp });
-        }).then(function () { say("Connecting to the live video…", "connecting"); });
-      }
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        var reason = body.reason || "";
-        if (reason === "ended") { ended = true; teardown(); say("This stream has ended. Thanks for watching!", "ended"); return; }
-        if (reason === "not_live") { retry("Starting soon. The video appears here as soon as the host goes live.", "soon"); return; }
-        retry(body.error || "The video is not available right now. Retrying…");
+
+    // `stopped`: this player is done (ended, or its page was replaced): no more requests.
+    var pc = null, session = null, delay = 1000, timer = null, stopped = false, lastFrames = -1, stalls = 0;
+
+    function say(text, state) {
+      status.textContent = text;
+      root.setAttribute("data-player-state", state);
+      root.classList.toggle("player-loading", state !== "playing");
+    }
+    unmute.addEventListener("click", function () {
+      video.muted = false; video.play().catch(function () {}); unmute.hidden = true;
+    });
+    full.addEventListener("click", function () {
+      if (document.fullscreenElement) { document.exitFullscreen().catch(function () {}); return; }
+      var el = root.requestFullscreen ? root : video;
+      if (el.requestFullscreen) { el.requestFullscreen().catch(function () {}); }
+      else if (video.webkitEnterFullscreen) { video.webkitEnterFullscreen(); }
+    });
+    function onFullscreen() {
+      full.textContent = document.fullscreenElement === root ? "Exit full screen" : "Full screen";
+    }
+    document.addEventListener("fullscreenchange", onFullscreen);
+
+    function gathered(conn) {
+      return new Promise(function (resolve) {
+        if (conn.iceGatheringState === "complete") { return resolve(); }
+        var t = setTimeout(resolve, 2000);
+        conn.addEventListener("icegatheringstatechange", function () {
+          if (conn.iceGatheringState === "complete") { clearTimeout(t); resolve(); }
+        });
       });
-    }).catch(function () { retry("Cannot reach the video. Retrying…"); });
+    }
+    // `release`: tell the media server we leave. Not after the stream ended: it has
+    // closed the session itself, and a DELETE would only earn a 404.
+    function teardown(release) {
+      if (session && release) { fetch(session, { method: "DELETE", keepalive: true }).catch(function () {}); }
+      if (pc) { pc.close(); }
+      pc = null; session = null;
+    }
+    function retry(text, state) {
+      teardown(true);
+      if (stopped) { return; }
+      say(text, state || "reconnecting");
+      clearTimeout(timer);
+      timer = setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 15000);
+    }
+    function connect() {
+      if (stopped) { return; }
+      var conn = new RTCPeerConnection();
+      pc = conn;
+      conn.addTransceiver("video", { direction: "recvonly" });
+      conn.addTransceiver("audio", { direction: "recvonly" });
+      conn.ontrack = function (e) {
+        if (e.streams && e.streams[0]) { video.srcObject = e.streams[0]; }
+        else { var s = video.srcObject || new MediaStream(); s.addTrack(e.track); video.srcObject = s; }
+        video.play().catch(function () {});
+      };
+      conn.onconnectionstatechange = function () {
+        if (conn !== pc || stopped) { return; }
+        if (conn.connectionState === "failed" || conn.connectionState === "closed") {
+          retry("Connection lost. Reconnecting…");
+        }
+      };
+      conn.createOffer().then(function (offer) {
+        return conn.setLocalDescription(offer);
+      }).then(function () { return gathered(conn); }).then(function () {
+        if (stopped || conn !== pc) { throw new Error("stopped"); }
+        return fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: conn.localDescription.sdp });
+      }).then(function (res) {
+        if (stopped) { return; }
+        if (res.status === 201) {
+          session = res.headers.get("Location");
+          return res.text().then(function (sdp) {
+            return conn.setRemoteDescription({ type: "answer", sdp: sdp });
+          }).then(function () { say("Connecting to the live video…", "connecting"); });
+        }
+        return res.json().catch(function () { return {}; }).then(function (body) {
+          var reason = body.reason || "";
+          if (reason === "ended") { end(); return; }
+          if (reason === "not_live") { retry("Starting soon. The video appears here as soon as the host goes live.", "soon"); return; }
+          retry(body.error || "The video is not available right now. Retrying…");
+        });
+      }).catch(function () { if (!stopped) { retry("Cannot reach the video. Retrying…"); } });
+    }
+
+    // Watch decoding: playing, or stalled (host reconnecting): resume without a reload.
+    var watch = setInterval(function () {
+      if (!pc || stopped) { return; }
+      pc.getStats().then(function (report) {
+        var frames = 0;
+        report.forEach(function (s) { if (s.type === "inbound-rtp" && s.kind === "video") { frames = s.framesDecoded || 0; } });
+        root.setAttribute("data-frames-decoded", String(frames));
+        if (frames > lastFrames && frames > 0) {
+          stalls = 0; delay = 1000;
+          say("Live", "playing");
+          unmute.hidden = !video.muted;
+        } else if (lastFrames >= 0 && ++stalls >= 3) {
+          say("The host is reconnecting…", "reconnecting");
+          if (stalls >= 8) { stalls = 0; retry("Reconnecting…"); }
+        }
+        lastFrames = frames;
+      }).catch(function () {});
+    }, 1000);
+
+    function stop(release) {
+      stopped = true;
+      clearTimeout(timer);
+      clearInterval(watch);
+      teardown(release);
+    }
+    function end() {
+      stop(false);
+      say("This stream has ended. Thanks for watching!", "ended");
+    }
+    // The room hears of the end first (the page then swaps to the ended view).
+    var off = Live.on("status", function (d) { if (d && d.status !== "live") { end(); } });
+    function leave() { stop(!stopped); }
+    window.addEventListener("pagehide", leave);
+
+    say("Loading the live video…", "loading");
+    connect();
+    return function () {
+      off();
+      window.removeEventListener("pagehide", leave);
+      document.removeEventListener("fullscreenchange", onFullscreen);
+      stop(false);
+    };
   }
 
-  // Watch decoding: playing, or stalled (host reconnecting): resume without a reload.
-  setInterval(function () {
-    if (!pc || ended) { return; }
-    pc.getStats().then(function (report) {
-      var frames = 0;
-      report.forEach(function (s) { if (s.type === "inbound-rtp" && s.kind === "video") { frames = s.framesDecoded || 0; } });
-      root.setAttribute("data-frames-decoded", String(frames));
-      if (frames > lastFrames && frames > 0) {
-        stalls = 0; delay = 1000;
-        say("Live", "playing");
-        unmute.hidden = !video.muted;
-      } else if (lastFrames >= 0 && ++stalls >= 3) {
-        say("The host is reconnecting…", "reconnecting");
-        if (stalls >= 8) { stalls = 0; retry("Reconnecting…"); }
-      }
-      lastFrames = frames;
-    }).catch(function () {});
-  }, 1000);
-
-  window.addEventListener("pagehide", teardown);
-  say("Loading the live video…", "loading");
-  connect();
+  Live.onPage(start);
 })();

@@ -1,26 +1,23 @@
 // The live room on the viewer page: pinned product card with live-offer countdown,
-// Q&A, chat, hearts and the viewer count. Reads <section data-live-room="…/live">.
+// Q&A, chat, hearts and the viewer count, and the page following its stream's
+// lifecycle. Reads <main data-room="…/live"> (every state of the stream page, the
+// embed and the shop page) and, when live, <section data-live-room>. One Room (one
+// EventSource) per page; on a `status` event the page fetches itself afresh, replaces
+// its <main> in place and lets every module re-init (ShowfloorLive.pageReplaced).
 // Everything people typed is shown with textContent, never as markup.
 (function () {
   "use strict";
   var Live = window.ShowfloorLive;
-  var root = document.querySelector("[data-live-room]");
-  if (!Live || !root) return;
-  var base = root.getAttribute("data-live-room");
+  if (!Live) return;
   var el = Live.el;
 
-  var $ = function (sel) { return root.querySelector(sel); };
-  var cardBox = $("[data-pin]");
-  var questionsBox = $("[data-questions]");
-  var chatBox = $("[data-chat]");
-  var viewersBox = $("[data-viewers]");
-  var heartsBox = $("[data-hearts]");
-  var nameForm = $("[data-name-form]");
-  var askForm = $("[data-ask-form]");
-  var chatForm = $("[data-chat-form]");
-  var heartButton = $("[data-heart]");
-  var featuredBox = $("[data-featured]");
-  var status = $("[data-room-status]");
+  // The nodes of the current <main>'s room; reset on each page init. `cardBox` starts
+  // as a detached box so the pin's countdown tick has something to look in.
+  var root = null, base = null;
+  var cardBox = document.createElement("div");
+  var questionsBox = null, chatBox = null, viewersBox = null, heartsBox = null, nameForm = null;
+  var askForm = null, chatForm = null, heartButton = null, featuredBox = null, status = null;
+  var $ = function (sel) { return root ? root.querySelector(sel) : null; };
 
   var me = { name: null };
   var questions = {};
@@ -128,6 +125,7 @@
 
   // --- Questions ---------------------------------------------------------------------
   function renderQuestions() {
+    if (!questionsBox) return;
     var list = Object.keys(questions).map(function (k) { return questions[k]; });
     list.sort(function (a, b) { return (b.votes - a.votes) || (a.created_at - b.created_at); });
     questionsBox.textContent = "";
@@ -170,6 +168,7 @@
 
   // --- Chat --------------------------------------------------------------------------
   function addChat(m) {
+    if (!chatBox) return;
     if (chatBox.querySelector('[data-id="' + m.id + '"]')) return;
     var li = el("li", "chat-message");
     li.setAttribute("data-id", m.id);
@@ -191,12 +190,9 @@
     heartsBox.appendChild(h);
     setTimeout(function () { h.remove(); }, 2000);
   }
-  if (heartButton) {
-    heartButton.addEventListener("click", function () { pendingTaps++; floatHeart(); });
-  }
   // Taps go out in batches, at most twice a second.
   setInterval(function () {
-    if (pendingTaps === 0) return;
+    if (pendingTaps === 0 || !base) return;
     var n = Math.min(pendingTaps, 50);
     pendingTaps -= n;
     Live.post(base + "/reactions", { count: n });
@@ -224,48 +220,161 @@
       });
     });
   }
-  wire(nameForm, "/name", function (body) { me.name = body.name; needName(); });
-  wire(askForm, "/questions", function (body) {
-    if (body.pending) say(askForm, "Thanks! Your question will appear once a moderator approves it.");
-  });
-  wire(chatForm, "/chat");
+  // --- The page follows its stream --------------------------------------------------
+  // Fetch this page afresh and swap its <main> in, once it shows `expected` (a node that
+  // has not yet heard of the change may still serve the old state for a moment).
+  // `target`: the state the latest event asked for; an answer showing any other state is
+  // retried (a stream that goes live and ends quickly ends up on the ended view).
+  var refreshing = false, target = null;
+  function refresh(expected) {
+    target = expected;
+    if (refreshing) return;
+    refreshing = true;
+    attempt(0);
+  }
+  function attempt(tries) {
+    var retry = function (delay) {
+      if (tries >= 20) { refreshing = false; return; }
+      setTimeout(function () { attempt(tries + 1); }, delay);
+    };
+    fetch(window.location.href, { cache: "no-store", credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { if (!r.ok) throw new Error("page " + r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector("main");
+        var current = document.querySelector("main");
+        if (!fresh || !current) throw new Error("no main");
+        if (target && fresh.getAttribute("data-state") !== target) return retry(250);
+        refreshing = false;
+        if (doc.title) document.title = doc.title;
+        var focused = current.contains(document.activeElement);
+        current.replaceWith(document.adoptNode(fresh));
+        Live.pageReplaced();
+        announce(fresh.getAttribute("data-state"));
+        // Focus was in what just went away: put it at the top of the new view.
+        var heading = focused && fresh.querySelector("h1");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
+      })
+      .catch(function () { retry(1000); });
+  }
+
+  // A polite live region outside <main> (which is replaced) says what changed. Styled from
+  // script: the pages' policy allows no inline style, and this is the only such node.
+  var region = null;
+  var ANNOUNCE = { live: "The stream is live now.", ended: "This stream has ended.", cancelled: "This stream was cancelled." };
+  function ensureRegion() {
+    if (!region) {
+      region = el("p", "", "");
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      var st = region.style;
+      st.position = "absolute"; st.width = "1px"; st.height = "1px"; st.overflow = "hidden";
+      st.clip = "rect(0 0 0 0)"; st.whiteSpace = "nowrap"; st.margin = "-1px";
+      document.body.appendChild(region);
+    }
+  }
+  function announce(state) {
+    var text = ANNOUNCE[state];
+    if (!text) return;
+    ensureRegion();
+    region.textContent = text;
+  }
+
+  function currentState() {
+    var main = document.querySelector("main");
+    return main && main.hasAttribute("data-stream") ? main.getAttribute("data-state") : null;
+  }
+
+  function onStatus(d) {
+    document.dispatchEvent(new CustomEvent("showfloor:status", { detail: d }));
+    Live.tell("status", { status: d.status, at: d.at });
+    var state = currentState();
+    if (state === null) refresh(null); // the shop page: its cards change
+    else if (state !== d.status) refresh(d.status);
+  }
 
   // --- Room events -------------------------------------------------------------------
+  var room = null, roomBase = null;
   var params = new URLSearchParams(window.location.search);
-  var room = new Live.Room(base, {
-    state: function (s) {
-      me = s.me || me;
-      needName();
-      renderPin(s.pin);
-      questions = {};
-      (s.questions || []).forEach(function (q) { questions[q.id] = q; });
-      renderQuestions();
-      renderFeatured(s.featured);
-      chatBox.textContent = "";
-      (s.chat || []).forEach(addChat);
-      if (viewersBox) viewersBox.textContent = s.viewers.now;
-      shownTotal = s.reactions;
-    },
-    pin: renderPin,
-    unpin: function () { renderPin(null); },
-    question: function (q) { if (q.status === "visible") { questions[q.id] = q; renderQuestions(); } },
-    question_removed: function (d) { delete questions[d.id]; renderQuestions(); },
-    featured: function (d) { renderFeatured(d.question); },
-    chat: addChat,
-    chat_removed: function (d) { var n = chatBox.querySelector('[data-id="' + d.id + '"]'); if (n) n.remove(); },
-    reactions: function (d) {
-      var others = shownTotal === null ? 0 : Math.min(d.n, 8);
-      shownTotal = d.total;
-      for (var i = 0; i < others; i++) setTimeout(floatHeart, i * 120);
-    },
-    viewers: function (d) { if (viewersBox) viewersBox.textContent = d.now; },
-    status: function (d) { document.dispatchEvent(new CustomEvent("showfloor:status", { detail: d })); },
-    connection: function (c) { if (status) status.textContent = c === "open" ? "" : "Reconnecting…"; }
-  }, {
-    query: {
-      ref: document.referrer, utm_source: params.get("utm_source"), utm_medium: params.get("utm_medium"),
-      utm_campaign: params.get("utm_campaign"), embed: root.hasAttribute("data-embed") ? 1 : null
-    }
+  function openRoom(main) {
+    var embed = main.hasAttribute("data-embed");
+    var watching = main.hasAttribute("data-stream");
+    return new Live.Room(roomBase, {
+      state: function (s) {
+        me = s.me || me;
+        var state = currentState();
+        if (state !== null && s.stream && s.stream.status !== state) refresh(s.stream.status);
+        if (!root) return;
+        needName();
+        renderPin(s.pin);
+        questions = {};
+        (s.questions || []).forEach(function (q) { questions[q.id] = q; });
+        renderQuestions();
+        renderFeatured(s.featured);
+        chatBox.textContent = "";
+        (s.chat || []).forEach(addChat);
+        if (viewersBox) viewersBox.textContent = s.viewers.now;
+        shownTotal = s.reactions;
+      },
+      pin: function (p) { if (root) renderPin(p); },
+      unpin: function () { if (root) renderPin(null); },
+      question: function (q) { if (q.status === "visible") { questions[q.id] = q; renderQuestions(); } },
+      question_removed: function (d) { delete questions[d.id]; renderQuestions(); },
+      featured: function (d) { renderFeatured(d.question); },
+      chat: addChat,
+      chat_removed: function (d) { var n = chatBox && chatBox.querySelector('[data-id="' + d.id + '"]'); if (n) n.remove(); },
+      reactions: function (d) {
+        var others = shownTotal === null ? 0 : Math.min(d.n, 8);
+        shownTotal = d.total;
+        for (var i = 0; i < others; i++) setTimeout(floatHeart, i * 120);
+      },
+      viewers: function (d) { if (viewersBox) viewersBox.textContent = d.now; },
+      status: onStatus,
+      refused: function (d) { if (status) status.textContent = d.error; },
+      connection: function (c) { if (status) status.textContent = c === "open" ? "" : "Reconnecting…"; }
+    }, {
+      query: {
+        ref: document.referrer, utm_source: params.get("utm_source"), utm_medium: params.get("utm_medium"),
+        utm_campaign: params.get("utm_campaign"), embed: embed ? 1 : null,
+        // The shop page only listens for its streams' changes: not a viewer.
+        listen: watching ? null : 1
+      }
+    });
+  }
+
+  var told = false;
+  Live.onPage(function (main) {
+    root = main.querySelector("[data-live-room]");
+    base = root ? root.getAttribute("data-live-room") : null;
+    cardBox = $("[data-pin]") || document.createElement("div");
+    questionsBox = $("[data-questions]");
+    chatBox = $("[data-chat]");
+    viewersBox = $("[data-viewers]");
+    heartsBox = $("[data-hearts]");
+    nameForm = $("[data-name-form]");
+    askForm = $("[data-ask-form]");
+    chatForm = $("[data-chat-form]");
+    heartButton = $("[data-heart]");
+    featuredBox = $("[data-featured]");
+    status = $("[data-room-status]");
+    offerEndsAt = null;
+    if (heartButton) heartButton.addEventListener("click", function () { pendingTaps++; floatHeart(); });
+    wire(nameForm, "/name", function (body) { me.name = body.name; needName(); });
+    wire(askForm, "/questions", function (body) {
+      if (body.pending) say(askForm, "Thanks! Your question will appear once a moderator approves it.");
+      var q = body.question || {};
+      Live.tell("question-asked", { id: q.id, body: q.body, pending: !!body.pending });
+    });
+    wire(chatForm, "/chat");
+
+    // One connection per page: reopened (never doubled) after a swap, so the snapshot
+    // fills the new room and a page that just went live counts its viewer.
+    var wanted = main.getAttribute("data-room");
+    if (wanted) ensureRegion(); // before any change, so the change is announced
+    if (room) room.close();
+    if (!wanted) { room = null; roomBase = null; }
+    else { roomBase = wanted; room = openRoom(main); room.start(); }
+    if (!told) { told = true; Live.tell("ready", { state: currentState() }); }
+    return function () { root = null; base = null; pendingTaps = 0; };
   });
-  room.start();
 })();

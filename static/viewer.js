@@ -1,5 +1,6 @@
 // Viewer pages: countdowns and times in the viewer's own zone, share and copy buttons,
-// and "Remind me" without leaving the page. Every page works without it.
+// and "Remind me" without leaving the page. Every page works without it. A page module
+// (ShowfloorLive.onPage): it runs again on the new <main> after an in-place swap.
 (function () {
   "use strict";
 
@@ -23,9 +24,9 @@
     } catch (e) { return date.toString(); }
   }
 
-  function tick() {
+  function tick(main) {
     var now = Date.now();
-    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+    main.querySelectorAll("[data-countdown]").forEach(function (el) {
       var at = Date.parse(el.getAttribute("data-countdown"));
       if (isNaN(at)) return;
       el.textContent = at > now ? "Starts in " + until(at - now) : "Starting any moment now";
@@ -73,17 +74,26 @@
     }).then(function () { button.disabled = false; });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+  function init(main) {
+    main.querySelectorAll("time[data-local-time]").forEach(function (el) {
       var at = new Date(el.getAttribute("datetime"));
       if (!isNaN(at)) { el.title = el.textContent; el.textContent = localTime(at); }
     });
-    tick();
-    if (document.querySelector("[data-countdown]")) setInterval(tick, 1000);
+    tick(main);
+    var timer = main.querySelector("[data-countdown]") ? setInterval(function () { tick(main); }, 1000) : null;
     if (navigator.share) {
-      document.querySelectorAll("[data-share]").forEach(function (b) { b.hidden = false; });
+      main.querySelectorAll("[data-share]").forEach(function (b) { b.hidden = false; });
     }
-  });
+    return function () { clearInterval(timer); };
+  }
+  if (window.ShowfloorLive) {
+    window.ShowfloorLive.onPage(init);
+  } else {
+    document.addEventListener("DOMContentLoaded", function () {
+      var main = document.querySelector("main");
+      if (main) init(main);
+    });
+  }
 
   document.addEventListener("click", function (event) {
     var shareButton = event.target.closest("[data-share]");

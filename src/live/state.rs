@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -33,6 +33,8 @@ pub struct EventsQuery {
     embed: Option<u8>,
     /// `0` from the studio: staff watching the room are not counted as viewers.
     watch: Option<u8>,
+    /// `1` from the shop page: it only listens for status changes, nobody watches.
+    listen: Option<u8>,
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -51,7 +53,9 @@ pub async fn events(
     let staff = crate::auth::member_of(&viewer.session, &state.db.pool, stream.shop_id)
         .await?
         .is_some();
-    let counted = !(staff && query.watch == Some(0)) && stream.status == Status::Live;
+    let counted = !(staff && query.watch == Some(0))
+        && query.listen != Some(1)
+        && stream.status == Status::Live;
     let presence = if counted {
         let source = Source {
             referrer: clip(&query.r#ref, 500),
@@ -130,9 +134,27 @@ pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Res
 pub async fn snapshot(
     State(state): State<AppState>,
     Path((shop, stream)): Path<(String, String)>,
+    headers: HeaderMap,
     viewer: Viewer,
 ) -> Result<Json<Value>, ApiError> {
     let stream = public_stream(&state, &shop, &stream).await?;
+    // A page without a pass gets one (the embed needs it: no cookie reaches a cross-site
+    // frame); one that sent its pass keeps it.
+    let pass = if viewer.has_pass() {
+        None
+    } else {
+        let ancestor = headers
+            .get(super::viewer::ANCESTOR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        Some(
+            viewer
+                .issue_pass(&state, stream.shop_id, ancestor, host)
+                .await?,
+        )
+    };
     let access = super::access(&state, stream, &viewer).await?;
     let overlay = match access.user_id {
         Some(_) => {
@@ -154,7 +176,9 @@ pub async fn snapshot(
         "overlay_url": overlay,
         // The public page is cached and carries no session: the room's posts take their
         // CSRF token from here.
-        "csrf": crate::web::csrf::token(&viewer.session).await,
+        "csrf": if viewer.has_pass() { String::new() } else { crate::web::csrf::token(&viewer.session).await },
+        // Sent back as the X-Showfloor-Viewer header; null when the request carried one.
+        "viewer_token": pass,
     });
     Ok(Json(room_state(&state, &access.stream, me).await?))
 }

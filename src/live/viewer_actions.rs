@@ -42,7 +42,7 @@ pub async fn set_name(
 ) -> ApiResult<Json<Value>> {
     super::public_stream(&state, &shop, &stream).await?;
     let name = viewer::display_name(&form.name).map_err(|m| invalid("name", m))?;
-    viewer.set_name(name.clone()).await?;
+    viewer.set_name(&state, name.clone()).await?;
     Ok(Json(json!({ "name": name })))
 }
 

@@ -2,11 +2,19 @@
 //! session, no per-visitor token), so it is rendered once and served from memory until
 //! the stream or its shop changes. Changes made elsewhere (a product's price in the
 //! catalogue) are picked up when an entry reaches its age limit, or at once if that
-//! feature calls `Streams::invalidate_shop`.
+//! feature calls `Streams::invalidate_shop`. Each page carries an ETag (a hash of its
+//! bytes) so browsers revalidate every load (`no-cache`) and get a 304 when unchanged.
+//!
+//! A page built while an invalidation happens must not be stored (it may show the state
+//! from before): `generation` counts invalidations, and `put` only stores a page built
+//! within the generation it started in.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -35,6 +43,8 @@ pub struct CachedPage {
     pub body: Bytes,
     /// The page's own Content-Security-Policy (the embed's frame-ancestors).
     pub csp: Option<HeaderValue>,
+    /// A strong validator of `body`, quoted as the header wants it.
+    pub etag: String,
     stored: Instant,
 }
 
@@ -46,7 +56,10 @@ impl CachedPage {
         body: Bytes,
         csp: Option<HeaderValue>,
     ) -> Self {
+        let digest = Sha256::digest(&body);
+        let etag = format!("\"{}\"", hex::encode(&digest[..12]));
         CachedPage {
+            etag,
             shop_id,
             status,
             content_type,
@@ -60,6 +73,8 @@ impl CachedPage {
 #[derive(Default)]
 pub struct PageCache {
     entries: RwLock<HashMap<PageKey, CachedPage>>,
+    /// Bumped by every invalidation (see the module comment).
+    generation: AtomicU64,
 }
 
 impl PageCache {
@@ -71,8 +86,18 @@ impl PageCache {
             .cloned()
     }
 
-    pub fn put(&self, key: PageKey, page: CachedPage) {
+    /// Read before building a page; hand it to `put`.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Store `page`, built after reading `generation`, unless something was invalidated
+    /// since (the page might show what was just changed).
+    pub fn put(&self, key: PageKey, page: CachedPage, generation: u64) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
@@ -82,7 +107,15 @@ impl PageCache {
     /// Forget every page of one shop.
     pub fn invalidate_shop(&self, shop_id: i64) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
         entries.retain(|_, page| page.shop_id != shop_id);
+    }
+
+    /// Forget everything (another node's invalidations may have been missed).
+    pub fn clear(&self) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
     }
 
     pub fn len(&self) -> usize {
@@ -102,9 +135,10 @@ mod tests {
     fn invalidating_a_shop_drops_only_its_pages() {
         let cache = PageCache::default();
         let page = |shop| CachedPage::new(shop, 200, "text/html", Bytes::from_static(b"x"), None);
-        cache.put(PageKey::Shop("a".into()), page(1));
-        cache.put(PageKey::Stream("a".into(), "s".into()), page(1));
-        cache.put(PageKey::Shop("b".into()), page(2));
+        let g = cache.generation();
+        cache.put(PageKey::Shop("a".into()), page(1), g);
+        cache.put(PageKey::Stream("a".into(), "s".into()), page(1), g);
+        cache.put(PageKey::Shop("b".into()), page(2), g);
         assert!(cache.get(&PageKey::Shop("a".into())).is_some());
         cache.invalidate_shop(1);
         assert!(cache.get(&PageKey::Shop("a".into())).is_none());
@@ -115,5 +149,25 @@ mod tests {
         );
         assert!(cache.get(&PageKey::Shop("b".into())).is_some());
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_page_built_across_an_invalidation_is_not_stored() {
+        let cache = PageCache::default();
+        let page = CachedPage::new(1, 200, "text/html", Bytes::from_static(b"old"), None);
+        let before = cache.generation();
+        cache.invalidate_shop(1);
+        cache.put(PageKey::Shop("a".into()), page.clone(), before);
+        assert!(cache.get(&PageKey::Shop("a".into())).is_none());
+        cache.put(PageKey::Shop("a".into()), page, cache.generation());
+        assert!(cache.get(&PageKey::Shop("a".into())).is_some());
+    }
+
+    #[test]
+    fn the_etag_follows_the_body() {
+        let a = CachedPage::new(1, 200, "text/html", Bytes::from_static(b"a"), None);
+        let b = CachedPage::new(1, 200, "text/html", Bytes::from_static(b"b"), None);
+        assert!(a.etag.starts_with('"') && a.etag.ends_with('"'));
+        assert_ne!(a.etag, b.etag);
     }
 }

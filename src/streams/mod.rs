@@ -26,7 +26,7 @@ mod public;
 mod public_view;
 mod views;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -38,7 +38,12 @@ pub use lifecycle::{Actor, Status};
 pub use transitions::{cancel, end, end_abandoned, go_live, publisher_gone};
 
 use crate::config::Config;
+use crate::notify::{Heard, Notify as NodeNotify};
 use crate::state::AppState;
+
+/// The PostgreSQL channel on which nodes tell each other to forget a shop's cached pages
+/// (payload: the shop id).
+pub const CACHE_CHANNEL: &str = "showfloor_pages";
 
 /// A transition, as other features hear of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,17 +63,45 @@ pub struct Streams {
     reaper: Notify,
     mail_wake: Notify,
     pub mailer: Option<reminders::mail::Mailer>,
+    /// The other nodes (PostgreSQL): their page caches forget what this node changed.
+    nodes: Arc<NodeNotify>,
 }
 
 impl Streams {
-    pub fn new(config: &Config) -> Arc<Streams> {
-        Arc::new(Streams {
+    pub fn new(config: &Config, nodes: &Arc<NodeNotify>) -> Arc<Streams> {
+        let streams = Arc::new(Streams {
             cache: cache::PageCache::default(),
             events: broadcast::channel(256).0,
             reaper: Notify::new(),
             mail_wake: Notify::new(),
             mailer: reminders::mail::Mailer::from_config(config),
-        })
+            nodes: nodes.clone(),
+        });
+        // Weak: the subscription lives in `notify`, which outlives nothing it points to.
+        let weak: Weak<Streams> = Arc::downgrade(&streams);
+        nodes.subscribe(CACHE_CHANNEL, move |heard| {
+            let Some(streams) = weak.upgrade() else {
+                return;
+            };
+            match heard {
+                Heard::Message(payload) => match payload.parse::<i64>() {
+                    Ok(shop_id) => streams.cache.invalidate_shop(shop_id),
+                    Err(_) => streams.cache.clear(),
+                },
+                // Invalidations sent meanwhile are lost: trust no copy.
+                Heard::Lost => streams.cache.clear(),
+            }
+        });
+        streams
+    }
+
+    /// Tell the other nodes to forget the shop's pages, and wait until it is sent (a
+    /// transition awaits this before its `status` event goes out, so a page reloading
+    /// on that event finds every node's cache already emptied).
+    async fn announce(&self, shop_id: i64) {
+        if let Err(err) = self.nodes.send(CACHE_CHANNEL, &shop_id.to_string()).await {
+            tracing::warn!(error = %err, "page cache NOTIFY failed; other nodes serve old pages until they expire");
+        }
     }
 
     /// Every transition from now on (a lagging receiver misses old ones, never blocks).
@@ -77,13 +110,22 @@ impl Streams {
     }
 
     /// Forget the shop's cached public pages (call after changing what they show).
-    pub fn invalidate_shop(&self, shop_id: i64) {
+    /// Other nodes hear of it too, a moment later.
+    pub fn invalidate_shop(self: &Arc<Self>, shop_id: i64) {
         self.cache.invalidate_shop(shop_id);
+        if self.nodes.has_peers() {
+            let streams = self.clone();
+            tokio::spawn(async move { streams.announce(shop_id).await });
+        }
     }
 
-    /// A stream of `shop_id` changed: drop its pages, tell listeners, wake the mailer.
-    fn changed(&self, shop_id: i64, event: Option<StreamEvent>) {
+    /// A stream of `shop_id` changed: drop its pages here and on every node, then tell
+    /// listeners (the live room's `status` event) and wake the mailer.
+    async fn changed(&self, shop_id: i64, event: Option<StreamEvent>) {
         self.cache.invalidate_shop(shop_id);
+        if self.nodes.has_peers() {
+            self.announce(shop_id).await;
+        }
         if let Some(event) = event {
             let _ = self.events.send(event);
             self.mail_wake.notify_one();

@@ -2,11 +2,17 @@
 //! its embeddable twin `/@{shop}/{stream}/embed`, and calendars. They carry no session
 //! and no per-visitor token, so each is rendered once and served from `cache` until the
 //! shop's streams change.
+//!
+//! HTTP caching: `Cache-Control: public, no-cache` with an ETag. A browser (or a CDN)
+//! may keep a copy but must ask again on every load; the answer is a 304 from memory when
+//! nothing changed, and the new page at once after a transition invalidated the cache.
+//! A `max-age`, even a short one, would let a reload show the countdown of a stream that
+//! is already live.
 
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::cache::{CachedPage, PageKey};
@@ -22,21 +28,46 @@ use crate::web::security::DASHBOARD_CSP;
 const HTML: &str = "text/html; charset=utf-8";
 const CALENDAR: &str = "text/calendar; charset=utf-8";
 
-fn respond(page: CachedPage, attachment: Option<&str>) -> Response {
-    let mut response = (
-        StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK),
-        page.body,
-    )
-        .into_response();
+/// What every public page says about caching (see the module comment).
+pub const CACHE_CONTROL: &str = "public, no-cache";
+
+/// Whether the browser's `If-None-Match` already names this page.
+fn unchanged(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|list| {
+            list.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*")
+        })
+}
+
+fn respond(page: CachedPage, request: &HeaderMap, attachment: Option<&str>) -> Response {
+    let not_modified = page.status == 200 && unchanged(request, &page.etag);
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK),
+            page.body,
+        )
+            .into_response()
+    };
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(page.content_type),
-    );
+    if !not_modified {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(page.content_type),
+        );
+    }
     headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=10"),
+        HeaderValue::from_static(CACHE_CONTROL),
     );
+    if let Ok(etag) = HeaderValue::from_str(&page.etag) {
+        headers.insert(header::ETAG, etag);
+    }
     if let Some(csp) = page.csp {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         // Browsers obey frame-ancestors over X-Frame-Options; old ones get same-origin only.
@@ -68,6 +99,7 @@ fn html<T: Template>(shop_id: i64, status: StatusCode, page: &T) -> Result<Cache
 async fn cached<F, Fut>(
     state: &AppState,
     key: PageKey,
+    request: &HeaderMap,
     attachment: Option<&str>,
     build: F,
 ) -> Result<Response>
@@ -76,13 +108,14 @@ where
     Fut: Future<Output = Result<CachedPage>>,
 {
     if let Some(page) = state.streams.cache.get(&key) {
-        return Ok(respond(page, attachment));
+        return Ok(respond(page, request, attachment));
     }
+    let generation = state.streams.cache.generation();
     let page = build().await?;
     if page.status == 200 {
-        state.streams.cache.put(key, page.clone());
+        state.streams.cache.put(key, page.clone(), generation);
     }
-    Ok(respond(page, attachment))
+    Ok(respond(page, request, attachment))
 }
 
 async fn shop_by_slug(state: &AppState, slug: &str) -> Result<Shop> {
@@ -94,12 +127,19 @@ async fn shop_by_slug(state: &AppState, slug: &str) -> Result<Shop> {
 pub async fn shop_page(
     State(state): State<AppState>,
     Path(shop): Path<String>,
+    request: HeaderMap,
 ) -> Result<Response> {
-    cached(&state, PageKey::Shop(shop.clone()), None, || async {
-        let shop = shop_by_slug(&state, &shop).await?;
-        let page: ShopPage = public_view::shop_page(&state, &shop).await?;
-        html(shop.id, StatusCode::OK, &page)
-    })
+    cached(
+        &state,
+        PageKey::Shop(shop.clone()),
+        &request,
+        None,
+        || async {
+            let shop = shop_by_slug(&state, &shop).await?;
+            let page: ShopPage = public_view::shop_page(&state, &shop).await?;
+            html(shop.id, StatusCode::OK, &page)
+        },
+    )
     .await
 }
 
@@ -121,10 +161,12 @@ async fn stream_or_404(
 pub async fn stream_page(
     State(state): State<AppState>,
     Path((shop, stream)): Path<(String, String)>,
+    request: HeaderMap,
 ) -> Result<Response> {
     cached(
         &state,
         PageKey::Stream(shop.clone(), stream.clone()),
+        &request,
         None,
         || async {
             let shop = shop_by_slug(&state, &shop).await?;
@@ -152,10 +194,12 @@ pub fn embed_csp(origins: &[String]) -> String {
 pub async fn embed_page(
     State(state): State<AppState>,
     Path((shop, stream)): Path<(String, String)>,
+    request: HeaderMap,
 ) -> Result<Response> {
     cached(
         &state,
         PageKey::Embed(shop.clone(), stream.clone()),
+        &request,
         None,
         || async {
             let shop = shop_by_slug(&state, &shop).await?;
@@ -194,11 +238,13 @@ fn domain(state: &AppState) -> String {
 pub async fn stream_ics(
     State(state): State<AppState>,
     Path((shop, stream)): Path<(String, String)>,
+    request: HeaderMap,
 ) -> Result<Response> {
     let filename = format!("{stream}.ics");
     cached(
         &state,
         PageKey::Ics(shop.clone(), stream.clone()),
+        &request,
         Some(&filename),
         || async {
             let shop = shop_by_slug(&state, &shop).await?;
@@ -228,29 +274,37 @@ pub async fn stream_ics(
 pub async fn shop_feed(
     State(state): State<AppState>,
     Path(shop): Path<String>,
+    request: HeaderMap,
 ) -> Result<Response> {
-    cached(&state, PageKey::Feed(shop.clone()), None, || async {
-        let shop = shop_by_slug(&state, &shop).await?;
-        let pool = &state.db.pool;
-        let mut streams =
-            store::list(pool, shop.id, &[Status::Scheduled, Status::Live], 200).await?;
-        streams.extend(store::list(pool, shop.id, &[Status::Ended, Status::Cancelled], 50).await?);
-        let base = state.config.base_url();
-        let events: Vec<(store::Stream, String)> = streams
-            .into_iter()
-            .map(|s| {
-                let url = format!("{base}/@{}/{}", shop.slug, s.slug);
-                (s, url)
-            })
-            .collect();
-        let body = ics::feed(&shop.name, &events, &domain(&state), now_ms());
-        Ok(CachedPage::new(
-            shop.id,
-            200,
-            CALENDAR,
-            Bytes::from(body),
-            None,
-        ))
-    })
+    cached(
+        &state,
+        PageKey::Feed(shop.clone()),
+        &request,
+        None,
+        || async {
+            let shop = shop_by_slug(&state, &shop).await?;
+            let pool = &state.db.pool;
+            let mut streams =
+                store::list(pool, shop.id, &[Status::Scheduled, Status::Live], 200).await?;
+            streams
+                .extend(store::list(pool, shop.id, &[Status::Ended, Status::Cancelled], 50).await?);
+            let base = state.config.base_url();
+            let events: Vec<(store::Stream, String)> = streams
+                .into_iter()
+                .map(|s| {
+                    let url = format!("{base}/@{}/{}", shop.slug, s.slug);
+                    (s, url)
+                })
+                .collect();
+            let body = ics::feed(&shop.name, &events, &domain(&state), now_ms());
+            Ok(CachedPage::new(
+                shop.id,
+                200,
+                CALENDAR,
+                Bytes::from(body),
+                None,
+            ))
+        },
+    )
     .await
 }

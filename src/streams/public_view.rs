@@ -50,6 +50,9 @@ pub struct ShopPage {
     pub live: Vec<StreamCard>,
     pub upcoming: Vec<StreamCard>,
     pub past: Vec<StreamCard>,
+    /// The room whose `status` events refresh this page: the live stream's, else the
+    /// next one's (a transition of any other stream shows on the next load).
+    pub follow: Option<String>,
 }
 
 pub async fn shop_page(state: &AppState, shop: &Shop) -> Result<ShopPage> {
@@ -62,7 +65,14 @@ pub async fn shop_page(state: &AppState, shop: &Shop) -> Result<ShopPage> {
     };
     let base = state.config.base_url();
     let feed_url = format!("{base}/@{}/streams.ics", shop.slug);
+    let live = cards(store::list(pool, shop.id, &[Status::Live], 20).await?);
+    let upcoming = cards(store::list(pool, shop.id, &[Status::Scheduled], 50).await?);
+    let follow = live
+        .first()
+        .or(upcoming.first())
+        .map(|card| format!("{}/live", card.path));
     Ok(ShopPage {
+        follow,
         assets: Assets::new(),
         shop_name: shop.name.clone(),
         shop_url: format!("{base}/@{}", shop.slug),
@@ -72,8 +82,8 @@ pub async fn shop_page(state: &AppState, shop: &Shop) -> Result<ShopPage> {
             1,
         ),
         feed_url,
-        live: cards(store::list(pool, shop.id, &[Status::Live], 20).await?),
-        upcoming: cards(store::list(pool, shop.id, &[Status::Scheduled], 50).await?),
+        live,
+        upcoming,
         past: cards(store::list(pool, shop.id, &[Status::Ended], 12).await?),
     })
 }

@@ -89,16 +89,19 @@ async fn apply(
     .await?;
     tx.commit().await?;
     tracing::info!(stream = stream_id, %from, %to, actor = by.kind(), "stream transition");
-    state.streams.changed(
-        stream.shop_id,
-        Some(StreamEvent {
-            stream_id,
-            shop_id: stream.shop_id,
-            from,
-            to,
-            at: now,
-        }),
-    );
+    state
+        .streams
+        .changed(
+            stream.shop_id,
+            Some(StreamEvent {
+                stream_id,
+                shop_id: stream.shop_id,
+                from,
+                to,
+                at: now,
+            }),
+        )
+        .await;
     let mut reference = StreamRef::from(&stream);
     reference.status = to;
     Ok(reference)

@@ -3,6 +3,12 @@
 //! `csrf_token` query parameter for multipart uploads) and checked by middleware
 //! on every state-changing request. Endpoints authenticated otherwise (bearer
 //! tokens, signed webhooks) are exempt by path prefix.
+//!
+//! The shopper's requests (`/@…`, `/checkout/…`) may instead send a viewer pass in `X-Showfloor-Viewer`
+//! (the embed in a cross-site iframe has no cookie, hence no session token). Such a
+//! request passes here on the header's presence alone: a cross-site form cannot set a
+//! header, and a cross-origin script that tries is stopped by the CORS preflight we never
+//! answer. The live room's `Viewer` extractor then checks the pass itself.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -12,11 +18,16 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::error::Error;
+use crate::error::{ApiError, Error};
 
 const KEY: &str = "csrf";
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
+/// The viewer pass header of the shopper's pages (see the module comment).
+pub const VIEWER_HEADER: &str = "x-showfloor-viewer";
+/// The shopper's paths: the stream pages' rooms and Buy, and checkout (whose URL carries
+/// its own secret).
+const VIEWER_PREFIXES: &[&str] = &["/@", "/checkout/"];
 
 /// Paths whose POSTs carry their own authentication instead of a session.
 const EXEMPT_PREFIXES: &[&str] = &["/whip/", "/whep/", "/webhooks/", "/api/"];
@@ -43,12 +54,30 @@ pub async fn verify(State(max_body): State<usize>, request: Request, next: Next)
     {
         return next.run(request).await;
     }
+    if VIEWER_PREFIXES
+        .iter()
+        .any(|p| request.uri().path().starts_with(p))
+        && request
+            .headers()
+            .get(VIEWER_HEADER)
+            .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty())
+    {
+        return next.run(request).await;
+    }
+    let json = wants_json(&request);
+    let refuse = move || {
+        if json {
+            ApiError(Error::Csrf).into_response()
+        } else {
+            Error::Csrf.into_response()
+        }
+    };
     let Some(session) = request.extensions().get::<Session>().cloned() else {
-        return Error::Csrf.into_response();
+        return refuse();
     };
     let expected = match session.get::<String>(KEY).await {
         Ok(Some(token)) => token,
-        _ => return Error::Csrf.into_response(),
+        _ => return refuse(),
     };
 
     let (parts, body) = request.into_parts();
@@ -86,9 +115,21 @@ pub async fn verify(State(max_body): State<usize>, request: Request, next: Next)
         }
         _ => {
             tracing::info!(path = %parts.uri.path(), %method, "CSRF token missing or wrong");
-            Error::Csrf.into_response()
+            refuse()
         }
     }
+}
+
+/// A script's request (JSON body or asking for JSON) gets its refusal as JSON.
+fn wants_json(request: &Request) -> bool {
+    let has = |name: header::HeaderName| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"))
+    };
+    has(header::CONTENT_TYPE) || has(header::ACCEPT)
 }
 
 fn form_field(bytes: &[u8]) -> Option<String> {

@@ -8,12 +8,15 @@
 mod helpers;
 
 mod browser;
+mod browser_embed;
+mod browser_lifecycle;
 #[path = "../common/fixtures.rs"]
 mod db_fixtures;
 mod fixtures;
 mod join;
 mod lifecycle;
 mod live_room;
+mod phone;
 mod refusals;
 mod stall;
 mod wait;

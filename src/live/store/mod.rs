@@ -5,6 +5,7 @@ pub mod chat;
 pub mod pins;
 pub mod presence;
 pub mod questions;
+pub mod viewer_tokens;
 
 use sqlx::{AnyExecutor, FromRow};
 

@@ -1,0 +1,79 @@
+//! Chromium as a shopper's phone: a 390×844 viewport with touch, optionally with
+//! third-party cookies blocked, and what a page asked of the network (resource timing),
+//! so a test can say no request of the player failed.
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+
+/// A phone-sized headless Chromium. `block_third_party_cookies` sets the profile's
+/// cookie controls (Settings → Privacy) to block or to allow third-party cookies; this
+/// Chromium (156) blocks them in a cross-site frame unless told to allow them.
+pub(crate) async fn phone(
+    webdriver: &str,
+    profile: &tempfile::TempDir,
+    block_third_party_cookies: bool,
+) -> Client {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--allow-loopback-in-peer-connection",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    if is_root() {
+        args.push("--no-sandbox".into());
+    }
+    let mut options = json!({
+        "binary": "/usr/bin/chromium",
+        "args": args,
+        "mobileEmulation": {
+            "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
+        },
+    });
+    // Both ways explicitly (Settings → Privacy → Third-party cookies).
+    options["prefs"] = if block_third_party_cookies {
+        json!({ "profile.cookie_controls_mode": 1, "profile.block_third_party_cookies": true })
+    } else {
+        json!({ "profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": false })
+    };
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::rustls()
+        .expect("tls")
+        .capabilities(caps)
+        .connect(webdriver)
+        .await
+        .expect("chromium session")
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Run `script` (a function body that returns a value) and give back its JSON.
+pub(crate) async fn js(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.unwrap_or(Value::Null)
+}
+
+/// Keep every resource timing entry from now on (the default buffer holds 250).
+pub(crate) const RECORD_REQUESTS: &str =
+    "performance.setResourceTimingBufferSize(100000); return true;";
+
+/// Requests of this document that answered 4xx/5xx: `[url, status]`.
+pub(crate) const FAILED_REQUESTS: &str = "return performance.getEntriesByType('resource')\
+    .filter(function (e) { return e.responseStatus >= 400; })\
+    .map(function (e) { return [e.name, e.responseStatus]; });";

@@ -16,9 +16,11 @@ pub mod domain;
 pub mod expiry;
 pub mod flight;
 pub mod hint;
+pub mod late;
 pub mod lifecycle;
 pub mod paid;
 pub mod payment_events;
+pub mod refunds;
 
 pub mod reserve;
 pub mod store;

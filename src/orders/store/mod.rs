@@ -11,6 +11,7 @@ mod history;
 mod lines;
 mod orders;
 pub mod payments;
+pub mod refunds;
 mod reservations;
 
 pub use filters::{OrderQuery, Search, filtered};

@@ -34,6 +34,7 @@ mod dashboard;
 mod detail;
 mod export;
 mod filters;
+mod refund_form;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -111,7 +112,7 @@ pub fn router() -> Router<AppState> {
         .route("/orders/export.csv", get(export::csv))
         .route("/orders/{number}", get(detail::show))
         .route("/orders/{number}/fulfil", post(detail::fulfil))
-        .route("/orders/{number}/refund", post(detail::refund))
+        .route("/orders/{number}/refund", post(refund_form::refund))
         .route("/orders/{number}/cancel", post(detail::cancel))
         .route("/webhooks/stripe/{shop}", post(stripe_events::receive))
 }

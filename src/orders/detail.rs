@@ -16,8 +16,8 @@ use super::lifecycle;
 use super::refunds;
 use super::store::{self, Actor, Order, PaymentEntry, TimelineEntry, WebhookEntry};
 use super::view::{self, LineView};
-use crate::auth::Member;
 use crate::auth::CurrentUser;
+use crate::auth::Member;
 use crate::auth::roles::{ManageOrders, ViewOrders};
 use crate::error::{Error, Result};
 use crate::money;
@@ -197,7 +197,9 @@ pub async fn show(
     Path(number): Path<String>,
 ) -> Result<Response> {
     let order = load(&state, user.shop.id, &number).await?;
-    Ok(render(&page(&state, &user, order, RefundForm::default()).await?))
+    Ok(render(
+        &page(&state, &user, order, RefundForm::default()).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

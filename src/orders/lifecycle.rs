@@ -120,14 +120,17 @@ async fn release_now(
 /// if the call fails, the session still ends at its `expires_at`, and a payment that
 /// slips through is revived or refunded (`paid`, `late`).
 fn close_checkout(state: &AppState, order: &Order) {
-    let (Some(provider), Some(checkout)) = (order.provider.clone(), order.stripe_session_id.clone())
+    let (Some(provider), Some(checkout)) =
+        (order.provider.clone(), order.stripe_session_id.clone())
     else {
         return;
     };
     let (state, shop_id, order_id) = (state.clone(), order.shop_id, order.id);
     tokio::spawn(async move {
         let db = &state.db.pool;
-        let provider = match crate::payments::provider_named(db, &state.stripe, shop_id, &provider).await {
+        let provider = match crate::payments::provider_named(db, &state.stripe, shop_id, &provider)
+            .await
+        {
             Ok(Some(provider)) => provider,
             Ok(None) => return,
             Err(err) => {

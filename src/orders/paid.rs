@@ -7,9 +7,9 @@
 use sqlx::{AnyConnection, Connection};
 
 use super::domain::{OrderStatus, StockState};
+use super::late::LatePayment;
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
-use super::late::LatePayment;
 use crate::db::now_ms;
 
 /// What the provider tells us about a completed payment.

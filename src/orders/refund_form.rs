@@ -39,7 +39,10 @@ struct ConfirmPage {
 /// The form as typed: `amount`, `restock_{line id}` and `confirm`.
 fn typed(form: &HashMap<String, String>) -> RefundForm {
     RefundForm {
-        amount: form.get("amount").map(|a| a.trim().to_string()).unwrap_or_default(),
+        amount: form
+            .get("amount")
+            .map(|a| a.trim().to_string())
+            .unwrap_or_default(),
         restock: form
             .iter()
             .filter_map(|(k, v)| {
@@ -52,7 +55,10 @@ fn typed(form: &HashMap<String, String>) -> RefundForm {
 }
 
 /// The amount and units, or the sentences that say what is wrong.
-fn parse(order: &Order, form: &RefundForm) -> std::result::Result<(Money, Vec<(i64, i64)>), Vec<String>> {
+fn parse(
+    order: &Order,
+    form: &RefundForm,
+) -> std::result::Result<(Money, Vec<(i64, i64)>), Vec<String>> {
     let mut errors = Vec::new();
     let amount = if form.amount.is_empty() {
         errors.push("Enter the amount to refund.".to_string());
@@ -107,7 +113,10 @@ pub async fn refund(
             typed,
             "Only a paid order with money left to refund can be refunded.".into(),
         );
-        return Ok(render_status(status, &page(&state, &user, order, typed).await?));
+        return Ok(render_status(
+            status,
+            &page(&state, &user, order, typed).await?,
+        ));
     }
     let (amount, restock) = match parse(&order, &typed) {
         Ok(parsed) => parsed,
@@ -157,7 +166,10 @@ pub async fn refund(
             };
             let (status, typed) = again(status, typed, refused.sentence().to_string());
             let fresh = load(&state, user.shop.id, &number).await?;
-            return Ok(render_status(status, &page(&state, &user, fresh, typed).await?));
+            return Ok(render_status(
+                status,
+                &page(&state, &user, fresh, typed).await?,
+            ));
         }
     }
     state.orders.hints.raised();

@@ -181,7 +181,8 @@ pub async fn give_back(
         return Ok(Err(Refused::Refused(refusal)));
     }
     let name = order.provider.as_deref().unwrap_or("test");
-    let Some(provider) = crate::payments::provider_named(&db.pool, link, order.shop_id, name).await?
+    let Some(provider) =
+        crate::payments::provider_named(&db.pool, link, order.shop_id, name).await?
     else {
         return Ok(Err(Refused::Refused(Refusal(provider_gone(name)))));
     };
@@ -190,8 +191,15 @@ pub async fn give_back(
         _ => None,
     };
     let amount = ask.amount.minor;
-    let attempt =
-        store::refunds::begin(&db.pool, order, provider.name(), amount, ask.reason, user_id).await?;
+    let attempt = store::refunds::begin(
+        &db.pool,
+        order,
+        provider.name(),
+        amount,
+        ask.reason,
+        user_id,
+    )
+    .await?;
     let key = format!("showfloor-o{}-refund-{attempt}", order.id);
     let request = super::charge::refund_request(order, &ask.amount, &key);
     let refunded = match provider.refund(&request).await {
@@ -228,7 +236,15 @@ pub async fn give_back(
         note,
     };
     let target = order.refunded_amount.minor + amount;
-    bring_up_to(&mut tx, order, target, Some(&ask.restock), ask.actor, &record).await?;
+    bring_up_to(
+        &mut tx,
+        order,
+        target,
+        Some(&ask.restock),
+        ask.actor,
+        &record,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Ok(ask.amount.clone()))
 }
@@ -257,12 +273,23 @@ pub async fn bring_up_to(
         ..*record
     };
     if fresh.late_payment.is_refund() {
-        if store::refunds::add_late_refund(conn, &fresh, delta).await?.is_none() {
+        if store::refunds::add_late_refund(conn, &fresh, delta)
+            .await?
+            .is_none()
+        {
             return Ok(false);
         }
         let status = fresh.status;
-        store::record_transition(conn, fresh.shop_id, fresh.id, Some(status), status, actor, record.note)
-            .await?;
+        store::record_transition(
+            conn,
+            fresh.shop_id,
+            fresh.id,
+            Some(status),
+            status,
+            actor,
+            record.note,
+        )
+        .await?;
         store::record_payment(&mut *conn, &fresh, &record).await?;
         return Ok(true);
     }

@@ -114,8 +114,7 @@ pub async fn provider_named(
 ) -> sqlx::Result<Option<Box<dyn Provider>>> {
     Ok(match name {
         "stripe" => store::account(db, shop_id).await?.map(|account| {
-            Box::new(stripe::StripeProvider::new(link, &account.secret_key))
-                as Box<dyn Provider>
+            Box::new(stripe::StripeProvider::new(link, &account.secret_key)) as Box<dyn Provider>
         }),
         _ => Some(Box::new(offline::Offline)),
     })

@@ -16,6 +16,7 @@ mod operations;
 mod orders;
 mod orders_crash;
 mod orders_hint;
+mod orders_refunds;
 mod orders_roles;
 mod orders_stripe;
 mod orders_support;

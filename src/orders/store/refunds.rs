@@ -73,15 +73,19 @@ pub struct RefundRow {
 
 impl<'r> FromRow<'r, AnyRow> for RefundRow {
     fn from_row(row: &'r AnyRow) -> sqlx::Result<RefundRow> {
-        let decode = |index: &str, e: crate::orders::domain::UnknownStatus| sqlx::Error::ColumnDecode {
-            index: index.into(),
-            source: Box::new(e),
-        };
+        let decode =
+            |index: &str, e: crate::orders::domain::UnknownStatus| sqlx::Error::ColumnDecode {
+                index: index.into(),
+                source: Box::new(e),
+            };
         let reason: &str = row.try_get("reason")?;
         let status: &str = row.try_get("status")?;
         Ok(RefundRow {
             provider: row.try_get("provider")?,
-            amount: Money::new(row.try_get("amount")?, row.try_get::<String, _>("currency")?),
+            amount: Money::new(
+                row.try_get("amount")?,
+                row.try_get::<String, _>("currency")?,
+            ),
             reason: Reason::decode(reason).map_err(|e| decode("reason", e))?,
             status: RefundStatus::decode(status).map_err(|e| decode("status", e))?,
             provider_id: row.try_get("provider_id")?,
@@ -112,13 +116,15 @@ pub async fn set_late_payment(
     order: &Order,
     late: LatePayment,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE orders SET late_payment = $1, updated_at = $2 WHERE id = $3 AND shop_id = $4")
-        .bind(late.as_str())
-        .bind(now_ms())
-        .bind(order.id)
-        .bind(order.shop_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE orders SET late_payment = $1, updated_at = $2 WHERE id = $3 AND shop_id = $4",
+    )
+    .bind(late.as_str())
+    .bind(now_ms())
+    .bind(order.id)
+    .bind(order.shop_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

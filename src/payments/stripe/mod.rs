@@ -21,9 +21,10 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use stripe::{Client, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, ExpireCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionShippingAddressCollection,
-    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ProductData,
+    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ExpireCheckoutSession,
+    ProductData,
 };
 use stripe_core::refund::CreateRefund;
 
@@ -192,9 +193,15 @@ mod tests {
         // A 15-minute reservation: Stripe's earliest, 31 minutes on.
         assert_eq!(session_expiry(now + 15 * 60_000, now), now / 1000 + 31 * 60);
         // A long hold (a delayed payment): its own end.
-        assert_eq!(session_expiry(now + 3 * 3_600_000, now), now / 1000 + 3 * 3600);
+        assert_eq!(
+            session_expiry(now + 3 * 3_600_000, now),
+            now / 1000 + 3 * 3600
+        );
         // Beyond a day: Stripe's latest.
-        assert_eq!(session_expiry(now + 7 * 86_400_000, now), now / 1000 + 86_340);
+        assert_eq!(
+            session_expiry(now + 7 * 86_400_000, now),
+            now / 1000 + 86_340
+        );
     }
 }
 

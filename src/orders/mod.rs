@@ -110,6 +110,7 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/{token}/done", get(checkout::done))
         .route("/orders", get(dashboard::list))
         .route("/orders/export.csv", get(export::csv))
+        .route("/orders/live.json", get(dashboard::live))
         .route("/orders/{number}", get(detail::show))
         .route("/orders/{number}/fulfil", post(detail::fulfil))
         .route("/orders/{number}/refund", post(refund_form::refund))

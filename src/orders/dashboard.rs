@@ -98,12 +98,20 @@ pub async fn streams(db: &sqlx::AnyPool, shop_id: i64) -> sqlx::Result<Vec<(i64,
     store::stream_titles(db, shop_id).await
 }
 
-async fn rows(state: &AppState, shop_id: i64, zone: &str, orders: &[Order]) -> Result<Vec<OrderRow>> {
+async fn rows(
+    state: &AppState,
+    shop_id: i64,
+    zone: &str,
+    orders: &[Order],
+) -> Result<Vec<OrderRow>> {
     let streams = streams(&state.db.pool, shop_id).await?;
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
     let items = store::first_items(&state.db.pool, shop_id, &ids).await?;
     let zone = crate::time::zone(zone);
-    Ok(orders.iter().map(|o| row(o, &streams, &items, &zone)).collect())
+    Ok(orders
+        .iter()
+        .map(|o| row(o, &streams, &items, &zone))
+        .collect())
 }
 
 pub async fn list(

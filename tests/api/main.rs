@@ -15,6 +15,7 @@ mod live;
 mod operations;
 mod orders;
 mod orders_crash;
+mod orders_dashboard;
 mod orders_hint;
 mod orders_refunds;
 mod orders_roles;

@@ -14,7 +14,9 @@ pub async fn first_items(
     if order_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let list: Vec<String> = (0..order_ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let list: Vec<String> = (0..order_ids.len())
+        .map(|i| format!("${}", i + 2))
+        .collect();
     let sql = format!(
         "SELECT order_id, title FROM order_lines WHERE shop_id = $1 AND order_id IN ({}) \
          ORDER BY order_id, id",

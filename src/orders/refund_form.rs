@@ -54,11 +54,11 @@ fn typed(form: &HashMap<String, String>) -> RefundForm {
     }
 }
 
+/// A refund as the form asks for it: the amount and (line id, units) to restock.
+type Parsed = (Money, Vec<(i64, i64)>);
+
 /// The amount and units, or the sentences that say what is wrong.
-fn parse(
-    order: &Order,
-    form: &RefundForm,
-) -> std::result::Result<(Money, Vec<(i64, i64)>), Vec<String>> {
+fn parse(order: &Order, form: &RefundForm) -> std::result::Result<Parsed, Vec<String>> {
     let mut errors = Vec::new();
     let amount = if form.amount.is_empty() {
         errors.push("Enter the amount to refund.".to_string());

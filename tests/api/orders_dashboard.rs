@@ -145,7 +145,7 @@ async fn the_live_feed_brings_new_and_changed_orders_of_the_shop_under_its_filte
     let (_, body) = buy(&shopper, &sale, one(&sale)).await;
     let number = body["order"].as_str().unwrap().to_string();
     let (_, new) = feed(owner, &format!("since={cursor}")).await;
-    assert_eq!(numbers(&new), [number.clone()]);
+    assert_eq!(numbers(&new), [number.as_str()]);
     let row = &new["rows"][0];
     assert_eq!(row["status_code"], "pending");
     assert_eq!(row["item"], "Linen shirt");
@@ -157,7 +157,7 @@ async fn the_live_feed_brings_new_and_changed_orders_of_the_shop_under_its_filte
     assert!(numbers(&paid_only).is_empty());
     pay(&app, &shopper, &number).await;
     let (_, paid_only) = feed(owner, &format!("status=paid&since={cursor}")).await;
-    assert_eq!(numbers(&paid_only), [number.clone()]);
+    assert_eq!(numbers(&paid_only), [number.as_str()]);
     assert_eq!(paid_only["rows"][0]["status_code"], "paid");
     assert_eq!(paid_only["rows"][0]["customer"], "Bo Buyer");
 
@@ -183,7 +183,7 @@ async fn the_live_feed_brings_new_and_changed_orders_of_the_shop_under_its_filte
     let host = app.browser();
     host.accept_invite(&owner.invite(&email("hal"), "host").await, "Hal")
         .await;
-    assert_eq!(numbers(&feed(&host, "since=0").await.1), [number.clone()]);
+    assert_eq!(numbers(&feed(&host, "since=0").await.1), [number.as_str()]);
 
     // The page the feed serves loads the script and starts at the moment it was read.
     let page = owner.get("/orders").await;

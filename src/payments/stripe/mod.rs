@@ -183,28 +183,6 @@ impl Provider for StripeProvider {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::session_expiry;
-
-    #[test]
-    fn a_session_ends_with_its_reservation_within_what_stripe_allows() {
-        let now = 1_800_000_000_000;
-        // A 15-minute reservation: Stripe's earliest, 31 minutes on.
-        assert_eq!(session_expiry(now + 15 * 60_000, now), now / 1000 + 31 * 60);
-        // A long hold (a delayed payment): its own end.
-        assert_eq!(
-            session_expiry(now + 3 * 3_600_000, now),
-            now / 1000 + 3 * 3600
-        );
-        // Beyond a day: Stripe's latest.
-        assert_eq!(
-            session_expiry(now + 7 * 86_400_000, now),
-            now / 1000 + 86_340
-        );
-    }
-}
-
 /// The Stripe account a key belongs to.
 pub struct ConnectedAccount {
     pub id: String,
@@ -232,4 +210,26 @@ pub async fn check_account(client: &Client) -> Result<ConnectedAccount, link::Fa
         id: account.id.as_str().to_string(),
         name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_expiry;
+
+    #[test]
+    fn a_session_ends_with_its_reservation_within_what_stripe_allows() {
+        let now = 1_800_000_000_000;
+        // A 15-minute reservation: Stripe's earliest, 31 minutes on.
+        assert_eq!(session_expiry(now + 15 * 60_000, now), now / 1000 + 31 * 60);
+        // A long hold (a delayed payment): its own end.
+        assert_eq!(
+            session_expiry(now + 3 * 3_600_000, now),
+            now / 1000 + 3 * 3600
+        );
+        // Beyond a day: Stripe's latest.
+        assert_eq!(
+            session_expiry(now + 7 * 86_400_000, now),
+            now / 1000 + 86_340
+        );
+    }
 }

@@ -14,6 +14,7 @@ mod fixtures;
 mod join;
 mod lifecycle;
 mod live_room;
+mod orders_live;
 mod refusals;
 mod stall;
 mod wait;

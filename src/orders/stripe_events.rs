@@ -72,7 +72,9 @@ async fn apply_delivery(state: &AppState, delivery: &webhook::Delivery) -> anyho
             if let Err(err) = late::refund(&state.db, &state.stripe, shop_id, order_id).await {
                 tracing::error!(error = %err, order = order_id, "refunding a late payment failed");
             }
-            if let Ok(Some(fresh)) = store::by_id(&state.db.pool, shop_id, order_id).await {
+            if let Ok(Some(fresh)) = store::by_id(&state.db.pool, shop_id, order_id).await
+                && fresh.late_payment == late::LatePayment::Refunded
+            {
                 ticker::emit(&state, &fresh, "refunded");
             }
         });

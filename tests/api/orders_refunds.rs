@@ -424,3 +424,54 @@ async fn charge_refunded_applies_partial_and_full_refunds_made_in_stripe() {
     // After a partial refund the units stay sold (the merchant restocks from the page).
     assert_eq!(assert_invariant(&app, sale.variant_id).await, (4, 0, 1));
 }
+
+#[tokio::test]
+async fn a_refund_reported_before_a_late_payment_applies_once_it_lands_and_stripe_is_not_asked_again()
+ {
+    let app = spawn_app().await;
+    let (sale, fake) = stripe_sale(&app, "late-refund-first", 1).await;
+    short_reservations(&app);
+    let (number, id) = bought_and_started(&app, &sale, 1).await;
+    wait_status(&app, &number, "expired").await;
+    let state = &app.server.as_ref().unwrap().state;
+    state.orders.set_reservation(Duration::from_secs(900));
+    let shopper = app.browser();
+    assert_eq!(
+        buy(&shopper, &sale, one(&sale)).await.0,
+        StatusCode::CREATED
+    );
+
+    // The merchant refunded in Stripe; that report overtakes the payment's.
+    let refunded = json!({"id": "evt_refund_first", "type": "charge.refunded", "data": {"object": {"id": "ch_1", "object": "charge",
+        "payment_intent": "pi_1", "amount": 4900, "amount_refunded": 4900, "metadata": {"showfloor_order_id": id.to_string()}}}}).to_string();
+    let (_, answer) = deliver(&app, &sale.shop, &refunded, SECRET, now_s()).await;
+    assert!(
+        answer["outcome"].as_str().unwrap().contains("waiting"),
+        "{answer}"
+    );
+    let (_, answer) = deliver(
+        &app,
+        &sale.shop,
+        &completed("evt_late", id, 4900),
+        SECRET,
+        now_s(),
+    )
+    .await;
+    assert!(
+        answer["outcome"]
+            .as_str()
+            .unwrap()
+            .contains("then refunded"),
+        "{answer}"
+    );
+    assert_eq!(
+        money_of(&app, &number).await,
+        ("refunded".into(), 4900, String::new())
+    );
+    assert_eq!(status_of(&app, &number).await, "expired");
+    assert!(
+        refund_calls(&fake).is_empty(),
+        "already refunded: nothing to ask"
+    );
+    assert_eq!(assert_invariant(&app, sale.variant_id).await, (0, 1, 0));
+}

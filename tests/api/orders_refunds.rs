@@ -344,8 +344,22 @@ async fn a_partial_refund_is_confirmed_then_sent_to_stripe_and_a_failure_refunds
     assert_eq!(last.form["payment_intent"], "pi_1");
     assert_eq!(last.form["amount"], "1200");
     assert_eq!(last.form["metadata[showfloor_order_id]"], id.to_string());
-    let keys: std::collections::HashSet<_> = calls.iter().map(|c| c.key.clone().unwrap()).collect();
-    assert_eq!(keys.len(), 3, "each attempt its own idempotency key");
+    // Each attempt its own idempotency key, named after its row.
+    let attempts: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, status, amount FROM refunds WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(app.db())
+            .await
+            .unwrap();
+    let statuses: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
+    assert_eq!(statuses, ["failed", "failed", "succeeded"]);
+    for (call, (row, _, amount)) in calls.iter().zip(&attempts) {
+        assert_eq!(
+            call.key.as_deref(),
+            Some(format!("showfloor-o{id}-refund-{row}").as_str())
+        );
+        assert_eq!((call.form["amount"].as_str(), *amount), ("1200", 1200));
+    }
     assert_eq!(status_of(&app, &number).await, "partially_refunded");
     assert_eq!(money_of(&app, &number).await.1, 1200);
 

@@ -99,6 +99,23 @@ pub async fn refund(db: &Db, link: &StripeLink, shop_id: i64, order_id: i64) -> 
     Ok(())
 }
 
+/// How long a late payment's refund is left alone after its last attempt or change.
+pub const RETRY_AFTER_MS: i64 = 10 * 60 * 1000;
+/// After this many failed attempts the clock stops and the merchant decides.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Try again the late payments still to give back (an attempt failed, or the server
+/// stopped before the refund started): the reservation clock calls this now and then.
+/// Returns how many were tried.
+pub async fn sweep(db: &Db, link: &StripeLink, now: i64) -> anyhow::Result<usize> {
+    let due =
+        store::refunds::late_refunds_due(&db.pool, now - RETRY_AFTER_MS, MAX_ATTEMPTS).await?;
+    for order in &due {
+        refund(db, link, order.shop_id, order.id).await?;
+    }
+    Ok(due.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

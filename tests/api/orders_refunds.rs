@@ -240,6 +240,29 @@ async fn a_failed_late_refund_is_on_the_order_and_the_merchant_refunds_it_on_a_r
         ("refund_due", 0),
         "nothing recorded as refunded"
     );
+    // The clock leaves it alone for a while, then tries again on its own.
+    let link = &state.stripe;
+    let now = showfloor::db::now_ms();
+    assert_eq!(
+        showfloor::orders::late::sweep(&state.db, link, now)
+            .await
+            .unwrap(),
+        0
+    );
+    fake.fail.lock().unwrap().push_back(503);
+    let later = now + showfloor::orders::late::RETRY_AFTER_MS + 1000;
+    assert_eq!(
+        showfloor::orders::late::sweep(&state.db, link, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(refund_calls(&fake).len(), 2);
+    assert_eq!(
+        money_of(&app, &number).await.1,
+        0,
+        "a second failure refunds nothing"
+    );
     let page = sale.owner.get(&format!("/orders/{number}")).await;
     assert!(page.texts("#order-attention")[0].contains("Stripe said: boom"));
     assert!(page.texts("#refunds li")[0].contains("Failed"));
@@ -253,9 +276,9 @@ async fn a_failed_late_refund_is_on_the_order_and_the_merchant_refunds_it_on_a_r
         .await;
     assert_eq!(retry.status, StatusCode::SEE_OTHER, "{}", retry.body);
     let calls = refund_calls(&fake);
-    assert_eq!(calls.len(), 2);
-    assert_ne!(calls[0].key, calls[1].key, "a retry is a new attempt");
-    assert_eq!(calls[1].form["amount"], "4900");
+    assert_eq!(calls.len(), 3);
+    assert_ne!(calls[1].key, calls[2].key, "a retry is a new attempt");
+    assert_eq!(calls[2].form["amount"], "4900");
     assert_eq!(
         money_of(&app, &number).await,
         ("refunded".into(), 4900, String::new())

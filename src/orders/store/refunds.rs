@@ -164,3 +164,26 @@ pub async fn flag(db: impl AnyExecutor<'_>, order: &Order, text: &str) -> sqlx::
         .await?;
     Ok(())
 }
+
+/// Late payments still to give back whose last attempt (if any) is older than `quiet_since`
+/// and that changed before it too (so the attempt started beside their webhook had its
+/// turn), with fewer than `max_attempts` attempts: what the clock tries again.
+pub async fn late_refunds_due(
+    db: impl AnyExecutor<'_>,
+    quiet_since: i64,
+    max_attempts: i64,
+) -> sqlx::Result<Vec<Order>> {
+    sqlx::query_as(&format!(
+        "SELECT {cols} FROM orders o WHERE o.late_payment = $1 AND o.refunded_amount < o.total \
+         AND o.updated_at < $2 \
+         AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = o.id AND r.updated_at >= $2) \
+         AND (SELECT COUNT(*) FROM refunds r WHERE r.order_id = o.id) < $3 \
+         ORDER BY o.id LIMIT 50",
+        cols = super::ORDER_COLUMNS
+    ))
+    .bind(LatePayment::RefundDue.as_str())
+    .bind(quiet_since)
+    .bind(max_attempts)
+    .fetch_all(db)
+    .await
+}

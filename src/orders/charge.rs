@@ -48,6 +48,8 @@ pub fn checkout_request(
         cancel_url: format!("{base_url}/checkout/{token}"),
         local_page: format!("/checkout/{token}/test"),
         idempotency_key: format!("showfloor-o{}-checkout-{attempt}", order.id),
+        // The page stops taking money when the reservation ends.
+        expires_at: order.expires_at,
     }
 }
 

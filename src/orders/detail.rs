@@ -1,5 +1,7 @@
-//! `/orders/{number}`: one order for the merchant: lines, attribution, payments and
-//! webhook history, timeline; and the actions: fulfil, refund (with restock), cancel.
+//! `/orders/{number}`: one order for the merchant: lines, attribution, the timeline
+//! (reserved, paid, fulfilled, refunded, expired/cancelled, late payments) in the shop's
+//! zone, refund attempts, payments and webhook history; and the actions fulfil and
+//! cancel. Refunds are `refund_form`'s (the form is on this page).
 
 use std::collections::HashMap;
 
@@ -11,49 +13,126 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::domain::OrderStatus;
 use super::fulfilment::{self, FulfilForm};
 use super::lifecycle;
+use super::refunds;
 use super::store::{self, Actor, Order, PaymentEntry, TimelineEntry, WebhookEntry};
 use super::view::{self, LineView};
+use crate::auth::CurrentUser;
 use crate::auth::Member;
 use crate::auth::roles::{ManageOrders, ViewOrders};
 use crate::error::{Error, Result};
-use crate::money::{self, Money};
-use crate::payments::Provider;
+use crate::money;
 use crate::state::AppState;
 use crate::web::{Layout, Section, flash, render};
 
 #[derive(Template)]
 #[template(path = "orders/detail.html")]
-struct DetailPage {
-    layout: Layout,
+pub(super) struct DetailPage {
+    pub(super) layout: Layout,
     order: Order,
     status: OrderStatus,
     lines: Vec<LineView>,
     total: String,
     refunded: String,
-    refundable: String,
     stream: String,
     pin: String,
     created: String,
-    timeline: Vec<(String, TimelineEntry)>,
+    timeline: Vec<Moment>,
     payments: Vec<(String, String, PaymentEntry)>,
     webhooks: Vec<(String, WebhookEntry)>,
+    refunds: Vec<RefundView>,
+    /// What became of a late payment, in a sentence (empty when there was none).
+    late_note: &'static str,
+    /// Whether the refund form is shown (a role that may refund, money left to refund).
+    can_refund: bool,
+    /// The refund form as typed, with what was wrong with it.
+    pub(super) refund: RefundForm,
     can_manage: bool,
     /// Order mails that did not leave (or wait for a retry), one sentence each.
     mail_notes: Vec<String>,
 }
 
-async fn load(state: &AppState, shop_id: i64, number: &str) -> Result<Order> {
+/// One step of the order's timeline as the page shows it.
+pub(super) struct Moment {
+    /// reserved, paid, fulfilled, refunded, expired, cancelled, late: the CSS hook.
+    kind: &'static str,
+    label: &'static str,
+    when: String,
+    who: String,
+    note: String,
+}
+
+fn moment(t: TimelineEntry, zone: &jiff::tz::TimeZone) -> Moment {
+    use OrderStatus::*;
+    let (kind, label) = match (t.from_status, t.to_status) {
+        (None, _) => ("reserved", "Reserved"),
+        (Some(Expired | Cancelled), Paid) => ("late", "Late payment: items taken again"),
+        (Some(from), to) if from == to && matches!(to, Expired | Cancelled) => {
+            ("late", "Late payment")
+        }
+        (_, Paid) => ("paid", "Paid"),
+        (_, Fulfilled) => ("fulfilled", "Fulfilled"),
+        (_, PartiallyRefunded) => ("refunded", "Partially refunded"),
+        (_, Refunded) => ("refunded", "Refunded"),
+        (_, Expired) => ("expired", "Expired"),
+        (_, Cancelled) => ("cancelled", "Cancelled"),
+        (_, Pending) => ("reserved", "Awaiting payment"),
+    };
+    let who = match (&t.user_name, t.actor.as_str()) {
+        (Some(name), _) => name.clone(),
+        (None, "shopper") => "the shopper".into(),
+        (None, "stripe") => "Stripe".into(),
+        (None, "test") => "the test checkout".into(),
+        (None, _) => "Showfloor".into(),
+    };
+    Moment {
+        kind,
+        label,
+        when: crate::time::date_time(t.at, zone),
+        who,
+        note: t.note,
+    }
+}
+
+/// A refund attempt on the page.
+pub(super) struct RefundView {
+    when: String,
+    amount: String,
+    reason: &'static str,
+    status: &'static str,
+    status_code: &'static str,
+    provider_id: String,
+    failure: String,
+}
+
+/// The refund form: the amount starts empty; on a refusal it is shown as typed.
+#[derive(Debug, Default, Clone)]
+pub(super) struct RefundForm {
+    pub(super) amount: String,
+    /// Units typed per line id.
+    pub(super) restock: HashMap<i64, String>,
+    pub(super) errors: Vec<String>,
+}
+
+impl RefundForm {
+    /// What was typed for `line` (0 when nothing).
+    fn units(&self, line: &i64) -> &str {
+        self.restock.get(line).map(String::as_str).unwrap_or("0")
+    }
+}
+
+pub(super) async fn load(state: &AppState, shop_id: i64, number: &str) -> Result<Order> {
     store::by_number(&state.db.pool, shop_id, number)
         .await?
         .ok_or(Error::NotFound)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    user: Member<ViewOrders>,
-    Path(number): Path<String>,
-) -> Result<Response> {
-    let order = load(&state, user.shop.id, &number).await?;
+/// The order's page for `user`, with the refund form as given.
+pub(super) async fn page(
+    state: &AppState,
+    user: &CurrentUser,
+    order: Order,
+    refund: RefundForm,
+) -> Result<DetailPage> {
     let db = &state.db.pool;
     let zone = crate::time::zone(&user.shop.time_zone);
     let at = |ms: i64| crate::time::date_time(ms, &zone);
@@ -68,20 +147,20 @@ pub async fn show(
         None => None,
     };
     let lines = store::lines(db, user.shop.id, order.id).await?;
-    let page = DetailPage {
-        layout: Layout::dashboard(&user, format!("Order {}", order.number), Section::Orders).await,
+    let can_manage = user.can::<ManageOrders>();
+    Ok(DetailPage {
+        layout: Layout::dashboard(user, format!("Order {}", order.number), Section::Orders).await,
         status: order.status(),
         lines: view::lines(&lines),
         total: view::total(&order),
         refunded: order.refunded_amount.to_string(),
-        refundable: order.refundable().decimal(),
         stream,
         pin: pin.unwrap_or_else(|| "—".into()),
         created: at(order.created_at),
         timeline: store::timeline(db, user.shop.id, order.id)
             .await?
             .into_iter()
-            .map(|t| (at(t.at), t))
+            .map(|t| moment(t, &zone))
             .collect(),
         payments: store::payments(db, user.shop.id, order.id)
             .await?
@@ -93,11 +172,37 @@ pub async fn show(
             .into_iter()
             .map(|w| (at(w.received_at), w))
             .collect(),
-        can_manage: user.can::<ManageOrders>(),
+        refunds: store::refunds::of_order(db, user.shop.id, order.id)
+            .await?
+            .into_iter()
+            .map(|r| RefundView {
+                when: at(r.created_at),
+                amount: r.amount.to_string(),
+                reason: r.reason.label(),
+                status: r.status.label(),
+                status_code: r.status.as_str(),
+                provider_id: r.provider_id.unwrap_or_default(),
+                failure: r.failure,
+            })
+            .collect(),
+        late_note: order.late_payment.note(),
+        can_refund: can_manage && refunds::refundable(&order),
+        refund,
+        can_manage,
         mail_notes: super::mails::notes(db, user.shop.id, order.id).await?,
         order,
-    };
-    Ok(render(&page))
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: Member<ViewOrders>,
+    Path(number): Path<String>,
+) -> Result<Response> {
+    let order = load(&state, user.shop.id, &number).await?;
+    Ok(render(
+        &page(&state, &user, order, RefundForm::default()).await?,
+    ))
 }
 
 /// Carrier and tracking number checked (422 with the form as typed), then paid →
@@ -155,107 +260,6 @@ pub async fn cancel(
         &user.session,
         "success",
         format!("Order {number} is cancelled and its items are back on sale."),
-    )
-    .await;
-    Ok(Redirect::to(&format!("/orders/{number}")).into_response())
-}
-
-/// `amount` (decimal in the order's currency) and `restock_{line id}` units.
-pub async fn refund(
-    State(state): State<AppState>,
-    user: Member<ManageOrders>,
-    Path(number): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Result<Response> {
-    let order = load(&state, user.shop.id, &number).await?;
-    let left = order.refundable();
-    let amount = Money::parse(
-        form.get("amount").map(String::as_str).unwrap_or(""),
-        order.currency(),
-    )
-    .map_err(Error::BadRequest)?;
-    if amount.minor <= 0 || amount.minor > left.minor {
-        return Err(Error::BadRequest(format!(
-            "Refund between {} and {left}.",
-            Money::new(1, order.currency()),
-        )));
-    }
-    let mut restock = Vec::new();
-    for (key, value) in &form {
-        if let Some(line) = key
-            .strip_prefix("restock_")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            let units = value
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|u| *u >= 0)
-                .ok_or_else(|| {
-                    Error::BadRequest(
-                        "Enter how many units go back on the shelf, 0 or more.".into(),
-                    )
-                })?;
-            restock.push((line, units));
-        }
-    }
-    if !order.status.is_paid() || order.status == OrderStatus::Refunded {
-        return Err(Error::Conflict("Only a paid order can be refunded.".into()));
-    }
-    let provider = crate::payments::provider_for(&state, user.shop.id).await?;
-    let provider_name = if order.provider.as_deref() == Some("stripe") {
-        provider.name()
-    } else {
-        "test"
-    };
-    let key = format!(
-        "showfloor-o{}-refund-{}-{}",
-        order.id, order.refunded_amount.minor, amount.minor
-    );
-    let reference = if provider_name == "stripe" {
-        provider
-            .refund(&super::charge::refund_request(&order, &amount, &key))
-            .await
-            .map_err(|f| Error::Conflict(f.0))?
-            .reference
-    } else {
-        crate::payments::offline::Offline
-            .refund(&super::charge::refund_request(&order, &amount, &key))
-            .await
-            .map_err(|f| Error::Conflict(f.0))?
-            .reference
-    };
-    let mut tx = state.db.pool.begin().await?;
-    let record = store::PaymentRecord {
-        provider: provider_name,
-        kind: "refund",
-        reference: Some(&reference),
-        amount: amount.minor,
-        note: "Refunded from the dashboard",
-    };
-    if !lifecycle::refund(
-        &mut tx,
-        &order,
-        &amount,
-        &restock,
-        Actor::User(user.id),
-        &record,
-    )
-    .await?
-    {
-        return Err(Error::Conflict(
-            "The order changed meanwhile; reload and check what is left to refund.".into(),
-        ));
-    }
-    tx.commit().await?;
-    state.orders.hints.raised();
-    if let Some(fresh) = store::by_id(&state.db.pool, user.shop.id, order.id).await? {
-        super::ticker::emit(&state, &fresh, "refunded");
-    }
-    flash(
-        &user.session,
-        "success",
-        format!("Refunded {amount} on order {number}."),
     )
     .await;
     Ok(Redirect::to(&format!("/orders/{number}")).into_response())

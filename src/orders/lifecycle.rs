@@ -109,8 +109,39 @@ async fn release_now(
         // it may outlive it (see `hint`).
         state.orders.hints.raised();
         super::ticker::emit(state, order, to.as_str());
+        close_checkout(state, order);
     }
     Ok(done)
+}
+
+/// The reservation behind a provider's payment page ended: close the page, so the
+/// shopper cannot pay for units that went back on sale (a Stripe session cannot be made
+/// to end before 30 minutes, so it is expired through the API). Off the caller's path;
+/// if the call fails, the session still ends at its `expires_at`, and a payment that
+/// slips through is revived or refunded (`paid`, `late`).
+fn close_checkout(state: &AppState, order: &Order) {
+    let (Some(provider), Some(checkout)) =
+        (order.provider.clone(), order.stripe_session_id.clone())
+    else {
+        return;
+    };
+    let (state, shop_id, order_id) = (state.clone(), order.shop_id, order.id);
+    tokio::spawn(async move {
+        let db = &state.db.pool;
+        let provider = match crate::payments::provider_named(db, &state.stripe, shop_id, &provider)
+            .await
+        {
+            Ok(Some(provider)) => provider,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, order = order_id, "closing the checkout: no provider");
+                return;
+            }
+        };
+        if let Err(failure) = provider.expire(&checkout).await {
+            tracing::warn!(order = order_id, error = %failure.0, "closing the checkout failed; it ends at its expires_at");
+        }
+    });
 }
 
 /// A refund of `amount` with `restock` as (line id, units). False when the amount is not

@@ -16,10 +16,12 @@ pub mod domain;
 pub mod expiry;
 pub mod flight;
 pub mod hint;
+pub mod late;
 pub mod lifecycle;
 pub mod mails;
 pub mod paid;
 pub mod payment_events;
+pub mod refunds;
 
 pub mod reserve;
 pub mod store;
@@ -34,6 +36,7 @@ mod detail;
 mod export;
 mod filters;
 mod fulfilment;
+mod refund_form;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -109,9 +112,10 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/{token}/done", get(checkout::done))
         .route("/orders", get(dashboard::list))
         .route("/orders/export.csv", get(export::csv))
+        .route("/orders/live.json", get(dashboard::live))
         .route("/orders/{number}", get(detail::show))
         .route("/orders/{number}/fulfil", post(detail::fulfil))
-        .route("/orders/{number}/refund", post(detail::refund))
+        .route("/orders/{number}/refund", post(refund_form::refund))
         .route("/orders/{number}/cancel", post(detail::cancel))
         .route("/webhooks/stripe/{shop}", post(stripe_events::receive))
 }

@@ -1,11 +1,13 @@
 //! Pending → paid inside the caller's transaction: held units become sold, and money
-//! that arrives for a released order takes its units again (all or none) or flags the
-//! order for a refund. Guarded by conditional UPDATEs like the rest of `lifecycle`; the
+//! that arrives for a released order takes its units again (all or none, the order is
+//! paid and `late_payment` says it was revived) or is marked for an automatic refund
+//! (`late_payment` = refund due; `late::refund` carries it out after the commit). Guarded by conditional UPDATEs like the rest of `lifecycle`; the
 //! statements are in `store::payments`.
 
 use sqlx::{AnyConnection, Connection};
 
 use super::domain::{OrderStatus, StockState};
+use super::late::LatePayment;
 use super::store::{self, Actor, Order};
 use crate::catalog::inventory::{self, Change, Reason};
 use crate::db::now_ms;
@@ -30,7 +32,8 @@ pub enum Paid {
     Already,
     /// Money arrived for an expired or cancelled order and its stock was taken again.
     Revived,
-    /// Money arrived for an expired or cancelled order whose stock is gone: flagged.
+    /// Money arrived for an expired or cancelled order whose stock is gone: it keeps its
+    /// status and the payment is to be refunded (`late::refund`).
     Flagged,
 }
 
@@ -41,7 +44,7 @@ impl Paid {
             Paid::Now => "paid",
             Paid::Already => "already paid",
             Paid::Revived => "paid after the reservation ended; stock taken again",
-            Paid::Flagged => "paid after the reservation ended; stock gone, flagged for a refund",
+            Paid::Flagged => "paid after the reservation ended; stock gone, refunding the payment",
         }
     }
 }
@@ -126,10 +129,16 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
             .is_none()
         {
             all_or_none.rollback().await?;
-            flag(
+            let from = store::status_of(conn, order).await?;
+            store::refunds::set_late_payment(conn, order, LatePayment::RefundDue).await?;
+            store::record_transition(
                 conn,
-                order,
-                "Paid after its reservation ended, and the stock is gone: refund this order.",
+                order.shop_id,
+                order.id,
+                Some(from),
+                from,
+                actor,
+                "Paid after the reservation ended, and the stock was gone: the payment is refunded",
             )
             .await?;
             return Ok(Paid::Flagged);
@@ -139,6 +148,7 @@ async fn revive(conn: &mut AnyConnection, order: &Order, actor: Actor) -> sqlx::
     store::payments::sell_lines(conn, order, StockState::Released).await?;
     let from = store::status_of(conn, order).await?;
     store::payments::set_paid(conn, order).await?;
+    store::refunds::set_late_payment(conn, order, LatePayment::Revived).await?;
     store::record_transition(
         conn,
         order.shop_id,

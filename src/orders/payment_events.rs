@@ -3,6 +3,9 @@
 //! release it, refunded brings its refunded amount up to the provider's total.
 //! Deliveries may come out of order: a refund before its payment waits (on its
 //! delivery's row) until the payment lands; an expiry after payment changes nothing.
+//! A refund is applied to any order that has money (paid, or a late payment kept in its
+//! expired/cancelled status); money that arrives late for stock that is gone is marked
+//! for an automatic refund, which the caller runs after its commit (`late_refund`).
 //!
 //! Events come from Stripe, the one provider that reports after the fact (the offline
 //! provider pays on our own page), so what they do is recorded as Stripe's.
@@ -10,9 +13,10 @@
 use sqlx::AnyConnection;
 
 use super::domain::OrderStatus;
+use super::late::LatePayment;
 use super::lifecycle::{self, Payment};
+use super::refunds;
 use super::store::{self, Actor, Order};
-use crate::money::Money;
 use crate::payments::event::{Checkout, Completed, PaymentEvent, Refund};
 use crate::payments::store as payments_store;
 
@@ -27,6 +31,9 @@ pub struct Applied {
     pub outcome: String,
     /// Whether the order moved (paid, released, refunded).
     pub moved: bool,
+    /// A late payment found its stock gone: after the commit, `late::refund` gives it
+    /// back through the provider.
+    pub late_refund: bool,
 }
 
 impl Applied {
@@ -35,6 +42,7 @@ impl Applied {
             order,
             outcome: outcome.into(),
             moved,
+            late_refund: false,
         }
     }
 
@@ -114,7 +122,13 @@ async fn paid(
         outcome.push_str(", then refunded (the refund had arrived first)");
     }
     let moved = paid != lifecycle::Paid::Already;
-    Ok(Applied::new(Some(order), outcome, moved))
+    let late_refund = paid == lifecycle::Paid::Flagged
+        && store::by_id(&mut *conn, shop_id, order.id)
+            .await?
+            .is_some_and(|o| o.late_payment == LatePayment::RefundDue && o.refundable().minor > 0);
+    let mut applied = Applied::new(Some(order), outcome, moved);
+    applied.late_refund = late_refund;
+    Ok(applied)
 }
 
 /// A delayed method (bank debit…): keep the stock until the provider says how it ended.
@@ -175,7 +189,8 @@ async fn refunded(
     let Some(order) = order else {
         return Ok(Applied::ignored(None, waiting));
     };
-    if !order.status().is_paid() {
+    // Pending, or released without money yet: the payment is still to come.
+    if !order.status().is_paid() && !order.late_payment.is_refund() {
         return Ok(Applied::ignored(Some(order), waiting));
     }
     let reference = refund.id.as_deref();
@@ -200,22 +215,16 @@ pub async fn apply_refund_total(
     let Some(order) = store::by_id(&mut *conn, shop_id, order_id).await? else {
         return Ok(false);
     };
-    let delta = total.min(order.total.minor) - order.refunded_amount.minor;
-    if delta <= 0 || !order.status().is_paid() {
-        return Ok(false);
-    }
-    let restock = if total >= order.total.minor && order.status() == OrderStatus::Paid {
-        lifecycle::restockable(conn, &order).await?
-    } else {
-        Vec::new()
-    };
     let record = store::PaymentRecord {
         provider: "stripe",
         kind: "refund",
         reference,
-        amount: delta,
-        note: "Refunded in Stripe",
+        amount: 0,
+        note: if order.late_payment.is_refund() {
+            "Late payment refunded in Stripe"
+        } else {
+            "Refunded in Stripe"
+        },
     };
-    let delta = Money::new(delta, order.currency());
-    lifecycle::refund(conn, &order, &delta, &restock, Actor::Stripe, &record).await
+    refunds::bring_up_to(conn, &order, total, None, Actor::Stripe, &record).await
 }

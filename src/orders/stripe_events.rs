@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::payment_events::{self, Applied};
-use super::{store, ticker};
+use super::{late, store, ticker};
 use crate::config::Config;
 use crate::db::Db;
 use crate::payments::event::PaymentEvent;
@@ -62,6 +62,23 @@ async fn apply_delivery(state: &AppState, delivery: &webhook::Delivery) -> anyho
     payments_store::record_outcome(&mut tx, row, &outcome).await?;
     tx.commit().await?;
     announce(state, &applied).await;
+    if applied.late_refund
+        && let Some(order) = &applied.order
+    {
+        // Off the webhook's answer: Stripe waits for it, and the refund is a call back to
+        // Stripe. A failure is put on the order (`late::refund`), not on the delivery.
+        let (state, shop_id, order_id) = (state.clone(), order.shop_id, order.id);
+        tokio::spawn(async move {
+            if let Err(err) = late::refund(&state.db, &state.stripe, shop_id, order_id).await {
+                tracing::error!(error = %err, order = order_id, "refunding a late payment failed");
+            }
+            if let Ok(Some(fresh)) = store::by_id(&state.db.pool, shop_id, order_id).await
+                && fresh.late_payment == late::LatePayment::Refunded
+            {
+                ticker::emit(&state, &fresh, "refunded");
+            }
+        });
+    }
     Ok(applied.outcome)
 }
 
@@ -117,6 +134,9 @@ pub async fn reconcile_pending(db: &Db, link: &StripeLink) -> anyhow::Result<Rep
         let mut tx = db.pool.begin().await?;
         let applied = payment_events::apply(&mut tx, order.shop_id, &event).await?;
         tx.commit().await?;
+        if applied.late_refund {
+            late::refund(db, link, order.shop_id, order.id).await?;
+        }
         match event {
             PaymentEvent::Completed(_) if applied.moved => report.paid += 1,
             PaymentEvent::Expired(_) if applied.moved => report.expired += 1,

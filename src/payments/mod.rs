@@ -59,6 +59,10 @@ pub struct CheckoutRequest {
     /// One per attempt: a retried request is the same attempt, a new attempt is not (a
     /// replayed 500 would never succeed).
     pub idempotency_key: String,
+    /// When the payment page must stop taking money (Unix ms): the end of what the
+    /// charge pays for. A provider that cannot end its page that early ends it as soon
+    /// as it can and relies on [`Provider::expire`] being called at this time.
+    pub expires_at: i64,
 }
 
 /// Give back (some of) a payment.
@@ -93,6 +97,27 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     async fn start(&self, request: &CheckoutRequest) -> Result<Started, Failure>;
     async fn refund(&self, request: &RefundRequest) -> Result<Refunded, Failure>;
+    /// Close the payment page `checkout` (a [`Started::reference`]) so it takes no more
+    /// money. A provider without a page of its own has nothing to close.
+    async fn expire(&self, checkout: &str) -> Result<(), Failure>;
+}
+
+/// The provider named `name` ('stripe' or 'test', as [`Provider::name`] recorded it) for
+/// the shop, to refund or close what it started: never another provider, so money is
+/// always given back by whoever took it. `None` when the shop no longer has it (its
+/// Stripe key was removed).
+pub async fn provider_named(
+    db: &sqlx::AnyPool,
+    link: &stripe::StripeLink,
+    shop_id: i64,
+    name: &str,
+) -> sqlx::Result<Option<Box<dyn Provider>>> {
+    Ok(match name {
+        "stripe" => store::account(db, shop_id).await?.map(|account| {
+            Box::new(stripe::StripeProvider::new(link, &account.secret_key)) as Box<dyn Provider>
+        }),
+        _ => Some(Box::new(offline::Offline)),
+    })
 }
 
 /// The shop's provider: Stripe when it has a key, the offline test provider otherwise.

@@ -23,7 +23,11 @@ impl Provider for Offline {
 
     async fn refund(&self, request: &RefundRequest) -> Result<Refunded, Failure> {
         Ok(Refunded {
-            reference: format!("test-refund-{}-{}", request.reference, request.amount.minor),
+            reference: format!("test-refund-{}", request.idempotency_key),
         })
+    }
+
+    async fn expire(&self, _checkout: &str) -> Result<(), Failure> {
+        Ok(())
     }
 }

@@ -38,6 +38,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("viewer.css", "text/css; charset=utf-8"),
         asset!("viewer.js", "text/javascript; charset=utf-8"),
         asset!("catalog.js", "text/javascript; charset=utf-8"),
+        asset!("orders.js", "text/javascript; charset=utf-8"),
         asset!("live.js", "text/javascript; charset=utf-8"),
         asset!("room.js", "text/javascript; charset=utf-8"),
         asset!("studio-live.js", "text/javascript; charset=utf-8"),

@@ -390,16 +390,23 @@ async fn the_merchant_lists_filters_exports_fulfils_and_refunds_with_restock() {
     let refund = owner
         .post(
             &format!("/orders/{number}/refund"),
-            &[("amount", "49"), (&format!("restock_{line}"), "1")],
+            &[
+                ("amount", "49"),
+                (&format!("restock_{line}"), "1"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(refund.status, StatusCode::SEE_OTHER, "{}", refund.body);
     assert_eq!(status_of(&app, &number).await, "partially_refunded");
     assert_eq!(assert_invariant(&app, sale.variant_id).await, (3, 0, 1));
     let too_much = owner
-        .post(&format!("/orders/{number}/refund"), &[("amount", "50")])
+        .post(
+            &format!("/orders/{number}/refund"),
+            &[("amount", "50"), ("confirm", "yes")],
+        )
         .await;
-    assert_eq!(too_much.status, StatusCode::BAD_REQUEST);
+    assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fulfil = owner
         .post(
             &format!("/orders/{number}/fulfil"),
@@ -409,7 +416,10 @@ async fn the_merchant_lists_filters_exports_fulfils_and_refunds_with_restock() {
     assert_eq!(fulfil.status, StatusCode::SEE_OTHER);
     assert_eq!(status_of(&app, &number).await, "fulfilled");
     owner
-        .post(&format!("/orders/{number}/refund"), &[("amount", "49")])
+        .post(
+            &format!("/orders/{number}/refund"),
+            &[("amount", "49"), ("confirm", "yes")],
+        )
         .await;
     assert_eq!(status_of(&app, &number).await, "refunded");
     let timeline = owner

@@ -17,21 +17,22 @@ use crate::fixtures::{self, NewPin};
 use crate::helpers::{TestApp, spawn_app};
 use crate::orders_support::*;
 
-const KEY: &str = "sk_test_51FakeShowfloorOrders00004242";
-const SECRET: &str = "whsec_showfloorTestSecret123";
+pub(crate) const KEY: &str = "sk_test_51FakeShowfloorOrders00004242";
+pub(crate) const SECRET: &str = "whsec_showfloorTestSecret123";
 
 #[derive(Debug, Clone)]
-struct Call {
-    method: String,
-    path: String,
-    key: Option<String>,
-    form: HashMap<String, String>,
+pub(crate) struct Call {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) key: Option<String>,
+    pub(crate) form: HashMap<String, String>,
 }
 
 #[derive(Default)]
-struct Fake {
-    calls: Mutex<Vec<Call>>,
-    fail: Mutex<VecDeque<u16>>,
+pub(crate) struct Fake {
+    pub(crate) calls: Mutex<Vec<Call>>,
+    /// Statuses to answer the next calls with, in turn (then the calls succeed).
+    pub(crate) fail: Mutex<VecDeque<u16>>,
 }
 
 async fn answer(
@@ -68,11 +69,24 @@ async fn answer(
     };
     let body = match (method.as_str(), path.as_str()) {
         ("POST", "/v1/checkout/sessions") => session("cs_test_1", false),
+        ("POST", p) if p.starts_with("/v1/checkout/sessions/") && p.ends_with("/expire") => {
+            let mut expired = session(p.split('/').nth(4).unwrap(), false);
+            expired["status"] = json!("expired");
+            expired
+        }
         ("GET", p) if p.starts_with("/v1/checkout/sessions/") => {
             session(p.rsplit('/').next().unwrap(), true)
         }
         ("POST", "/v1/refunds") => {
-            json!({"id": "re_1", "object": "refund", "amount": form.get("amount").and_then(|a| a.parse::<i64>().ok()), "created": 1, "currency": "eur"})
+            let n = fake
+                .calls
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|c| c.path == "/v1/refunds")
+                .count();
+            json!({"id": format!("re_{n}"), "object": "refund", "amount": form.get("amount").and_then(|a| a.parse::<i64>().ok()),
+                   "created": 1, "currency": "eur", "status": "succeeded", "payment_intent": form.get("payment_intent")})
         }
         _ => {
             return (
@@ -88,7 +102,7 @@ async fn answer(
 }
 
 /// A shop with a Stripe key and webhook secret, its calls going to a fresh fake.
-async fn stripe_sale(app: &TestApp, slug: &str, stock: i64) -> (Sale, Arc<Fake>) {
+pub(crate) async fn stripe_sale(app: &TestApp, slug: &str, stock: i64) -> (Sale, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let router = Router::new().fallback(answer).with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -110,7 +124,7 @@ async fn stripe_sale(app: &TestApp, slug: &str, stock: i64) -> (Sale, Arc<Fake>)
     (sale, fake)
 }
 
-async fn order_ids(app: &TestApp, number: &str) -> (i64, String) {
+pub(crate) async fn order_ids(app: &TestApp, number: &str) -> (i64, String) {
     sqlx::query_as("SELECT id, token FROM orders WHERE number = $1")
         .bind(number)
         .fetch_one(app.db())
@@ -137,7 +151,9 @@ async fn pay_creates_a_checkout_session_with_the_exact_fields_and_an_idempotency
     let number = body["order"].as_str().unwrap().to_string();
     let (id, token) = order_ids(&app, &number).await;
 
+    let before = showfloor::db::now_ms();
     let pay = shopper.post(&format!("/checkout/{token}/pay"), &[]).await;
+    let after = showfloor::db::now_ms();
     assert_eq!(pay.status, StatusCode::SEE_OTHER, "{}", pay.body);
     assert_eq!(pay.location(), "https://checkout.stripe.test/pay/cs_test_1");
     let calls = fake.calls.lock().unwrap().clone();
@@ -153,6 +169,15 @@ async fn pay_creates_a_checkout_session_with_the_exact_fields_and_an_idempotency
         Some(format!("showfloor-o{id}-checkout-1").as_str())
     );
     assert_eq!(f["mode"], "payment");
+    // The 15-minute reservation ends before Stripe's earliest (30 minutes): the session
+    // ends at that earliest plus a minute, and is expired through the API when the
+    // reservation ends (orders_refunds).
+    let expires_at: i64 = f["expires_at"].parse().unwrap();
+    let minimum = 31 * 60;
+    assert!(
+        (before / 1000 + minimum..=after / 1000 + minimum).contains(&expires_at),
+        "expires_at {expires_at}"
+    );
     assert_eq!(f["line_items[0][price]"], "price_123");
     assert_eq!(f["line_items[0][quantity]"], "2");
     assert_eq!(f["client_reference_id"], id.to_string());
@@ -226,7 +251,7 @@ async fn a_stripe_500_leaves_the_order_pending_with_a_retry_message() {
 }
 
 /// POST a webhook signed at `t` (Unix seconds) with `secret`.
-async fn deliver(
+pub(crate) async fn deliver(
     app: &TestApp,
     shop: &str,
     body: &str,
@@ -246,11 +271,11 @@ async fn deliver(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     showfloor::db::now_ms() / 1000
 }
 
-fn completed(event: &str, order_id: i64, amount: i64) -> String {
+pub(crate) fn completed(event: &str, order_id: i64, amount: i64) -> String {
     json!({"id": event, "type": "checkout.session.completed", "api_version": "2099-01-01.future",
            "data": {"object": {"id": "cs_test_1", "object": "checkout.session", "client_reference_id": order_id.to_string(),
              "metadata": {"showfloor_order_id": order_id.to_string()}, "payment_status": "paid", "payment_intent": "pi_1",

@@ -17,6 +17,7 @@ mod join;
 mod lifecycle;
 mod live_room;
 mod phone;
+mod orders_live;
 mod refusals;
 mod stall;
 mod wait;

@@ -19,6 +19,8 @@ pub struct OrderQuery {
     pub until: Option<i64>,
     /// A shopper's e-mail or an order number.
     pub search: Option<Search>,
+    /// Changed at or after this instant (Unix ms): the live feed of an open list.
+    pub changed_since: Option<i64>,
 }
 
 /// One search box, two readings: an e-mail (compared lower-cased) or an order number
@@ -71,6 +73,9 @@ pub async fn filtered(
             " AND (LOWER(o.email) = ${email} OR o.number = ${number})"
         );
     }
+    if query.changed_since.is_some() {
+        let _ = write!(sql, " AND o.updated_at >= ${}", next());
+    }
     let _ = write!(sql, " ORDER BY o.created_at DESC, o.id DESC LIMIT {limit}");
     let mut q = sqlx::query_as::<_, Order>(&sql).bind(shop_id);
     if let Some(status) = query.status {
@@ -87,6 +92,9 @@ pub async fn filtered(
     }
     if let Some(search) = &query.search {
         q = q.bind(&search.email).bind(&search.number);
+    }
+    if let Some(since) = query.changed_since {
+        q = q.bind(since);
     }
     q.fetch_all(db).await
 }

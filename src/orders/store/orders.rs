@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, AnyExecutor, FromRow, Row};
 use crate::db::now_ms;
 use crate::money::Money;
 use crate::orders::domain::OrderStatus;
+use crate::orders::late::LatePayment;
 
 #[derive(Debug, Clone)]
 pub struct Order {
@@ -37,6 +38,10 @@ pub struct Order {
     pub expires_at: i64,
     pub created_at: i64,
     pub paid_at: Option<i64>,
+    /// What became of money that arrived after the reservation ended.
+    pub late_payment: LatePayment,
+    /// The last change (the orders page's live feed asks for what changed since).
+    pub updated_at: i64,
 }
 
 impl Order {
@@ -68,6 +73,11 @@ impl<'r> FromRow<'r, AnyRow> for Order {
             source: Box::new(e),
         })?;
         let currency: String = row.try_get("currency")?;
+        let late: &str = row.try_get("late_payment")?;
+        let late_payment = LatePayment::decode(late).map_err(|e| sqlx::Error::ColumnDecode {
+            index: "late_payment".into(),
+            source: Box::new(e),
+        })?;
         Ok(Order {
             id: row.try_get("id")?,
             shop_id: row.try_get("shop_id")?,
@@ -92,6 +102,8 @@ impl<'r> FromRow<'r, AnyRow> for Order {
             expires_at: row.try_get("expires_at")?,
             created_at: row.try_get("created_at")?,
             paid_at: row.try_get("paid_at")?,
+            late_payment,
+            updated_at: row.try_get("updated_at")?,
         })
     }
 }
@@ -100,7 +112,7 @@ impl<'r> FromRow<'r, AnyRow> for Order {
 pub const ORDER_COLUMNS: &str = "o.id, o.shop_id, o.token, o.number, o.status, o.currency, o.total, \
      o.refunded_amount, o.provider, o.viewer_id, o.stream_id, o.pin_id, o.stream_offset_s, o.email, \
      o.customer_name, o.shipping_address, o.carrier, o.tracking_number, o.stripe_session_id, \
-     o.stripe_payment_intent, o.attention, o.expires_at, o.created_at, o.paid_at";
+     o.stripe_payment_intent, o.attention, o.expires_at, o.created_at, o.paid_at, o.late_payment, o.updated_at";
 
 pub async fn by_token(db: impl AnyExecutor<'_>, token: &str) -> sqlx::Result<Option<Order>> {
     sqlx::query_as(&format!(

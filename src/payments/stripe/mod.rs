@@ -4,7 +4,10 @@
 //! and metadata, shipping address and e-mail collection, and the URLs back. Payment
 //! methods are the ones the merchant enabled in Stripe (automatic payment methods:
 //! cards, wallets, WeChat Pay or Alipay where the account has them). Every create
-//! carries the request's `Idempotency-Key`.
+//! carries the request's `Idempotency-Key`. A session ends with the reservation behind
+//! it: `expires_at` is the reservation's end, or Stripe's earliest allowed (30 minutes
+//! after creation, plus a minute for the clocks) when the reservation ends sooner, and
+//! the orders' reservation clock closes it through `expire` when the reservation ends.
 //!
 //! - `link`: the API address, the client from the shop's key, failures in a sentence.
 //! - `events`: webhook payloads read into `PaymentEvent`s.
@@ -20,7 +23,8 @@ use stripe::{Client, IdempotencyKey, RequestStrategy, StripeError, StripeRequest
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionShippingAddressCollection,
-    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ProductData,
+    CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ExpireCheckoutSession,
+    ProductData,
 };
 use stripe_core::refund::CreateRefund;
 
@@ -40,6 +44,17 @@ const SHIPPING_COUNTRIES: &[&str] = &[
     "GR", "HK", "HR", "HU", "IE", "IT", "JP", "KR", "LT", "LU", "LV", "MT", "NL", "NO", "NZ", "PL",
     "PT", "RO", "SE", "SG", "SI", "SK", "TW", "US",
 ];
+
+/// Stripe refuses an `expires_at` less than 30 minutes or more than 24 hours after the
+/// session's creation; a minute each side absorbs the two clocks and the request's trip.
+const SESSION_MIN_MS: i64 = 31 * 60 * 1000;
+const SESSION_MAX_MS: i64 = (24 * 60 - 1) * 60 * 1000;
+
+/// The session's `expires_at` (Unix seconds) for a page that should end at `wanted`
+/// (Unix ms), created at `now`: as close to `wanted` as Stripe allows.
+pub fn session_expiry(wanted: i64, now: i64) -> i64 {
+    wanted.clamp(now + SESSION_MIN_MS, now + SESSION_MAX_MS) / 1000
+}
 
 pub struct StripeProvider {
     /// A key the client builder refused fails each call with its sentence, not at once:
@@ -121,6 +136,7 @@ impl Provider for StripeProvider {
             .shipping_address_collection(CreateCheckoutSessionShippingAddressCollection::new(
                 countries,
             ))
+            .expires_at(session_expiry(request.expires_at, crate::db::now_ms()))
             .success_url(request.success_url.clone())
             .cancel_url(request.cancel_url.clone())
             .customize()
@@ -157,6 +173,14 @@ impl Provider for StripeProvider {
             reference: refund.id.as_str().to_string(),
         })
     }
+
+    async fn expire(&self, checkout: &str) -> Result<(), Failure> {
+        ExpireCheckoutSession::new(checkout)
+            .send(self.client()?)
+            .await
+            .map_err(failure)?;
+        Ok(())
+    }
 }
 
 /// The Stripe account a key belongs to.
@@ -186,4 +210,26 @@ pub async fn check_account(client: &Client) -> Result<ConnectedAccount, link::Fa
         id: account.id.as_str().to_string(),
         name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_expiry;
+
+    #[test]
+    fn a_session_ends_with_its_reservation_within_what_stripe_allows() {
+        let now = 1_800_000_000_000;
+        // A 15-minute reservation: Stripe's earliest, 31 minutes on.
+        assert_eq!(session_expiry(now + 15 * 60_000, now), now / 1000 + 31 * 60);
+        // A long hold (a delayed payment): its own end.
+        assert_eq!(
+            session_expiry(now + 3 * 3_600_000, now),
+            now / 1000 + 3 * 3600
+        );
+        // Beyond a day: Stripe's latest.
+        assert_eq!(
+            session_expiry(now + 7 * 86_400_000, now),
+            now / 1000 + 86_340
+        );
+    }
 }

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 use tower_sessions::Session;
@@ -105,14 +105,34 @@ pub(super) async fn closed(state: &AppState, order: &Order) -> Result<Option<Str
     })
 }
 
-/// `POST /checkout/{token}/pay`: start payment with the shop's provider.
+/// Whether the request came from a page script (the checkout sheet) wanting JSON.
+pub(super) fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"))
+}
+
+/// A refusal for the sheet: `status` and one sentence.
+pub(super) fn json_refusal(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// `POST /checkout/{token}/pay`: start payment with the shop's provider. From the sheet
+/// (JSON) the answer is `{redirect}`, which the page follows in the same tab; the
+/// provider sends the shopper back to the stream page with `?order=` (paid or not).
 pub async fn pay(
     State(state): State<AppState>,
     session: Session,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response> {
+    let json = wants_json(&headers);
     let order = load(&state, &token).await?;
     if let Some(message) = closed(&state, &order).await? {
+        if json {
+            return Ok(json_refusal(StatusCode::CONFLICT, &message));
+        }
         let order = load(&state, &token).await?;
         return Ok(render_status(
             StatusCode::CONFLICT,
@@ -123,7 +143,12 @@ pub async fn pay(
     let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
     let base = state.config.base_url();
     let attempt = store::checkout_attempts(&state.db.pool, &order).await? + 1;
-    let request = super::charge::checkout_request(&order, &lines, &base, attempt);
+    let mut request = super::charge::checkout_request(&order, &lines, &base, attempt);
+    // Back to the stream, where the sheet shows the order's state (paid, or still held).
+    if let Some(path) = view::stream_path(&state.db.pool, &order).await? {
+        request.success_url = format!("{base}{path}?order={token}");
+        request.cancel_url = format!("{base}{path}?order={token}&cancelled=1");
+    }
     // The cart is closed from here on: the next Buy starts a new order.
     store::set_provider(&state.db.pool, &order, provider.name()).await?;
     match provider.start(&request).await {
@@ -151,6 +176,9 @@ pub async fn pay(
                 note: "Checkout started",
             };
             store::record_payment(&state.db.pool, &order, &record).await?;
+            if json {
+                return Ok(Json(json!({ "redirect": started.redirect })).into_response());
+            }
             Ok(Redirect::to(&started.redirect).into_response())
         }
         Err(failure) => {
@@ -164,6 +192,9 @@ pub async fn pay(
             };
             store::record_payment(&state.db.pool, &order, &record).await?;
             let message = "The payment service is not answering right now. Your items are still reserved: try again in a moment.".to_string();
+            if json {
+                return Ok(json_refusal(StatusCode::BAD_GATEWAY, &message));
+            }
             Ok(render_status(
                 StatusCode::BAD_GATEWAY,
                 &checkout_page(&state, &session, order, message).await?,

@@ -14,6 +14,7 @@ mod cli;
 mod live;
 mod operations;
 mod orders;
+mod orders_bag;
 mod orders_crash;
 mod orders_hint;
 mod orders_roles;

@@ -210,7 +210,6 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
     let cases = [
         (json!({"variant_id": v, "quantity": 0}), "at least 1"),
         (json!({"variant_id": v, "quantity": -3}), "at least 1"),
-        (json!({"variant_id": v, "quantity": 11}), "up to 10"),
         (json!({"variant_id": 999_999}), "not for sale"),
         (json!({"variant_id": other}), "not for sale"),
         (
@@ -218,10 +217,6 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
             "The price is €49.00",
         ),
         (json!({"variant_id": v, "currency": "USD"}), "sells in EUR"),
-        (
-            json!({"variant_id": v, "pin_id": pin}),
-            "live offer has ended",
-        ),
         (json!({"variant_id": "abc"}), "whole number"),
         (json!({}), "Choose an option"),
     ];
@@ -258,7 +253,7 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
         .await
         .unwrap();
     let (status, answer) = buy(&shopper, &sale, one(&sale)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
         answer["error"]
             .as_str()

@@ -84,8 +84,14 @@ async fn a_shopper_buys_from_the_stream_pays_on_the_test_checkout_and_the_ticker
     assert_eq!(body["unit_price"], 4900);
     let number = body["order"].as_str().unwrap().to_string();
     let checkout = body["checkout_url"].as_str().unwrap().to_string();
-    // A second Buy goes into the same cart.
-    let (status, again) = buy(&shopper, &sale, one(&sale)).await;
+    // A second Buy of more units goes into the same cart (`add`; the same Buy again
+    // would return the reservation as it is).
+    let (status, again) = buy(
+        &shopper,
+        &sale,
+        json!({"variant_id": sale.variant_id, "add": true}),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(again["order"], number.as_str());
     let page = shopper.get(&checkout).await;

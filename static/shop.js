@@ -52,7 +52,9 @@
   // --- One product card (pinned card and bag cards share it) ---------------------------
   // `offer` is the pin's live offer when this card is the pinned product's.
   function card(product, offer, where) {
-    var node = el("article", "shop-card shop-card-" + where);
+    var pinned = where === "pin";
+    // The pinned card keeps its pin-card-* names (the studio preview and tests read them).
+    var node = el("article", "shop-card shop-card-" + where + (pinned ? " pin-card" : ""));
     node.setAttribute("data-product", product.product_id);
     if (product.image) {
       var img = el("img", "shop-card-image");
@@ -62,8 +64,8 @@
     }
     var body = el("div", "shop-card-body");
     if (where === "pin") body.appendChild(el("p", "pin-card-label", "Now showing"));
-    body.appendChild(el(where === "pin" ? "h2" : "h3", "shop-card-title", product.title));
-    var price = el("p", "shop-card-price");
+    body.appendChild(el(pinned ? "h2" : "h3", "shop-card-title" + (pinned ? " pin-card-title" : ""), product.title));
+    var price = el("p", "shop-card-price" + (pinned ? " pin-card-price" : ""));
     price.appendChild(el("span", "price", offer ? offer.price_display : product.price_display));
     var was = offer ? product.price_display : product.compare_at_display;
     if (was) { price.appendChild(document.createTextNode(" ")); price.appendChild(el("s", "was-price", was)); }
@@ -73,6 +75,7 @@
       line.appendChild(el("span", "badge badge-live", "Live offer"));
       var left = el("span", "pin-card-countdown");
       left.setAttribute("data-offer-ends", offer.ends_at || "");
+      left.setAttribute("data-countdown", "");
       line.appendChild(document.createTextNode(" "));
       line.appendChild(left);
       if (offer.units_left !== null && offer.units_left !== undefined) {
@@ -104,18 +107,30 @@
     }
     var available = variants.some(function (v) { return v.available; });
     var selling = !bag || bag.selling !== false;
-    var buy = el("button", "btn btn-primary btn-buy",
-      !selling ? "Not on sale" : available ? (where === "pin" ? "Buy now" : "Add to bag") : "Sold out");
+    var buy = el("button", "btn btn-primary btn-buy", !selling ? "Not on sale" : available ? "Buy now" : "Sold out");
     buy.type = "submit"; buy.disabled = !available || !selling;
+    buy.setAttribute("data-buy-now", "");
     form.appendChild(buy);
+    // In the bag a second button collects several items for one checkout.
+    var add = null;
+    if (!pinned && available && selling) {
+      add = el("button", "btn btn-add", "Add to bag");
+      add.type = "button";
+      add.setAttribute("data-add", "");
+      form.appendChild(add);
+      add.addEventListener("click", function () { submit(false, add); });
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      submit(true, buy);
+    });
+    function submit(checkout, button) {
       var variant = select ? Number(select.value) : (variants[0] && variants[0].id);
       var v = variants.filter(function (x) { return x.id === variant; })[0];
       var body = { variant_id: variant, quantity: 1 };
       if (offer && pin) { body.pin_id = pin.id; body.price = offer.price; } else if (v) { body.price = v.price; }
-      purchase(product, body, where === "pin", buy);
-    });
+      purchase(product, body, checkout, button);
+    }
     body.appendChild(form);
     var note = notices[product.product_id];
     var out = el("p", "shop-card-notice" + (note ? " shop-notice-" + note.kind : ""), note ? note.text : "");
@@ -123,7 +138,8 @@
     if (note && note.retry) {
       var again = el("button", "btn btn-primary btn-buy", note.retry.label);
       again.type = "button";
-      again.addEventListener("click", function () { purchase(product, note.retry.body, where === "pin", again); });
+      again.setAttribute("data-buy-regular", "");
+      again.addEventListener("click", function () { purchase(product, note.retry.body, true, again); });
       out.appendChild(document.createTextNode(" "));
       out.appendChild(again);
     }
@@ -170,10 +186,11 @@
     box.textContent = "";
     if (!pin) { box.hidden = true; return; }
     var product = freshProduct(pin.product);
-    box.appendChild(card(product, pin.offer, "pin"));
+    var shown = card(product, pin.offer, "pin");
+    shown.addEventListener("click", function () { track("click", pin); });
+    box.appendChild(shown);
     box.hidden = false;
     track("impression", pin);
-    box.firstChild.addEventListener("click", function () { track("click", pin); });
   }
 
   // The bag's copy of a product has the stock read last; the pin's may be older.

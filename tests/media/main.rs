@@ -8,6 +8,7 @@
 mod helpers;
 
 mod browser;
+mod browser_bag;
 #[path = "../common/fixtures.rs"]
 mod db_fixtures;
 mod fixtures;

@@ -154,6 +154,22 @@
     var at = base();
     if (!at) return;
     if (button) button.disabled = true;
+    whenReady(function () { send(at, product, body, checkout, button); });
+  }
+
+  // A tap before the room's state arrived (it carries what authenticates the shopper's
+  // writes) waits for it, at most a few seconds.
+  var ready = false, waiting = [];
+  function whenReady(fn) {
+    if (ready || Live.csrfToken()) { fn(); return; }
+    waiting.push(fn);
+    setTimeout(function () {
+      var i = waiting.indexOf(fn);
+      if (i >= 0) { waiting.splice(i, 1); fn(); }
+    }, 5000);
+  }
+
+  function send(at, product, body, checkout, button) {
     Live.post(at + "/buy", body).then(function (r) {
       if (button) button.disabled = false;
       if (r.ok) {
@@ -278,7 +294,14 @@
   }
 
   // --- Room events (registered once; they act on the current <main>) --------------------
-  Live.on("state", function (s) { pin = s.pin || null; render(); });
+  Live.on("state", function (s) {
+    pin = s.pin || null;
+    var first = !ready;
+    ready = true;
+    waiting.splice(0).forEach(function (fn) { fn(); });
+    render();
+    if (first) loadBag().then(resume);
+  });
   Live.on("pin", function (p) { pin = p; notices = {}; render(); });
   Live.on("unpin", function () { pin = null; render(); });
   Live.on("offer_ended", function (d) {
@@ -304,15 +327,23 @@
 
   var timer = setInterval(tick, 1000);
 
+  // Back from the payment page (Stripe sends the shopper here with ?order=): the sheet
+  // shows the order's state.
+  var resumed = false;
+  function resume() {
+    if (resumed) return;
+    resumed = true;
+    var token = new URLSearchParams(window.location.search).get("order");
+    if (token && window.ShowfloorCheckout) window.ShowfloorCheckout.open("/checkout/" + encodeURIComponent(token) + "/sheet");
+  }
+
   Live.onPage(function (m) {
     main = m;
     render();
-    loadBag().then(function () {
-      // Back from the payment page (Stripe sends the shopper here with ?order=).
-      var params = new URLSearchParams(window.location.search);
-      var token = params.get("order");
-      if (token && window.ShowfloorCheckout) window.ShowfloorCheckout.open("/checkout/" + encodeURIComponent(token) + "/sheet");
-    });
+    // The bag is read once the room's state is here: both requests may start the
+    // shopper's session, and two started at once would leave the page with the CSRF
+    // token of the session the browser did not keep. A page without a room reads now.
+    if (ready || !m.querySelector("[data-live-room]")) loadBag().then(resume);
     var opener = m.querySelector("[data-bag-open]");
     var sheet = m.querySelector("[data-bag-sheet]");
     function open() { if (sheet && sheet.showModal && !sheet.open) sheet.showModal(); else if (sheet) sheet.setAttribute("open", ""); }

@@ -78,9 +78,13 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
         .fetch_one(db)
         .await
         .unwrap();
-    let jumper = NewProduct::new("merino-jumper", "Merino jumper", 4900).stock(8).at(now);
+    let jumper = NewProduct::new("merino-jumper", "Merino jumper", 4900)
+        .stock(8)
+        .at(now);
     let jumper = db_fixtures::product(db, shop_id, jumper).await;
-    let scarf = NewProduct::new("silk-scarf", "Silk scarf", 2500).stock(3).at(now);
+    let scarf = NewProduct::new("silk-scarf", "Silk scarf", 2500)
+        .stock(3)
+        .at(now);
     let scarf = db_fixtures::product(db, shop_id, scarf).await;
     db_fixtures::feature(db, shop_id, live.stream_id, jumper.id, 0).await;
     db_fixtures::feature(db, shop_id, live.stream_id, scarf.id, 1).await;
@@ -92,12 +96,19 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
     a.set_window_size(390, 844).await.unwrap();
     a.goto(&page).await.unwrap();
     wait_text(&a, "[data-bag-count]", "the bag's count", |t| t == "2").await;
+    wait_text(&a, "[data-questions]", "A's room", |t| {
+        t.contains("No questions yet")
+    })
+    .await;
 
     // Shopper A opens the bag and buys the scarf (not pinned): Buy now, then Pay.
     click(&a, "[data-bag-open]").await;
     click(
         &a,
-        &format!("[data-bag-list] [data-product='{}'] [data-buy-now]", scarf.id),
+        &format!(
+            "[data-bag-list] [data-product='{}'] [data-buy-now]",
+            scarf.id
+        ),
     )
     .await;
     wait_text(&a, "[data-checkout-body]", "the checkout sheet", |t| {
@@ -124,22 +135,32 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
     .await
     .unwrap();
     assert_eq!(status, "paid");
-    a.execute("document.querySelectorAll('dialog').forEach(function (d) { d.close(); });", vec![])
-        .await
-        .unwrap();
+    a.execute(
+        "document.querySelectorAll('dialog').forEach(function (d) { d.close(); });",
+        vec![],
+    )
+    .await
+    .unwrap();
 
     // Shopper B is watching too.
     let b = chromium(&webdriver, &pb).await;
     b.set_window_size(390, 844).await.unwrap();
     b.goto(&page).await.unwrap();
     wait_text(&b, "[data-bag-count]", "B's bag", |t| t == "2").await;
+    wait_text(&b, "[data-questions]", "B's room", |t| {
+        t.contains("No questions yet")
+    })
+    .await;
 
     // The host pins the jumper with €29 for one unit.
     let token = live.owner.csrf().await;
     let pinned = live
         .owner
         .client
-        .post(format!("{base}/@{}/spring-knitwear/live/pin", live.shop_slug))
+        .post(format!(
+            "{base}/@{}/spring-knitwear/live/pin",
+            live.shop_slug
+        ))
         .header("x-csrf-token", token)
         .json(&json!({"product_id": jumper.id, "offer_price": "29", "offer_units": 1}))
         .send()
@@ -147,9 +168,12 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
         .unwrap();
     assert!(pinned.status().is_success(), "{}", pinned.status());
     for phone in [&a, &b] {
-        wait_text(phone, ".pin-card-price .price", "the offer on the card", |t| {
-            t == "€29.00"
-        })
+        wait_text(
+            phone,
+            ".pin-card-price .price",
+            "the offer on the card",
+            |t| t == "€29.00",
+        )
         .await;
     }
 
@@ -162,9 +186,12 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
     assert_eq!(prices(db, jumper.variant_id).await, vec![2900]);
 
     // B's card turns to the regular price by itself, and B buys at it from the card.
-    wait_text(&b, ".pin-card-price .price", "the regular price on B's card", |t| {
-        t == "€49.00"
-    })
+    wait_text(
+        &b,
+        ".pin-card-price .price",
+        "the regular price on B's card",
+        |t| t == "€49.00",
+    )
     .await;
     click(&b, "[data-pin] [data-buy-now]").await;
     wait_text(&b, "[data-checkout-body]", "B's checkout sheet", |t| {

@@ -317,3 +317,85 @@ async fn after_a_sigkill_and_a_restart_the_retry_finds_the_reservation() {
     child.kill().ok();
     child.wait().ok();
 }
+
+#[tokio::test]
+async fn an_offer_that_sells_out_in_the_middle_of_a_flash_sale_oversells_nothing_and_prices_every_order_right()
+ {
+    let app = spawn_app().await;
+    let sale = sale(&app, "bag-flash", 20).await;
+    let eight = NewPin::new(sale.product_id, showfloor::db::now_ms())
+        .offer(2900, "EUR")
+        .offer_units(8);
+    let pin = fixtures::pin(app.db(), sale.shop_id, sale.stream_id, eight).await;
+    let shoppers: Vec<Browser> = (0..200).map(|_| app.browser()).collect();
+    let tokens = join_all(shoppers.iter().map(|s| s.csrf())).await;
+    let at_offer = json!({"variant_id": sale.variant_id, "pin_id": pin});
+    let first = join_all(
+        shoppers
+            .iter()
+            .zip(&tokens)
+            .map(|(s, t)| buy_with(s, &sale.buy_path, t, at_offer.clone())),
+    )
+    .await;
+    // Everyone refused was told why: sold out, or the offer ended with the regular price.
+    assert!(first.iter().all(|(s, b)| *s == StatusCode::CREATED
+        || (*s == StatusCode::CONFLICT && (b["sold_out"] == true || b["price"] == 4900))));
+    let at_offer_price = first
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert!(
+        first
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .all(|(_, b)| b["unit_price"] == 2900)
+    );
+    assert_eq!(at_offer_price, 8, "the offer's eight units all sold");
+    // Those offered the regular price take it, all at once.
+    let confirmed = json!({"variant_id": sale.variant_id, "pin_id": pin, "accept_regular": true});
+    let second = join_all(
+        shoppers
+            .iter()
+            .zip(&tokens)
+            .zip(&first)
+            .filter(|(_, (_, b))| b["offer_ended"] == true)
+            .map(|((s, t), _)| buy_with(s, &sale.buy_path, t, confirmed.clone())),
+    )
+    .await;
+    let regular: Vec<_> = second
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .collect();
+    assert!(regular.iter().all(|(_, b)| b["unit_price"] == 4900));
+    assert_eq!(
+        regular.len(),
+        12,
+        "the rest of the stock sold at the regular price"
+    );
+
+    assert_eq!(assert_invariant(&app, sale.variant_id).await, (0, 20, 0));
+    let taken: i64 = sqlx::query_scalar("SELECT offer_units_taken FROM pins WHERE id = $1")
+        .bind(pin)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(taken, 8);
+    let mispriced: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM order_lines WHERE variant_id = $1 AND NOT \
+         ((offer_pin_id IS NOT NULL AND unit_price = 2900) OR (offer_pin_id IS NULL AND unit_price = 4900))",
+    )
+    .bind(sale.variant_id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(mispriced, 0);
+    let wrong_totals: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders o WHERE o.shop_id = $1 AND o.total <> \
+         (SELECT SUM(l.unit_price * l.quantity) FROM order_lines l WHERE l.order_id = o.id)",
+    )
+    .bind(sale.shop_id)
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(wrong_totals, 0);
+}

@@ -30,6 +30,8 @@ struct CheckoutPage {
     total: String,
     status: OrderStatus,
     expires_iso: String,
+    /// The hold's end in the shop's zone, for a page without script.
+    expires_local: String,
     stream_path: String,
     message: String,
 }
@@ -53,6 +55,12 @@ async fn checkout_page(
         total: view::total(&order),
         status: order.status(),
         expires_iso: crate::time::iso(order.expires_at),
+        expires_local: {
+            let zone = store::bag::shop_zone(&state.db.pool, order.shop_id)
+                .await?
+                .unwrap_or_else(|| "UTC".into());
+            crate::time::date_time(order.expires_at, &crate::time::zone(&zone))
+        },
         stream_path: view::stream_path(&state.db.pool, &order)
             .await?
             .unwrap_or_else(|| "/".into()),
@@ -223,6 +231,8 @@ struct DonePage {
     paid: bool,
     stream_path: String,
     checkout_js: &'static str,
+    /// Whether mail can go out at all: the page promises a confirmation only then.
+    mail: bool,
 }
 
 /// `GET /checkout/{token}/done`: the confirmation with the order number.
@@ -239,6 +249,7 @@ pub async fn done(
         total: view::total(&order),
         paid: order.status().is_paid(),
         checkout_js: crate::web::assets::url("checkout.js"),
+        mail: state.config.smtp_url.is_some(),
         stream_path: view::stream_path(&state.db.pool, &order)
             .await?
             .unwrap_or_else(|| "/".into()),

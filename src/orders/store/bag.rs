@@ -87,3 +87,11 @@ pub async fn held_units(
     .fetch_all(db)
     .await
 }
+
+/// The shop's IANA time zone (the checkout page shows the hold's end in it).
+pub async fn shop_zone(db: impl AnyExecutor<'_>, shop_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT time_zone FROM shops WHERE id = $1")
+        .bind(shop_id)
+        .fetch_optional(db)
+        .await
+}

@@ -343,7 +343,12 @@
     // The bag is read once the room's state is here: both requests may start the
     // shopper's session, and two started at once would leave the page with the CSRF
     // token of the session the browser did not keep. A page without a room reads now.
-    if (ready || !m.querySelector("[data-live-room]")) loadBag().then(resume);
+    if (ready) loadBag().then(resume);
+    else if (!m.querySelector("[data-live-room]") && base()) {
+      // No room on this page (an ended stream still selling): its state alone carries
+      // what the shopper's writes need, and starts the bag through the "state" handler.
+      new Live.Room(base() + "/live").load().catch(function () { loadBag().then(resume); });
+    }
     var opener = m.querySelector("[data-bag-open]");
     var sheet = m.querySelector("[data-bag-sheet]");
     function open() { if (sheet && sheet.showModal && !sheet.open) sheet.showModal(); else if (sheet) sheet.setAttribute("open", ""); }

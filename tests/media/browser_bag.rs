@@ -3,6 +3,7 @@
 //! pays with the test provider in the in-page sheet (Buy now, then Pay). The host pins
 //! a product with an offer of one unit; shopper A buys it at the offer price; shopper
 //! B's card turns to the regular price without a reload and B buys it from the card.
+//! After the end (the stream sells after it) a new shopper still buys from the bag.
 
 use std::time::Duration;
 
@@ -201,4 +202,33 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
     assert_eq!(prices(db, jumper.variant_id).await, vec![2900, 4900]);
     let _ = a.close().await;
     let _ = b.close().await;
+
+    // The stream ends; the merchant sells after the end: a new shopper buys from the bag.
+    let state = live.app.server.as_ref().unwrap().state.clone();
+    showfloor::streams::end(&state, live.stream_id, showfloor::streams::Actor::System)
+        .await
+        .expect("ends");
+    let pc = tempfile::tempdir().unwrap();
+    let c = chromium(&webdriver, &pc).await;
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&page).await.unwrap();
+    wait_text(&c, "[data-bag-count]", "the bag after the end", |t| {
+        t == "2"
+    })
+    .await;
+    click(&c, "[data-bag-open]").await;
+    click(
+        &c,
+        &format!(
+            "[data-bag-list] [data-product='{}'] [data-buy-now]",
+            scarf.id
+        ),
+    )
+    .await;
+    wait_text(&c, "[data-checkout-body]", "the sheet after the end", |t| {
+        t.contains("Silk scarf") && t.contains("Held for")
+    })
+    .await;
+    assert_eq!(prices(db, scarf.variant_id).await, vec![2500, 2500]);
+    let _ = c.close().await;
 }

@@ -220,7 +220,7 @@ async fn until_seen(
 }
 
 #[tokio::test]
-async fn the_room_tells_stock_changes_and_the_end_of_an_offer() {
+async fn the_room_tells_stock_changes_sold_out_back_in_stock_and_the_end_of_an_offer() {
     let app = spawn_app().await;
     let sale = sale(&app, "bag-room", 5).await;
     let two = NewPin::new(sale.product_id, showfloor::db::now_ms())
@@ -282,6 +282,29 @@ async fn the_room_tells_stock_changes_and_the_end_of_an_offer() {
         .await
         .unwrap();
     assert!(state["pin"]["offer"].is_null(), "{}", state["pin"]);
+
+    // Stock moved by anything else (here the catalogue's column, as a restock or an
+    // edit would) reaches the room as well: sold out, then back in stock.
+    for (units, change) in [(0, "sold_out"), (7, "back_in_stock")] {
+        sqlx::query("UPDATE variants SET stock = $1 WHERE id = $2")
+            .bind(units)
+            .bind(sale.variant_id)
+            .execute(app.db())
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let told = loop {
+            let event = feed
+                .next(deadline.saturating_duration_since(Instant::now()))
+                .await
+                .expect("a stock event for the change");
+            let data = event.json();
+            if event.event == "stock" && data["variants"][0]["change"] == change {
+                break data;
+            }
+        };
+        assert_eq!(told["variants"][0]["stock"], units);
+    }
 }
 
 #[tokio::test]

@@ -199,14 +199,26 @@
   function renderPin() {
     var box = main && main.querySelector("[data-pin]");
     if (!box) return;
+    var product = pin ? freshProduct(pin.product) : null;
+    // Rebuilt only when what it shows changed: a rebuild loses the shopper's choice of
+    // option and their focus.
+    if (unchanged(box, [pin && pin.id, pin && pin.offer, product, notices[product && product.product_id], bag && bag.selling])) return;
     box.textContent = "";
     if (!pin) { box.hidden = true; return; }
-    var product = freshProduct(pin.product);
     var shown = card(product, pin.offer, "pin");
     shown.addEventListener("click", function () { track("click", pin); });
     box.appendChild(shown);
     box.hidden = false;
     track("impression", pin);
+  }
+
+  // Whether `node` already shows `what` (remembered on the node itself, so a replaced
+  // <main> starts afresh).
+  function unchanged(node, what) {
+    var key = JSON.stringify(what);
+    if (node.showfloorShown === key) return true;
+    node.showfloorShown = key;
+    return false;
   }
 
   // The bag's copy of a product has the stock read last; the pin's may be older.
@@ -234,7 +246,7 @@
     var count = box.querySelector("[data-bag-count]");
     if (count) count.textContent = products.length;
     var list = box.querySelector("[data-bag-list]");
-    if (list) {
+    if (list && !unchanged(list, [products, pin && pin.id, pin && pin.offer, notices, bag.selling])) {
       list.textContent = "";
       products.forEach(function (p) {
         var item = el("li", "bag-item");
@@ -245,7 +257,7 @@
       if (!bag.selling) list.appendChild(el("li", "bag-closed", "These products are not on sale here any more."));
     }
     var held = box.querySelector("[data-bag-held]");
-    if (held) {
+    if (held && !unchanged(held, bag.held || [])) {
       held.textContent = "";
       var open = (bag.held || [])[0];
       held.hidden = !open;

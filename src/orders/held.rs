@@ -62,3 +62,20 @@ pub async fn load(held: &Held, db: &crate::db::Db) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nobody_is_skipped_by_the_hint_until_earlier_reservations_are_loaded() {
+        let held = Held::default();
+        assert!(held.may_hold("s", "t", "viewer", 7), "not loaded yet");
+        held.loaded.store(true, Ordering::SeqCst);
+        assert!(!held.may_hold("s", "t", "viewer", 7));
+        held.remember("s", "t", "viewer", 7);
+        assert!(held.may_hold("s", "t", "viewer", 7));
+        assert!(!held.may_hold("s", "t", "other", 7), "another viewer");
+        assert!(!held.may_hold("s", "u", "viewer", 7), "another stream");
+    }
+}

@@ -1,104 +1,207 @@
-// Checkout from the stream: hooks the pinned card's Buy form (rendered by room.js), posts
-// the variant to /@{shop}/{stream}/buy with the page's CSRF token, and opens the order in
-// a popup (or a new tab) so the video keeps playing. The result is reflected on the page:
-// "sold out", or the order number once paid. On the confirmation page it tells the
-// stream page (window.opener) that the order is done.
+// The checkout sheet on the viewer page ([data-checkout-sheet], a <dialog>): opened by
+// shop.js with an order's …/sheet URL, it shows the shop, the lines with their photos,
+// the total in the shop's currency and the reservation as a countdown ("Held for 14:32",
+// and until when in the shopper's own time), then pays in the same page: the offline
+// test provider in the sheet itself (Buy → Pay: two steps), Stripe Checkout in the same
+// tab, which sends the shopper back to the stream (shop.js reopens the sheet there).
+// Writes go through ShowfloorLive.post; the host page hears checkout-started and
+// order-paid (docs/embed.md). On the confirmation page opened by older links it only
+// tells a stream tab that opened it.
 (function () {
   "use strict";
+  var Live = window.ShowfloorLive;
 
-  // Dashboard pages carry the token in a meta tag; the cached stream page gets it from the
-  // live room's state (live.js).
-  function csrf() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    if (meta) return meta.getAttribute("content");
-    return window.ShowfloorLive ? window.ShowfloorLive.csrfToken() : "";
-  }
-
-  function notice(form, text, kind) {
-    var box = document.querySelector("[data-checkout-notice]");
-    if (!box) {
-      box = document.createElement("p");
-      box.setAttribute("data-checkout-notice", "");
-      box.setAttribute("role", "status");
-      box.setAttribute("aria-live", "polite");
-      (form.parentNode || document.body).appendChild(box);
-    }
-    box.className = "checkout-notice checkout-" + (kind || "info");
-    box.textContent = text;
-  }
-
-  function watch(statusUrl, form) {
-    var tries = 0;
-    var timer = setInterval(function () {
-      tries += 1;
-      if (tries > 400) { clearInterval(timer); return; }
-      fetch(statusUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
-        if (s.paid) {
-          clearInterval(timer);
-          notice(form, "Order " + s.number + " is paid. Thank you!", "success");
-        } else if (s.status === "expired" || s.status === "cancelled") {
-          clearInterval(timer);
-          notice(form, "Order " + s.number + " was " + s.status + "; nothing was charged.", "info");
-        }
-      }).catch(function () {});
-    }, 3000);
-  }
-
-  function buy(form) {
-    var room = document.querySelector("main[data-stream]");
-    var base = window.location.pathname.replace(/\/(embed)?$/, "");
-    var select = form.querySelector('[name="variant_id"]');
-    var body = { variant_id: select ? Number(select.value) : null, quantity: 1 };
-    // The pin whose live offer the shopper saw: the server refuses if it has ended
-    // instead of silently charging the regular price.
-    if (form.getAttribute("data-pin")) body.pin_id = Number(form.getAttribute("data-pin"));
-    // Open the popup now, inside the click, or browsers block it.
-    var popup = window.open("", "showfloor-checkout", "width=480,height=720");
-    var button = form.querySelector("button");
-    if (button) button.disabled = true;
-    fetch(base + "/buy", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-      body: JSON.stringify(body)
-    }).then(function (r) {
-      return r.json().then(function (data) { return { ok: r.ok, data: data }; });
-    }).then(function (res) {
-      if (button) button.disabled = false;
-      if (!res.ok) {
-        if (popup) popup.close();
-        notice(form, res.data.error || "Something went wrong; try again.", res.data.sold_out ? "error" : "info");
-        return;
-      }
-      notice(form, res.data.title + " is reserved for you (order " + res.data.order + ").", "success");
-      if (popup) { popup.location = res.data.checkout_url; } else { window.open(res.data.checkout_url, "_blank"); }
-      watch(res.data.status_url, form);
-    }).catch(function () {
-      if (button) button.disabled = false;
-      if (popup) popup.close();
-      notice(form, "The connection dropped; try again.", "info");
-    });
-    return room;
-  }
-
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form || !form.matches || !form.matches("form[data-buy]")) return;
-    event.preventDefault();
-    buy(form);
-  });
-
-  window.addEventListener("message", function (event) {
-    if (event.origin !== window.location.origin || !event.data || event.data.showfloor !== "order") return;
-    var form = document.querySelector("form[data-buy]") || document.body;
-    if (event.data.paid) notice(form, "Order " + event.data.number + " is paid. Thank you!", "success");
-  });
-
-  // On the confirmation page, opened as a popup: tell the stream page.
+  // The confirmation page (orders/done.html), opened as a popup by an older stream page.
   var done = document.querySelector("[data-order-done]");
   if (done && window.opener) {
     try {
       window.opener.postMessage({ showfloor: "order", number: done.dataset.order, paid: done.dataset.paid === "true" }, window.location.origin);
     } catch (e) { /* the stream tab was closed */ }
   }
+  if (!Live) return;
+  var el = Live.el;
+  var current = null;   // {url, order}
+  var timer = null;
+
+  function sheet() { return document.querySelector("[data-checkout-sheet]"); }
+
+  function show(dialog) {
+    if (dialog.showModal && !dialog.open) dialog.showModal();
+    else dialog.setAttribute("open", "");
+  }
+  function hide(dialog) {
+    if (dialog.close) dialog.close(); else dialog.removeAttribute("open");
+    clearInterval(timer);
+  }
+
+  function localTime(ms) {
+    try { return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); } catch (e) { return ""; }
+  }
+
+  function field(form, name, label, type, autocomplete) {
+    var id = "checkout-" + name;
+    var wrap = el("div", "sheet-field");
+    var l = el("label", "", label);
+    l.setAttribute("for", id);
+    var input = el(type === "textarea" ? "textarea" : "input");
+    input.id = id; input.name = name; input.required = true;
+    if (type !== "textarea") input.type = type;
+    input.setAttribute("autocomplete", autocomplete);
+    var err = el("p", "sheet-field-error", "");
+    err.id = id + "-error"; err.hidden = true;
+    input.setAttribute("aria-describedby", err.id);
+    wrap.appendChild(l); wrap.appendChild(input); wrap.appendChild(err);
+    form.appendChild(wrap);
+    return input;
+  }
+
+  function render(order) {
+    var dialog = sheet();
+    if (!dialog) return;
+    var body = dialog.querySelector("[data-checkout-body]");
+    var title = dialog.querySelector("[data-checkout-title]");
+    body.textContent = "";
+    clearInterval(timer);
+    if (title) title.textContent = order.shop_name || "Checkout";
+    if (order.shop_logo) {
+      var logo = el("img", "sheet-logo");
+      logo.src = order.shop_logo; logo.alt = order.shop_name || "";
+      body.appendChild(logo);
+    }
+    if (order.paid) return paid(body, order, order.email);
+    if (order.status !== "pending") {
+      body.appendChild(el("p", "sheet-notice", "This reservation has ended and nothing was charged. Tap Buy to try again."));
+      return;
+    }
+    var hold = el("p", "sheet-hold");
+    hold.setAttribute("role", "timer");
+    body.appendChild(hold);
+    function tick() {
+      var left = Live.countdown(order.expires_at);
+      hold.textContent = left
+        ? "Held for " + left + " (until " + localTime(order.expires_at) + ")"
+        : "Your hold has ended; the items went back on sale.";
+    }
+    tick();
+    timer = setInterval(tick, 1000);
+    var list = el("ul", "sheet-lines");
+    order.lines.forEach(function (l) {
+      var li = el("li", "sheet-line");
+      if (l.image) {
+        var img = el("img", "sheet-line-image");
+        img.src = l.image; img.alt = l.image_alt || l.title; img.width = 56; img.height = 56;
+        li.appendChild(img);
+      }
+      var text = el("span", "sheet-line-text");
+      text.appendChild(el("span", "sheet-line-title", l.title + (l.variant_title ? " — " + l.variant_title : "")));
+      text.appendChild(el("span", "sheet-line-qty", l.quantity + " × " + l.unit_price_display + (l.offer ? " (live offer)" : "")));
+      li.appendChild(text);
+      li.appendChild(el("span", "sheet-line-amount", l.amount_display));
+      list.appendChild(li);
+    });
+    body.appendChild(list);
+    body.appendChild(el("p", "sheet-total", "Total " + order.total_display));
+    var notice = el("p", "sheet-notice", "");
+    notice.setAttribute("role", "alert");
+    notice.hidden = true;
+    var form = el("form", "sheet-form");
+    form.noValidate = true;
+    var inputs = null;
+    if (order.provider === "test") {
+      form.appendChild(el("p", "sheet-test", "Test mode — no money moves."));
+      inputs = {
+        name: field(form, "name", "Name", "text", "name"),
+        email: field(form, "email", "E-mail", "email", "email"),
+        address: field(form, "address", "Shipping address", "textarea", "street-address")
+      };
+    }
+    var pay = el("button", "btn btn-primary btn-pay", order.provider === "test" ? "Pay " + order.total_display : "Pay " + order.total_display + " by card");
+    pay.type = "submit";
+    form.appendChild(pay);
+    body.appendChild(form);
+    body.appendChild(notice);
+    var cancel = el("button", "btn btn-secondary sheet-cancel", "Give the items back");
+    cancel.type = "button";
+    cancel.addEventListener("click", function () {
+      cancel.disabled = true;
+      Live.post(order.cancel_url).then(function () { hide(dialog); Live.dispatch("order-paid", {}); });
+    });
+    body.appendChild(cancel);
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      pay.disabled = true;
+      notice.hidden = true;
+      if (order.provider !== "test") {
+        Live.post(order.pay_url).then(function (r) {
+          if (r.ok && r.body.redirect) { window.location.href = r.body.redirect; return; }
+          pay.disabled = false;
+          notice.textContent = r.body.error || "The payment could not start; try again.";
+          notice.hidden = false;
+        });
+        return;
+      }
+      var data = { name: inputs.name.value, email: inputs.email.value, address: inputs.address.value };
+      Live.post(order.test_url, data).then(function (r) {
+        pay.disabled = false;
+        Object.keys(inputs).forEach(function (k) {
+          var err = document.getElementById(inputs[k].id + "-error");
+          var message = r.body.fields && r.body.fields[k];
+          err.textContent = message || ""; err.hidden = !message;
+          inputs[k].setAttribute("aria-invalid", message ? "true" : "false");
+        });
+        if (r.ok && r.body.paid) {
+          Live.tell("order-paid", { order: r.body.number, total_minor: r.body.total, currency: r.body.currency });
+          Live.dispatch("order-paid", { order: r.body.number });
+          clearInterval(timer);
+          body.textContent = "";
+          paid(body, { number: r.body.number, total_display: r.body.total_display, mail: r.body.mail }, r.body.email);
+          return;
+        }
+        notice.textContent = r.body.error || "Something went wrong; try again.";
+        notice.hidden = false;
+        var first = Object.keys(inputs).filter(function (k) { return r.body.fields && r.body.fields[k]; })[0];
+        if (first) inputs[first].focus();
+      });
+    });
+    var focus = inputs ? inputs.name : pay;
+    setTimeout(function () { focus.focus(); }, 0);
+  }
+
+  function paid(body, order, email) {
+    var box = el("div", "sheet-paid");
+    box.setAttribute("data-order-paid", order.number);
+    box.appendChild(el("h3", "", "Thank you! Order " + order.number + " is paid."));
+    box.appendChild(el("p", "", "Total " + order.total_display + "."));
+    // Only a promise the shop can keep: mail goes out only when it is configured.
+    box.appendChild(el("p", "", order.mail && email
+      ? "A confirmation is on its way to " + email + "."
+      : "Keep your order number, " + order.number + ", to ask the shop about it."));
+    body.appendChild(box);
+  }
+
+  function open(url) {
+    var dialog = sheet();
+    if (!dialog || !url) return;
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (order) {
+        if (!order) return;
+        current = { url: url, order: order };
+        render(order);
+        show(dialog);
+        if (!order.paid && order.status === "pending") Live.tell("checkout-started", { order: order.number });
+      }, function () { /* offline: the bag still shows the hold */ });
+  }
+
+  Live.onPage(function (main) {
+    var dialog = main.querySelector("[data-checkout-sheet]") || sheet();
+    if (!dialog) return;
+    Array.prototype.forEach.call(dialog.querySelectorAll("[data-sheet-close]"), function (b) {
+      b.addEventListener("click", function () { hide(dialog); });
+    });
+    return function () { clearInterval(timer); current = null; };
+  });
+
+  window.ShowfloorCheckout = { open: open, current: function () { return current; } };
 })();

@@ -1,5 +1,5 @@
-// The live room on the viewer page: pinned product card with live-offer countdown,
-// Q&A, chat, hearts and the viewer count, and the page following its stream's
+// The live room on the viewer page: Q&A, chat, hearts and the viewer count (the pinned
+// card and the bag are shop.js's), and the page following its stream's
 // lifecycle. Reads <main data-room="…/live"> (every state of the stream page, the
 // embed and the shop page) and, when live, <section data-live-room>. One Room (one
 // EventSource) per page; on a `status` event the page fetches itself afresh, replaces
@@ -11,117 +11,19 @@
   if (!Live) return;
   var el = Live.el;
 
-  // The nodes of the current <main>'s room; reset on each page init. `cardBox` starts
-  // as a detached box so the pin's countdown tick has something to look in.
+  // The nodes of the current <main>'s room; reset on each page init.
   var root = null, base = null;
-  var cardBox = document.createElement("div");
   var questionsBox = null, chatBox = null, viewersBox = null, heartsBox = null, nameForm = null;
   var askForm = null, chatForm = null, heartButton = null, featuredBox = null, status = null;
   var $ = function (sel) { return root ? root.querySelector(sel) : null; };
 
   var me = { name: null };
   var questions = {};
-  var offerEndsAt = null;
 
   function say(form, message) {
     var out = form && form.querySelector("[data-error]");
     if (out) { out.textContent = message || ""; out.hidden = !message; }
   }
-
-  // --- Pinned product ----------------------------------------------------------------
-  function renderPin(pin) {
-    cardBox.textContent = "";
-    offerEndsAt = null;
-    if (!pin) { cardBox.hidden = true; return; }
-    var p = pin.product, offer = pin.offer;
-    var card = el("article", "pin-card");
-    if (p.image) {
-      var img = el("img", "pin-card-image");
-      img.src = p.image; img.alt = p.image_alt || p.title; img.loading = "lazy";
-      card.appendChild(img);
-    }
-    var body = el("div", "pin-card-body");
-    body.appendChild(el("p", "pin-card-label", "Now showing"));
-    body.appendChild(el("h2", "pin-card-title", p.title));
-    var price = el("p", "pin-card-price");
-    price.appendChild(el("span", "price", offer ? offer.price_display : p.price_display));
-    var was = offer ? p.price_display : p.compare_at_display;
-    if (was) { price.appendChild(document.createTextNode(" ")); price.appendChild(el("s", "was-price", was)); }
-    body.appendChild(price);
-    if (offer) {
-      var line = el("p", "pin-card-offer");
-      line.appendChild(el("span", "badge badge-live", "Live offer"));
-      var left = el("span", "pin-card-countdown");
-      left.setAttribute("data-countdown", "");
-      line.appendChild(document.createTextNode(" "));
-      line.appendChild(left);
-      if (offer.units_left !== null && offer.units_left !== undefined) {
-        line.appendChild(document.createTextNode(" · "));
-        line.appendChild(el("span", "", offer.units_left + " at this price"));
-      }
-      body.appendChild(line);
-      offerEndsAt = offer.ends_at || null;
-    }
-    var variants = (p.variants || []).filter(function (v) { return v.title; });
-    var form = el("form", "pin-card-buy");
-    form.setAttribute("data-buy", "");
-    form.setAttribute("data-product", p.product_id);
-    if (offer) form.setAttribute("data-pin", pin.id);
-    if (variants.length > 0) {
-      var label = el("label", "visually-hidden", "Choose an option");
-      var select = el("select", "pin-card-variant");
-      select.name = "variant_id";
-      select.id = "pin-variant";
-      label.setAttribute("for", "pin-variant");
-      variants.forEach(function (v) {
-        var o = el("option", "", v.title + (v.available ? "" : " — sold out"));
-        o.value = v.id; o.disabled = !v.available;
-        select.appendChild(o);
-      });
-      form.appendChild(label);
-      form.appendChild(select);
-    } else if (p.variants && p.variants[0]) {
-      var hidden = el("input");
-      hidden.type = "hidden"; hidden.name = "variant_id"; hidden.value = p.variants[0].id;
-      form.appendChild(hidden);
-    }
-    var available = (p.variants || []).some(function (v) { return v.available; });
-    var buy = el("button", "btn btn-primary btn-buy", available ? "Buy now" : "Sold out");
-    buy.type = "submit"; buy.disabled = !available;
-    form.appendChild(buy);
-    body.appendChild(form);
-    card.appendChild(body);
-    cardBox.appendChild(card);
-    cardBox.hidden = false;
-    tick();
-    track("impression", pin);
-    card.addEventListener("click", function () { track("click", pin); });
-    document.dispatchEvent(new CustomEvent("showfloor:pin", { detail: pin }));
-  }
-
-  // Report events (reports::capture): one impression and one click per pin is all the
-  // report counts, so each is sent once; keepalive lets it leave as the page closes.
-  var tracked = {};
-  function track(kind, pin) {
-    var key = kind + ":" + pin.id;
-    if (tracked[key]) return;
-    tracked[key] = true;
-    try {
-      fetch(base + "/track", {
-        method: "POST", credentials: "same-origin", keepalive: true,
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": Live.csrfToken() },
-        body: JSON.stringify({ kind: kind, product_id: pin.product.product_id, pin_id: pin.id })
-      }).catch(function () {});
-    } catch (e) { /* reports are best effort */ }
-  }
-
-  function tick() {
-    var node = cardBox.querySelector("[data-countdown]");
-    if (!node) return;
-    var text = offerEndsAt ? Live.countdown(offerEndsAt) : "";
-    node.textContent = offerEndsAt ? (text ? "ends in " + text : "ended") : "";
-  }
-  setInterval(tick, 1000);
 
   // --- Questions ---------------------------------------------------------------------
   function renderQuestions() {
@@ -306,7 +208,6 @@
         if (state !== null && s.stream && s.stream.status !== state) refresh(s.stream.status);
         if (!root) return;
         needName();
-        renderPin(s.pin);
         questions = {};
         (s.questions || []).forEach(function (q) { questions[q.id] = q; });
         renderQuestions();
@@ -316,8 +217,6 @@
         if (viewersBox) viewersBox.textContent = s.viewers.now;
         shownTotal = s.reactions;
       },
-      pin: function (p) { if (root) renderPin(p); },
-      unpin: function () { if (root) renderPin(null); },
       question: function (q) { if (q.status === "visible") { questions[q.id] = q; renderQuestions(); } },
       question_removed: function (d) { delete questions[d.id]; renderQuestions(); },
       featured: function (d) { renderFeatured(d.question); },
@@ -346,7 +245,6 @@
   Live.onPage(function (main) {
     root = main.querySelector("[data-live-room]");
     base = root ? root.getAttribute("data-live-room") : null;
-    cardBox = $("[data-pin]") || document.createElement("div");
     questionsBox = $("[data-questions]");
     chatBox = $("[data-chat]");
     viewersBox = $("[data-viewers]");
@@ -357,7 +255,6 @@
     heartButton = $("[data-heart]");
     featuredBox = $("[data-featured]");
     status = $("[data-room-status]");
-    offerEndsAt = null;
     if (heartButton) heartButton.addEventListener("click", function () { pendingTaps++; floatHeart(); });
     wire(nameForm, "/name", function (body) { me.name = body.name; needName(); });
     wire(askForm, "/questions", function (body) {

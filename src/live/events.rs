@@ -31,6 +31,8 @@ pub struct CardVariant {
     pub price: i64,
     pub price_display: String,
     pub available: bool,
+    /// Units on the shelf, None when the variant does not count its stock.
+    pub stock: Option<i64>,
 }
 
 pub fn pin(pin: &PinRow, card: &Card) -> Value {

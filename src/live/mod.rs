@@ -13,6 +13,7 @@ pub mod presence;
 pub mod registry;
 pub mod room;
 pub mod sse;
+pub mod stock;
 pub mod store;
 pub mod tick;
 pub mod viewer;

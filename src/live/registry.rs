@@ -49,6 +49,8 @@ pub struct RoomEntry {
     pub staff: Room,
     pub shop_id: i64,
     pub(super) presence: Mutex<Presence>,
+    /// What the viewers were last told about stock and the offer (`stock`).
+    pub(super) stock: Mutex<super::stock::Shown>,
 }
 
 impl RoomEntry {
@@ -99,6 +101,7 @@ impl LiveHub {
             staff: Room::new(stream_id, 0, 0),
             shop_id,
             presence: Mutex::new(Presence::starting_at(peak)),
+            stock: Mutex::default(),
         });
         // Another request may have loaded it meanwhile: keep the first.
         Ok(lock(&self.rooms).entry(stream_id).or_insert(entry).clone())

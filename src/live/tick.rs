@@ -22,6 +22,7 @@ impl LiveHub {
         for entry in self.loaded_rooms() {
             self.tick_reactions(&entry).await;
             self.tick_presence(&entry).await;
+            self.tick_stock(&entry).await;
         }
         self.forget_idle_rooms();
     }

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 use tower_sessions::Session;
@@ -30,6 +30,8 @@ struct CheckoutPage {
     total: String,
     status: OrderStatus,
     expires_iso: String,
+    /// The hold's end in the shop's zone, for a page without script.
+    expires_local: String,
     stream_path: String,
     message: String,
 }
@@ -53,6 +55,12 @@ async fn checkout_page(
         total: view::total(&order),
         status: order.status(),
         expires_iso: crate::time::iso(order.expires_at),
+        expires_local: {
+            let zone = store::bag::shop_zone(&state.db.pool, order.shop_id)
+                .await?
+                .unwrap_or_else(|| "UTC".into());
+            crate::time::date_time(order.expires_at, &crate::time::zone(&zone))
+        },
         stream_path: view::stream_path(&state.db.pool, &order)
             .await?
             .unwrap_or_else(|| "/".into()),
@@ -105,14 +113,34 @@ pub(super) async fn closed(state: &AppState, order: &Order) -> Result<Option<Str
     })
 }
 
-/// `POST /checkout/{token}/pay`: start payment with the shop's provider.
+/// Whether the request came from a page script (the checkout sheet) wanting JSON.
+pub(super) fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"))
+}
+
+/// A refusal for the sheet: `status` and one sentence.
+pub(super) fn json_refusal(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// `POST /checkout/{token}/pay`: start payment with the shop's provider. From the sheet
+/// (JSON) the answer is `{redirect}`, which the page follows in the same tab; the
+/// provider sends the shopper back to the stream page with `?order=` (paid or not).
 pub async fn pay(
     State(state): State<AppState>,
     session: Session,
     Path(token): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response> {
+    let json = wants_json(&headers);
     let order = load(&state, &token).await?;
     if let Some(message) = closed(&state, &order).await? {
+        if json {
+            return Ok(json_refusal(StatusCode::CONFLICT, &message));
+        }
         let order = load(&state, &token).await?;
         return Ok(render_status(
             StatusCode::CONFLICT,
@@ -123,7 +151,12 @@ pub async fn pay(
     let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
     let base = state.config.base_url();
     let attempt = store::checkout_attempts(&state.db.pool, &order).await? + 1;
-    let request = super::charge::checkout_request(&order, &lines, &base, attempt);
+    let mut request = super::charge::checkout_request(&order, &lines, &base, attempt);
+    // Back to the stream, where the sheet shows the order's state (paid, or still held).
+    if let Some(path) = view::stream_path(&state.db.pool, &order).await? {
+        request.success_url = format!("{base}{path}?order={token}");
+        request.cancel_url = format!("{base}{path}?order={token}&cancelled=1");
+    }
     // The cart is closed from here on: the next Buy starts a new order.
     store::set_provider(&state.db.pool, &order, provider.name()).await?;
     match provider.start(&request).await {
@@ -151,6 +184,9 @@ pub async fn pay(
                 note: "Checkout started",
             };
             store::record_payment(&state.db.pool, &order, &record).await?;
+            if json {
+                return Ok(Json(json!({ "redirect": started.redirect })).into_response());
+            }
             Ok(Redirect::to(&started.redirect).into_response())
         }
         Err(failure) => {
@@ -164,6 +200,9 @@ pub async fn pay(
             };
             store::record_payment(&state.db.pool, &order, &record).await?;
             let message = "The payment service is not answering right now. Your items are still reserved: try again in a moment.".to_string();
+            if json {
+                return Ok(json_refusal(StatusCode::BAD_GATEWAY, &message));
+            }
             Ok(render_status(
                 StatusCode::BAD_GATEWAY,
                 &checkout_page(&state, &session, order, message).await?,
@@ -192,6 +231,8 @@ struct DonePage {
     paid: bool,
     stream_path: String,
     checkout_js: &'static str,
+    /// Whether mail can go out at all: the page promises a confirmation only then.
+    mail: bool,
 }
 
 /// `GET /checkout/{token}/done`: the confirmation with the order number.
@@ -208,6 +249,7 @@ pub async fn done(
         total: view::total(&order),
         paid: order.status().is_paid(),
         checkout_js: crate::web::assets::url("checkout.js"),
+        mail: state.config.smtp_url.is_some(),
         stream_path: view::stream_path(&state.db.pool, &order)
             .await?
             .unwrap_or_else(|| "/".into()),

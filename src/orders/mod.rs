@@ -7,6 +7,7 @@
 //! The SQL is in `store` (one file per concern), except where a domain operation runs
 //! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`).
 
+pub mod bag;
 pub mod batch;
 pub mod bulk;
 pub mod buy;
@@ -15,6 +16,7 @@ pub mod checkout;
 pub mod domain;
 pub mod expiry;
 pub mod flight;
+pub mod held;
 pub mod hint;
 pub mod late;
 pub mod lifecycle;
@@ -24,6 +26,7 @@ pub mod payment_events;
 pub mod refunds;
 
 pub mod reserve;
+pub mod sheet;
 pub mod store;
 pub mod stripe_events;
 pub mod test_checkout;
@@ -55,6 +58,8 @@ pub struct Orders {
     reservation: Mutex<Duration>,
     /// Variants recently seen sold out (answered without the database).
     pub hints: Arc<hint::SoldOutHints>,
+    /// What this node's Buys reserved, so a sold-out hint never refuses a shopper's own unit.
+    pub held: held::Held,
     /// Concurrent Buys of one variant share a transaction.
     pub batcher: batch::Batcher,
     /// Order events waiting for the studio's ticker (one figures read per batch).
@@ -71,6 +76,7 @@ impl Orders {
             wake: Notify::new(),
             reservation: Mutex::new(config.reservation()),
             hints: Arc::default(),
+            held: held::Held::default(),
             batcher: batch::Batcher::default(),
             ticker: ticker::Ticker::default(),
             streams: flight::Flights::default(),
@@ -101,6 +107,8 @@ impl Orders {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/@{shop}/{stream}/buy", post(buy::buy))
+        .route("/@{shop}/{stream}/bag", get(bag::show))
+        .route("/checkout/{token}/sheet", get(sheet::show))
         .route("/checkout/{token}", get(checkout::show))
         .route("/checkout/{token}/status", get(checkout::status))
         .route("/checkout/{token}/pay", post(checkout::pay))
@@ -123,4 +131,6 @@ pub fn router() -> Router<AppState> {
 /// Start the reservation clock; it stops with the server.
 pub fn spawn_workers(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     expiry::spawn(state, shutdown);
+    let (orders, db) = (state.orders.clone(), state.db.clone());
+    tokio::spawn(async move { held::load(&orders.held, &db).await });
 }

@@ -24,19 +24,38 @@ pub struct BuyRequest<'a> {
     pub viewer_id: &'a str,
     pub variant_id: i64,
     pub quantity: i64,
-    /// The shopper's open cart (a pending order of this stream), if any.
+    /// The shopper's cart (their pending order of this stream still open to lines), if any.
     pub cart: Option<Order>,
     pub shown_price: Option<i64>,
     pub shown_currency: Option<String>,
     /// The pin whose live offer the shopper saw.
     pub offer_pin: Option<i64>,
+    /// The shopper confirmed the regular price after being told the offer ended.
+    pub accept_regular: bool,
     pub reservation_ms: i64,
 }
 
 /// Why a Buy took nothing.
 #[derive(Debug)]
 pub enum Refusal {
-    SoldOut(String),
+    /// Not enough units; `left` is how many there are, when known.
+    SoldOut {
+        message: String,
+        left: Option<i64>,
+    },
+    /// More than one order may hold; `left` is how many more it can take.
+    TooMany {
+        message: String,
+        left: i64,
+    },
+    /// The live offer the shopper saw has ended: `price` (the regular one) is offered
+    /// instead, bought by the same Buy with `accept_regular`.
+    OfferEnded {
+        message: String,
+        price: Money,
+    },
+    /// The product is not sold in this stream.
+    NotFound(String),
     Invalid(String),
     Database(sqlx::Error),
 }
@@ -47,20 +66,40 @@ impl From<sqlx::Error> for Refusal {
     }
 }
 
-/// The answer when the variant's stock cannot cover `quantity`.
+/// The answer when the variant's stock cannot cover `quantity` (how many are left is
+/// known only when one was asked for: none).
 pub fn sold_out(quantity: i64) -> Refusal {
-    Refusal::SoldOut(if quantity > 1 {
-        format!("Sold out: fewer than {quantity} are left.")
+    if quantity > 1 {
+        Refusal::SoldOut {
+            message: format!("Sold out: fewer than {quantity} are left."),
+            left: None,
+        }
     } else {
-        "Sold out: every unit is sold or held in another shopper's checkout.".into()
-    })
+        Refusal::SoldOut {
+            message: "Sold out: every unit is sold or held in another shopper's checkout.".into(),
+            left: Some(0),
+        }
+    }
 }
 
-/// The answer when the live offer's units are gone.
-pub fn offer_sold_out() -> Refusal {
-    Refusal::SoldOut(
-        "The live offer just sold out. Nothing was reserved; the regular price applies now.".into(),
-    )
+/// The answer when the stock read showed `left` units, fewer than asked.
+fn too_few(left: i64) -> Refusal {
+    if left <= 0 {
+        return sold_out(1);
+    }
+    Refusal::SoldOut {
+        message: format!("Only {left} left: choose {left} or fewer."),
+        left: Some(left),
+    }
+}
+
+/// The answer when the live offer the shopper saw has ended (sold its units, ran out of
+/// time, or another pin replaced it): the regular price, offered in one step.
+pub fn offer_ended(regular: Money) -> Refusal {
+    Refusal::OfferEnded {
+        message: format!("The offer just ended; buy at {regular}?"),
+        price: regular,
+    }
 }
 
 /// The result of a Buy: the order (new or the cart) now holding the units.
@@ -111,6 +150,8 @@ pub struct Job {
     pub unit_price: Money,
     /// The live offer whose units this Buy takes.
     pub offer_pin: Option<i64>,
+    /// The regular price of one unit, offered if the offer's units run out at the write.
+    pub regular_price: i64,
     /// The pin open at Buy (attribution).
     pub current_pin: Option<i64>,
     pub stripe_price: Option<String>,
@@ -142,29 +183,29 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
         return Err(Refusal::Invalid("This item is not for sale.".into()));
     };
     if item.in_stream == 0 {
-        return Err(Refusal::Invalid(
+        return Err(Refusal::NotFound(
             "This product is not part of this stream.".into(),
         ));
     }
     let now = now_ms();
+    let regular = Money::new(item.price, &*item.currency);
     let pin = item.open_pin(req.stream.id);
+    // The open pin's offer, if it is for this product and can cover this Buy now.
     let offer = pin
         .as_ref()
         .filter(|p| p.product_id == item.product_id)
         .and_then(|p| p.offer().map(|o| (p.id, o)))
-        .filter(|(_, o)| o.currency == item.currency);
-    let offer_open = offer
-        .as_ref()
-        .is_some_and(|(_, o)| o.ends_at.is_none_or(|end| now < end));
+        .filter(|(_, o)| o.currency == item.currency)
+        .filter(|(_, o)| o.check(now, req.quantity).is_ok());
+    // The shopper saw an offer that is not open any more (sold, timed out, or a stale
+    // pin id): the regular price is offered, and bought once they confirm it.
     if let Some(wanted) = req.offer_pin
-        && (!offer_open || offer.as_ref().map(|(id, _)| *id) != Some(wanted))
+        && offer.as_ref().map(|(id, _)| *id) != Some(wanted)
+        && !req.accept_regular
     {
-        return Err(Refusal::Invalid(format!(
-            "The live offer has ended; the price is now {}. Nothing was reserved.",
-            Money::new(item.price, &*item.currency)
-        )));
+        return Err(offer_ended(regular));
     }
-    let offer = offer.filter(|_| offer_open);
+    let offer = offer.filter(|(id, _)| req.offer_pin.is_none_or(|w| w == *id));
     let unit_price = offer.as_ref().map_or(item.price, |(_, o)| o.price);
     if req
         .shown_currency
@@ -191,13 +232,7 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
             req.variant_id,
             item.stock.max(0),
         );
-        return Err(sold_out(req.quantity));
-    }
-    if let Some((_, o)) = &offer
-        && o.unit_limit
-            .is_some_and(|limit| o.units_taken + req.quantity > limit)
-    {
-        return Err(offer_sold_out());
+        return Err(too_few(item.stock));
     }
     let cart = req
         .cart
@@ -205,9 +240,12 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
     if let Some(cart) = &cart {
         let units = store::line::units(&db.pool, shop_id, cart.id).await?;
         if units + req.quantity > MAX_ORDER_UNITS {
-            return Err(Refusal::Invalid(format!(
-                "One order holds up to {MAX_ORDER_UNITS} items; pay for this one first."
-            )));
+            return Err(Refusal::TooMany {
+                message: format!(
+                    "One order holds up to {MAX_ORDER_UNITS} items; pay for this one first."
+                ),
+                left: (MAX_ORDER_UNITS - units).max(0),
+            });
         }
     }
     let (number, token) = match &cart {
@@ -233,6 +271,7 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
         variant_title: item.variant_title,
         unit_price: Money::new(unit_price, item.currency),
         offer_pin: offer.as_ref().map(|(id, _)| *id),
+        regular_price: item.price,
         current_pin: pin.as_ref().map(|p| p.id),
         stripe_price,
         tracked,

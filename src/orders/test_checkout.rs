@@ -2,14 +2,14 @@
 //! name, e-mail and address and marks the order paid, as a real provider's webhook would.
 
 use askama::Template;
-use axum::Form;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::checkout::{closed, load};
+use super::checkout::{closed, json_refusal, load, wants_json};
 use super::domain::OrderStatus;
 use super::lifecycle::{self, Paid, Payment};
 use super::store::{self, Actor, Order};
@@ -112,18 +112,42 @@ fn validate(form: &TestForm) -> FormErrors {
     errors
 }
 
-/// `POST /checkout/{token}/test`: mark the order paid (no money moves).
+/// `POST /checkout/{token}/test`: mark the order paid (no money moves). A form from the
+/// test page, or JSON from the checkout sheet (answered `{paid, number, …}`, or 422 with
+/// `fields` naming what to fix, or 409).
 pub async fn test_pay(
     State(state): State<AppState>,
     session: Session,
     Path(token): Path<String>,
-    Form(form): Form<TestForm>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response> {
+    let json = wants_json(&headers);
+    let form: TestForm = if json {
+        serde_json::from_slice(&body)
+            .map_err(|_| Error::BadRequest("The request is not valid JSON.".into()))?
+    } else {
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|_| Error::BadRequest("The form could not be read.".into()))?
+    };
     let order = load(&state, &token).await?;
     if let Some(message) = closed(&state, &order).await? {
+        if json {
+            return Ok(json_refusal(StatusCode::CONFLICT, &message));
+        }
         return refused(&state, &session, &token, form, message).await;
     }
     let errors = validate(&form);
+    if !errors.is_empty() && json {
+        let fields: serde_json::Map<String, serde_json::Value> = ["name", "email", "address"]
+            .into_iter()
+            .filter(|f| errors.has(f))
+            .map(|f| (f.to_string(), serde_json::Value::from(errors.get(f))))
+            .collect();
+        let body =
+            serde_json::json!({ "error": "Check the fields marked below.", "fields": fields });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response());
+    }
     if !errors.is_empty() {
         let page = test_checkout(&state, &session, order, form, errors, String::new()).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
@@ -147,11 +171,29 @@ pub async fn test_pay(
     if paid != Paid::Now {
         drop(tx);
         let message = "This order can no longer be paid; nothing was charged.".to_string();
+        if json {
+            return Ok(json_refusal(StatusCode::CONFLICT, &message));
+        }
         return refused(&state, &session, &token, form, message).await;
     }
     tx.commit().await?;
-    if let Some(fresh) = store::by_token(&state.db.pool, &token).await? {
-        super::ticker::emit(&state, &fresh, "paid");
+    let fresh = store::by_token(&state.db.pool, &token).await?;
+    if let Some(fresh) = &fresh {
+        super::ticker::emit(&state, fresh, "paid");
+    }
+    if json {
+        let paid = fresh.unwrap_or(order);
+        return Ok(axum::Json(serde_json::json!({
+            "paid": true,
+            "number": paid.number,
+            "total": paid.total.minor,
+            "total_display": paid.total.to_string(),
+            "currency": paid.total.currency,
+            "email": paid.email,
+            "mail": state.config.smtp_url.is_some(),
+            "confirmation_url": format!("/checkout/{token}/done"),
+        }))
+        .into_response());
     }
     Ok(Redirect::to(&format!("/checkout/{token}/done")).into_response())
 }

@@ -26,7 +26,9 @@ pub async fn write(
     if let Some(pin_id) = job.offer_pin
         && !pins::take_offer_units(&mut *conn, pin_id, job.quantity, now).await?
     {
-        return Err(reserve::offer_sold_out());
+        // Sold out (or timed out) since `prepare` read it: the regular price is offered.
+        let regular = crate::money::Money::new(job.regular_price, &*job.unit_price.currency);
+        return Err(reserve::offer_ended(regular));
     }
     if job.tracked {
         let change = Change {

@@ -22,6 +22,8 @@ pub struct Assets {
     pub room_js: &'static str,
     pub room_css: &'static str,
     pub checkout_js: &'static str,
+    /// The pinned card and the shopping bag (issue 15).
+    pub shop_js: &'static str,
 }
 
 impl Assets {
@@ -35,6 +37,7 @@ impl Assets {
             room_js: assets::url("room.js"),
             room_css: assets::url("room.css"),
             checkout_js: assets::url("checkout.js"),
+            shop_js: assets::url("shop.js"),
         }
     }
 }

@@ -47,6 +47,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("overlay.css", "text/css; charset=utf-8"),
         asset!("overlay.js", "text/javascript; charset=utf-8"),
         asset!("checkout.js", "text/javascript; charset=utf-8"),
+        asset!("shop.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()
     .map(|(name, body, content_type)| {

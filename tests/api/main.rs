@@ -16,6 +16,7 @@ mod mail;
 mod mail_support;
 mod operations;
 mod orders;
+mod orders_bag;
 mod orders_crash;
 mod orders_dashboard;
 mod orders_hint;

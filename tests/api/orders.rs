@@ -84,8 +84,14 @@ async fn a_shopper_buys_from_the_stream_pays_on_the_test_checkout_and_the_ticker
     assert_eq!(body["unit_price"], 4900);
     let number = body["order"].as_str().unwrap().to_string();
     let checkout = body["checkout_url"].as_str().unwrap().to_string();
-    // A second Buy goes into the same cart.
-    let (status, again) = buy(&shopper, &sale, one(&sale)).await;
+    // A second Buy of more units goes into the same cart (`add`; the same Buy again
+    // would return the reservation as it is).
+    let (status, again) = buy(
+        &shopper,
+        &sale,
+        json!({"variant_id": sale.variant_id, "add": true}),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(again["order"], number.as_str());
     let page = shopper.get(&checkout).await;
@@ -210,7 +216,6 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
     let cases = [
         (json!({"variant_id": v, "quantity": 0}), "at least 1"),
         (json!({"variant_id": v, "quantity": -3}), "at least 1"),
-        (json!({"variant_id": v, "quantity": 11}), "up to 10"),
         (json!({"variant_id": 999_999}), "not for sale"),
         (json!({"variant_id": other}), "not for sale"),
         (
@@ -218,10 +223,6 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
             "The price is €49.00",
         ),
         (json!({"variant_id": v, "currency": "USD"}), "sells in EUR"),
-        (
-            json!({"variant_id": v, "pin_id": pin}),
-            "live offer has ended",
-        ),
         (json!({"variant_id": "abc"}), "whole number"),
         (json!({}), "Choose an option"),
     ];
@@ -258,7 +259,7 @@ async fn bad_buys_are_refused_with_a_message_and_change_no_stock() {
         .await
         .unwrap();
     let (status, answer) = buy(&shopper, &sale, one(&sale)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(
         answer["error"]
             .as_str()

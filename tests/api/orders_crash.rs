@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use crate::helpers::{Browser, on_postgres, spawn_app};
 use crate::orders_support::*;
 
-fn start(data_dir: &std::path::Path) -> (Child, String) {
+pub fn start(data_dir: &std::path::Path) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -29,7 +29,7 @@ fn start(data_dir: &std::path::Path) -> (Child, String) {
     (child, format!("http://127.0.0.1:{port}"))
 }
 
-async fn wait_healthy(base: &str) {
+pub async fn wait_healthy(base: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(r) = reqwest::get(format!("{base}/healthz")).await

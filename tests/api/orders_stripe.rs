@@ -192,8 +192,13 @@ async fn pay_creates_a_checkout_session_with_the_exact_fields_and_an_idempotency
     );
     assert_eq!(f["shipping_address_collection[allowed_countries][0]"], "AT");
     assert!(f.values().any(|v| v == "FR"));
-    assert_eq!(f["success_url"], format!("{base}/checkout/{token}/done"));
-    assert_eq!(f["cancel_url"], format!("{base}/checkout/{token}"));
+    // Back to the stream page, which shows the order's state (issue 15).
+    let stream_page = format!("{base}/@stripe-session/flash");
+    assert_eq!(f["success_url"], format!("{stream_page}?order={token}"));
+    assert_eq!(
+        f["cancel_url"],
+        format!("{stream_page}?order={token}&cancelled=1")
+    );
     assert!(
         !f.keys().any(|k| k.starts_with("payment_method_types")),
         "automatic payment methods"

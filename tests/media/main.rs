@@ -8,6 +8,7 @@
 mod helpers;
 
 mod browser;
+mod browser_bag;
 mod browser_embed;
 mod browser_lifecycle;
 #[path = "../common/fixtures.rs"]

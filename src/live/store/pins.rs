@@ -16,10 +16,16 @@ pub struct PinRow {
     pub offer_unit_limit: Option<i64>,
     pub offer_units_taken: i64,
     pub offer_ends_at: Option<i64>,
+    /// When the room announced the offer's end (units sold or time up): ended for good.
+    pub offer_closed_at: Option<i64>,
 }
 
 impl PinRow {
+    /// The live offer while it has not been announced ended.
     pub fn offer(&self) -> Option<LiveOffer> {
+        if self.offer_closed_at.is_some() {
+            return None;
+        }
         Some(LiveOffer {
             price: self.offer_price?,
             currency: self.offer_currency.clone()?,
@@ -31,7 +37,7 @@ impl PinRow {
 }
 
 const COLUMNS: &str = "id, stream_id, product_id, started_at, ended_at, offer_price, offer_currency, \
-     offer_unit_limit, offer_units_taken, offer_ends_at";
+     offer_unit_limit, offer_units_taken, offer_ends_at, offer_closed_at";
 
 /// The product pinned now, if any.
 pub async fn open_pin(db: impl AnyExecutor<'_>, stream_id: i64) -> sqlx::Result<Option<PinRow>> {
@@ -112,7 +118,7 @@ pub async fn take_offer_units(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE pins SET offer_units_taken = offer_units_taken + $1 \
-         WHERE id = $2 AND offer_price IS NOT NULL \
+         WHERE id = $2 AND offer_price IS NOT NULL AND offer_closed_at IS NULL \
          AND (offer_ends_at IS NULL OR offer_ends_at > $3) \
          AND (offer_unit_limit IS NULL OR offer_units_taken + $1 <= offer_unit_limit)",
     )
@@ -194,6 +200,7 @@ pub async fn card(
                     price: p,
                     price_display: money::format(p, &currency),
                     available: v.unlimited || v.stock > 0,
+                    stock: (!v.unlimited).then_some(v.stock.max(0)),
                 }
             })
             .collect(),
@@ -202,6 +209,56 @@ pub async fn card(
         price,
         currency,
     }))
+}
+
+/// Close the stream's open live offer once its units are all taken or its time is up,
+/// claiming the announcement (only the node whose UPDATE matched announces it). Returns
+/// the pin and its product.
+pub async fn close_ended_offer(
+    db: impl AnyExecutor<'_>,
+    stream_id: i64,
+    now: i64,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "UPDATE pins SET offer_closed_at = $1 WHERE stream_id = $2 AND ended_at IS NULL \
+         AND offer_price IS NOT NULL AND offer_closed_at IS NULL \
+         AND ((offer_ends_at IS NOT NULL AND offer_ends_at <= $1) \
+         OR (offer_unit_limit IS NOT NULL AND offer_units_taken >= offer_unit_limit)) \
+         RETURNING id, product_id",
+    )
+    .bind(now)
+    .bind(stream_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Stock of one variant featured or pinned in a stream, as the room follows it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct StockRow {
+    pub variant_id: i64,
+    pub product_id: i64,
+    /// None for a variant that does not count its stock.
+    pub stock: Option<i64>,
+}
+
+/// Every live variant of the products the stream features or has open on its pin.
+pub async fn stream_stock(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    stream_id: i64,
+) -> sqlx::Result<Vec<StockRow>> {
+    sqlx::query_as(
+        "SELECT v.id AS variant_id, v.product_id, \
+         CASE WHEN v.unlimited THEN NULL ELSE v.stock END AS stock FROM variants v \
+         WHERE v.shop_id = $1 AND v.removed_at IS NULL AND v.product_id IN ( \
+         SELECT sp.product_id FROM stream_products sp WHERE sp.stream_id = $2 \
+         UNION SELECT pn.product_id FROM pins pn WHERE pn.stream_id = $2 AND pn.ended_at IS NULL) \
+         ORDER BY v.id",
+    )
+    .bind(shop_id)
+    .bind(stream_id)
+    .fetch_all(db)
+    .await
 }
 
 /// A variant as the product card needs it.

@@ -6,6 +6,7 @@
 //! Buy's writes (`write`, `bulk`) and the lifecycle's stock moves (`catalog::inventory`)
 //! run inside their callers' transactions; those that are a single statement are here.
 
+pub mod bag;
 mod filters;
 mod history;
 mod lines;

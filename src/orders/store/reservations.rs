@@ -36,6 +36,7 @@ pub struct Buyable {
     pub offer_unit_limit: Option<i64>,
     pub offer_units_taken: Option<i64>,
     pub offer_ends_at: Option<i64>,
+    pub offer_closed_at: Option<i64>,
 }
 
 impl Buyable {
@@ -52,6 +53,7 @@ impl Buyable {
             offer_unit_limit: self.offer_unit_limit,
             offer_units_taken: self.offer_units_taken.unwrap_or(0),
             offer_ends_at: self.offer_ends_at,
+            offer_closed_at: self.offer_closed_at,
         })
     }
 }
@@ -72,7 +74,8 @@ pub async fn buyable(
          (SELECT COUNT(*) FROM stream_products sp WHERE sp.stream_id = $3 AND sp.product_id = p.id) \
          + (SELECT COUNT(*) FROM pins pn WHERE pn.stream_id = $3 AND pn.product_id = p.id) AS in_stream, \
          op.id AS pin_id, op.product_id AS pin_product_id, op.started_at AS pin_started_at, \
-         op.offer_price, op.offer_currency, op.offer_unit_limit, op.offer_units_taken, op.offer_ends_at \
+         op.offer_price, op.offer_currency, op.offer_unit_limit, op.offer_units_taken, op.offer_ends_at, \
+         op.offer_closed_at \
          FROM variants v JOIN products p ON p.id = v.product_id \
          LEFT JOIN pins op ON op.stream_id = $3 AND op.ended_at IS NULL \
          WHERE v.id = $1 AND v.shop_id = $2 AND v.removed_at IS NULL",

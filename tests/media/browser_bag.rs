@@ -1,0 +1,234 @@
+//! The shopping bag on a phone in real Chromium (issue 15): a live stream with two
+//! featured products; the shopper opens the bag, buys the product that is not pinned and
+//! pays with the test provider in the in-page sheet (Buy now, then Pay). The host pins
+//! a product with an offer of one unit; shopper A buys it at the offer price; shopper
+//! B's card turns to the regular price without a reload and B buys it from the card.
+//! After the end (the stream sells after it) a new shopper still buys from the bag.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+use crate::browser::{chromedriver, chromium};
+use crate::db_fixtures::{self, NewProduct};
+use crate::fixtures::scheduled_stream;
+use crate::wait::until_async;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn text(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_text(client: &Client, css: &str, what: &str, check: impl Fn(&str) -> bool) -> String {
+    until_async(WAIT, what, || async {
+        let t = text(client, css).await;
+        check(&t).then_some(t)
+    })
+    .await
+}
+
+/// Click the first displayed element matching `css`, once there is one.
+async fn click(client: &Client, css: &str) {
+    until_async(WAIT, css, || async {
+        for e in client.find_all(Locator::Css(css)).await.ok()? {
+            if e.is_displayed().await.unwrap_or(false) && e.click().await.is_ok() {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+}
+
+async fn type_into(client: &Client, css: &str, value: &str) {
+    until_async(WAIT, css, || async {
+        let e = client.find(Locator::Css(css)).await.ok()?;
+        e.send_keys(value).await.ok()
+    })
+    .await;
+}
+
+/// The unit prices of the variant's order lines, oldest first.
+async fn prices(db: &sqlx::AnyPool, variant_id: i64) -> Vec<i64> {
+    sqlx::query_scalar("SELECT unit_price FROM order_lines WHERE variant_id = $1 ORDER BY id")
+        .bind(variant_id)
+        .fetch_all(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_price_live() {
+    let live = scheduled_stream().await;
+    let base = live.base();
+    let db = live.app.db();
+    let now = showfloor::db::now_ms();
+    sqlx::query("UPDATE streams SET status = 'live', started_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(live.stream_id)
+        .execute(db)
+        .await
+        .unwrap();
+    let shop_id: i64 = sqlx::query_scalar("SELECT shop_id FROM streams WHERE id = $1")
+        .bind(live.stream_id)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let jumper = NewProduct::new("merino-jumper", "Merino jumper", 4900)
+        .stock(8)
+        .at(now);
+    let jumper = db_fixtures::product(db, shop_id, jumper).await;
+    let scarf = NewProduct::new("silk-scarf", "Silk scarf", 2500)
+        .stock(3)
+        .at(now);
+    let scarf = db_fixtures::product(db, shop_id, scarf).await;
+    db_fixtures::feature(db, shop_id, live.stream_id, jumper.id, 0).await;
+    db_fixtures::feature(db, shop_id, live.stream_id, scarf.id, 1).await;
+    let page = format!("{base}/@{}/spring-knitwear", live.shop_slug);
+
+    let (_driver, webdriver) = chromedriver().await.expect("chromedriver starts");
+    let (pa, pb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = chromium(&webdriver, &pa).await;
+    a.set_window_size(390, 844).await.unwrap();
+    a.goto(&page).await.unwrap();
+    wait_text(&a, "[data-bag-count]", "the bag's count", |t| t == "2").await;
+    wait_text(&a, "[data-questions]", "A's room", |t| {
+        t.contains("No questions yet")
+    })
+    .await;
+
+    // Shopper A opens the bag and buys the scarf (not pinned): Buy now, then Pay.
+    click(&a, "[data-bag-open]").await;
+    click(
+        &a,
+        &format!(
+            "[data-bag-list] [data-product='{}'] [data-buy-now]",
+            scarf.id
+        ),
+    )
+    .await;
+    wait_text(&a, "[data-checkout-body]", "the checkout sheet", |t| {
+        t.contains("Silk scarf") && t.contains("Held for")
+    })
+    .await;
+    type_into(&a, "#checkout-name", "Ana Phone").await;
+    type_into(&a, "#checkout-email", "ana@example.com").await;
+    type_into(&a, "#checkout-address", "1 Loop Street").await;
+    click(&a, ".btn-pay").await;
+    let paid = wait_text(&a, "[data-order-paid]", "the paid confirmation", |t| {
+        t.contains("is paid")
+    })
+    .await;
+    assert!(
+        !paid.contains("on its way"),
+        "no mail is promised without SMTP: {paid}"
+    );
+    let status: String = sqlx::query_scalar(
+        "SELECT o.status FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.variant_id = $1",
+    )
+    .bind(scarf.variant_id)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(status, "paid");
+    a.execute(
+        "document.querySelectorAll('dialog').forEach(function (d) { d.close(); });",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    // Shopper B is watching too.
+    let b = chromium(&webdriver, &pb).await;
+    b.set_window_size(390, 844).await.unwrap();
+    b.goto(&page).await.unwrap();
+    wait_text(&b, "[data-bag-count]", "B's bag", |t| t == "2").await;
+    wait_text(&b, "[data-questions]", "B's room", |t| {
+        t.contains("No questions yet")
+    })
+    .await;
+
+    // The host pins the jumper with €29 for one unit.
+    let token = live.owner.csrf().await;
+    let pinned = live
+        .owner
+        .client
+        .post(format!(
+            "{base}/@{}/spring-knitwear/live/pin",
+            live.shop_slug
+        ))
+        .header("x-csrf-token", token)
+        .json(&json!({"product_id": jumper.id, "offer_price": "29", "offer_units": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(pinned.status().is_success(), "{}", pinned.status());
+    for phone in [&a, &b] {
+        wait_text(
+            phone,
+            ".pin-card-price .price",
+            "the offer on the card",
+            |t| t == "€29.00",
+        )
+        .await;
+    }
+
+    // A buys the one unit at the offer price.
+    click(&a, "[data-pin] [data-buy-now]").await;
+    wait_text(&a, "[data-checkout-body]", "A's checkout sheet", |t| {
+        t.contains("Merino jumper") && t.contains("€29.00")
+    })
+    .await;
+    assert_eq!(prices(db, jumper.variant_id).await, vec![2900]);
+
+    // B's card turns to the regular price by itself, and B buys at it from the card.
+    wait_text(
+        &b,
+        ".pin-card-price .price",
+        "the regular price on B's card",
+        |t| t == "€49.00",
+    )
+    .await;
+    click(&b, "[data-pin] [data-buy-now]").await;
+    wait_text(&b, "[data-checkout-body]", "B's checkout sheet", |t| {
+        t.contains("Merino jumper") && t.contains("€49.00")
+    })
+    .await;
+    assert_eq!(prices(db, jumper.variant_id).await, vec![2900, 4900]);
+    let _ = a.close().await;
+    let _ = b.close().await;
+
+    // The stream ends; the merchant sells after the end: a new shopper buys from the bag.
+    let state = live.app.server.as_ref().unwrap().state.clone();
+    showfloor::streams::end(&state, live.stream_id, showfloor::streams::Actor::System)
+        .await
+        .expect("ends");
+    let pc = tempfile::tempdir().unwrap();
+    let c = chromium(&webdriver, &pc).await;
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&page).await.unwrap();
+    wait_text(&c, "[data-bag-count]", "the bag after the end", |t| {
+        t == "2"
+    })
+    .await;
+    click(&c, "[data-bag-open]").await;
+    click(
+        &c,
+        &format!(
+            "[data-bag-list] [data-product='{}'] [data-buy-now]",
+            scarf.id
+        ),
+    )
+    .await;
+    wait_text(&c, "[data-checkout-body]", "the sheet after the end", |t| {
+        t.contains("Silk scarf") && t.contains("Held for")
+    })
+    .await;
+    assert_eq!(prices(db, scarf.variant_id).await, vec![2500, 2500]);
+    let _ = c.close().await;
+}

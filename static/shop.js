@@ -361,11 +361,14 @@
       // what the shopper's writes need, and starts the bag through the "state" handler.
       new Live.Room(base() + "/live").load().catch(function () { loadBag().then(resume); });
     }
-    var opener = m.querySelector("[data-bag-open]");
     var sheet = m.querySelector("[data-bag-sheet]");
     function open() { if (sheet && sheet.showModal && !sheet.open) sheet.showModal(); else if (sheet) sheet.setAttribute("open", ""); }
     function close() { if (sheet && sheet.close) sheet.close(); else if (sheet) sheet.removeAttribute("open"); }
-    if (opener) opener.addEventListener("click", open);
+    // The Shop button and each featured product's Buy (shown once this script runs).
+    Array.prototype.forEach.call(m.querySelectorAll("[data-bag-open]"), function (b) {
+      if (sheet) b.hidden = false;
+      b.addEventListener("click", open);
+    });
     if (sheet) {
       Array.prototype.forEach.call(sheet.querySelectorAll("[data-sheet-close]"), function (b) { b.addEventListener("click", close); });
     }

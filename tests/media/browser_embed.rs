@@ -225,28 +225,72 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
     })
     .await;
 
-    // Buy through the page's one way of writing, inside the frame.
-    let bought = in_frame(&browser, async |c| {
-        c.execute_async(
-            "var done = arguments[arguments.length - 1]; \
-             ShowfloorLive.post(location.pathname.replace(/\\/embed$/, '/buy'), { variant_id: arguments[0], quantity: 1 }) \
-               .then(function (r) { done({ status: r.status, body: r.body }); });",
-            vec![json!(scarf.variant_id)],
+    // Buy from the bag and pay in the checkout sheet, inside the frame: Buy now, then Pay.
+    let paid = in_frame(&browser, async |c| {
+        wait_js(
+            c,
+            "the bag filled",
+            "return (document.querySelector('[data-bag-count]') || {}).textContent === '1';",
         )
-        .await
-        .unwrap()
+        .await;
+        tap(c, ".bag-open").await;
+        let buy_now = format!(
+            "[data-bag-list] [data-product='{}'] [data-buy-now]",
+            scarf.id
+        );
+        wait_js(
+            c,
+            "the bag's card",
+            &format!("return !!document.querySelector(\"{buy_now}\");"),
+        )
+        .await;
+        tap(c, &buy_now).await;
+        wait_js(
+            c,
+            "the checkout sheet",
+            "var b = document.querySelector('[data-checkout-body]'); \
+             return !!b && b.textContent.indexOf('Held for') >= 0 && !!document.querySelector('#checkout-email');",
+        )
+        .await;
+        // Typed through the DOM: key events into a frame under mobile emulation are
+        // as unreliable as its clicks.
+        js(
+            c,
+            "function put(id, v) { var e = document.getElementById(id); e.value = v; \
+               e.dispatchEvent(new Event('input', { bubbles: true })); } \
+             put('checkout-name', 'Frame Shopper'); put('checkout-email', 'frame@example.com'); \
+             put('checkout-address', '1 Loop Street'); return true;",
+        )
+        .await;
+        tap(c, ".btn-pay").await;
+        wait_js(
+            c,
+            "the paid confirmation",
+            "var p = document.querySelector('[data-order-paid]'); return !!p && p.textContent.indexOf('is paid') >= 0;",
+        )
+        .await;
+        js(c, "return document.querySelector('[data-order-paid]').textContent").await
     })
     .await;
-    assert_eq!(
-        bought["status"], 201,
-        "Buy reserves inside the frame: {bought}"
-    );
+    println!("paid in the frame: {paid}");
+    let cart = wait_message(&browser, "showfloor:add-to-cart").await;
+    assert_eq!(cart["data"]["variant_id"], scarf.variant_id, "{cart}");
+    let order_paid = wait_message(&browser, "showfloor:order-paid").await;
+    assert_eq!(order_paid["data"]["total_minor"], 2900, "{order_paid}");
+    let status: String = sqlx::query_scalar(
+        "SELECT o.status FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.variant_id = $1",
+    )
+    .bind(scarf.variant_id)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(status, "paid", "the order bought in the frame is paid");
     let stock: i64 = sqlx::query_scalar("SELECT stock FROM variants WHERE id = $1")
         .bind(scarf.variant_id)
         .fetch_one(db)
         .await
         .unwrap();
-    assert_eq!(stock, 4, "one unit held for the shopper");
+    assert_eq!(stock, 4, "one unit sold to the shopper");
 
     // A refusal reads as a sentence, never a page: an unknown pass.
     let refused = in_frame(&browser, async |c| {

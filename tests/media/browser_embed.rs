@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::response::Html;
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::browser::chromedriver;
 use crate::db_fixtures::{self, NewProduct};

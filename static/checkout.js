@@ -190,7 +190,9 @@
         current = { url: url, order: order };
         render(order);
         show(dialog);
-        if (!order.paid && order.status === "pending") Live.tell("checkout-started", { order: order.number });
+        if (!order.paid && order.status === "pending") {
+          Live.tell("checkout-started", { order: order.number, total_minor: order.total, currency: order.currency });
+        }
       }, function () { /* offline: the bag still shows the hold */ });
   }
 

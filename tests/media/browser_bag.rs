@@ -1,9 +1,11 @@
-//! The shopping bag on a phone in real Chromium (issue 15): a live stream with two
-//! featured products; the shopper opens the bag, buys the product that is not pinned and
-//! pays with the test provider in the in-page sheet (Buy now, then Pay). The host pins
-//! a product with an offer of one unit; shopper A buys it at the offer price; shopper
-//! B's card turns to the regular price without a reload and B buys it from the card.
-//! After the end (the stream sells after it) a new shopper still buys from the bag.
+//! The shopper's journey on a phone in real Chromium (issue 15), on pages that are never
+//! reloaded: shopper A waits on a scheduled stream's countdown; the merchant goes live
+//! and A's page turns into the live page; A opens the bag, buys the product that is not
+//! pinned and pays with the test provider in the in-page sheet (Buy now, then Pay). The
+//! host pins a product with an offer of one unit; A buys it at the offer price; shopper
+//! B's card turns to the regular price by itself and B buys it from the card. The
+//! merchant ends the stream: B's page shows the ended view, and B still buys from the bag
+//! (the stream sells after it).
 
 use std::time::Duration;
 
@@ -53,6 +55,32 @@ async fn type_into(client: &Client, css: &str, value: &str) {
     .await;
 }
 
+/// Whether the page's `<main>` shows the stream in `state` (scheduled, live, ended).
+async fn state_is(client: &Client, state: &str) -> bool {
+    let script = format!(
+        "var m = document.querySelector('main'); return !!(m && m.dataset.state === '{state}');"
+    );
+    client.execute(&script, vec![]).await.ok() == Some(json!(true))
+}
+
+/// Whether the page is the one the shopper opened (the marker set on `window` survives
+/// only without a reload).
+async fn same_page(client: &Client) -> bool {
+    client
+        .execute("return window.__sfMarker === 'same page';", vec![])
+        .await
+        .ok()
+        == Some(json!(true))
+}
+
+async fn has(client: &Client, css: &str) -> bool {
+    client
+        .find_all(Locator::Css(css))
+        .await
+        .map(|found| !found.is_empty())
+        .unwrap_or(false)
+}
+
 /// The unit prices of the variant's order lines, oldest first.
 async fn prices(db: &sqlx::AnyPool, variant_id: i64) -> Vec<i64> {
     sqlx::query_scalar("SELECT unit_price FROM order_lines WHERE variant_id = $1 ORDER BY id")
@@ -63,17 +91,12 @@ async fn prices(db: &sqlx::AnyPool, variant_id: i64) -> Vec<i64> {
 }
 
 #[tokio::test]
-async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_price_live() {
+async fn a_phone_waits_on_the_countdown_then_buys_from_the_bag_at_the_offer_and_after_it_and_after_the_end()
+ {
     let live = scheduled_stream().await;
     let base = live.base();
     let db = live.app.db();
     let now = showfloor::db::now_ms();
-    sqlx::query("UPDATE streams SET status = 'live', started_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(live.stream_id)
-        .execute(db)
-        .await
-        .unwrap();
     let shop_id: i64 = sqlx::query_scalar("SELECT shop_id FROM streams WHERE id = $1")
         .bind(live.stream_id)
         .fetch_one(db)
@@ -96,6 +119,24 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
     let a = chromium(&webdriver, &pa).await;
     a.set_window_size(390, 844).await.unwrap();
     a.goto(&page).await.unwrap();
+    until_async(WAIT, "A on the countdown page", || async {
+        let ready = state_is(&a, "scheduled").await && has(&a, "[data-countdown]").await;
+        ready.then_some(())
+    })
+    .await;
+    a.execute("window.__sfMarker = 'same page'; return true;", vec![])
+        .await
+        .unwrap();
+
+    // The merchant goes live: A's page turns into the live page by itself.
+    let state = live.app.server.as_ref().unwrap().state.clone();
+    showfloor::streams::go_live(&state, live.stream_id, showfloor::streams::Actor::System)
+        .await
+        .expect("goes live");
+    until_async(WAIT, "A's page turning live without a reload", || async {
+        (state_is(&a, "live").await && same_page(&a).await).then_some(())
+    })
+    .await;
     wait_text(&a, "[data-bag-count]", "the bag's count", |t| t == "2").await;
     wait_text(&a, "[data-questions]", "A's room", |t| {
         t.contains("No questions yet")
@@ -201,34 +242,48 @@ async fn a_phone_buys_from_the_bag_and_a_sold_out_offer_turns_to_the_regular_pri
     .await;
     assert_eq!(prices(db, jumper.variant_id).await, vec![2900, 4900]);
     let _ = a.close().await;
-    let _ = b.close().await;
 
-    // The stream ends; the merchant sells after the end: a new shopper buys from the bag.
-    let state = live.app.server.as_ref().unwrap().state.clone();
+    // The merchant ends the stream; it sells after the end. B's page, never reloaded,
+    // shows the ended view, and B buys the scarf from the bag there.
+    b.execute(
+        "document.querySelectorAll('dialog').forEach(function (d) { d.close(); }); \
+         window.__sfMarker = 'same page'; return true;",
+        vec![],
+    )
+    .await
+    .unwrap();
     showfloor::streams::end(&state, live.stream_id, showfloor::streams::Actor::System)
         .await
         .expect("ends");
-    let pc = tempfile::tempdir().unwrap();
-    let c = chromium(&webdriver, &pc).await;
-    c.set_window_size(390, 844).await.unwrap();
-    c.goto(&page).await.unwrap();
-    wait_text(&c, "[data-bag-count]", "the bag after the end", |t| {
+    until_async(
+        WAIT,
+        "B's page showing the ended view without a reload",
+        || async {
+            let ended = state_is(&b, "ended").await
+                && same_page(&b).await
+                && !has(&b, "main .v-badge-live").await
+                && !has(&b, "[data-chat-form]").await;
+            ended.then_some(())
+        },
+    )
+    .await;
+    wait_text(&b, "[data-bag-count]", "the bag after the end", |t| {
         t == "2"
     })
     .await;
-    click(&c, "[data-bag-open]").await;
+    click(&b, "[data-bag-open]").await;
     click(
-        &c,
+        &b,
         &format!(
             "[data-bag-list] [data-product='{}'] [data-buy-now]",
             scarf.id
         ),
     )
     .await;
-    wait_text(&c, "[data-checkout-body]", "the sheet after the end", |t| {
+    wait_text(&b, "[data-checkout-body]", "the sheet after the end", |t| {
         t.contains("Silk scarf") && t.contains("Held for")
     })
     .await;
     assert_eq!(prices(db, scarf.variant_id).await, vec![2500, 2500]);
-    let _ = c.close().await;
+    let _ = b.close().await;
 }

@@ -275,6 +275,9 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
     println!("paid in the frame: {paid}");
     let cart = wait_message(&browser, "showfloor:add-to-cart").await;
     assert_eq!(cart["data"]["variant_id"], scarf.variant_id, "{cart}");
+    let started = wait_message(&browser, "showfloor:checkout-started").await;
+    assert_eq!(started["data"]["total_minor"], 2900, "{started}");
+    assert_eq!(started["data"]["currency"], "EUR", "{started}");
     let order_paid = wait_message(&browser, "showfloor:order-paid").await;
     assert_eq!(order_paid["data"]["total_minor"], 2900, "{order_paid}");
     let status: String = sqlx::query_scalar(

@@ -20,10 +20,11 @@ use sqlx::{AnyConnection, Connection};
 use tokio::sync::oneshot;
 
 use super::bulk;
-use super::hint::SoldOutHints;
+use super::hint::{OfferRefused, SoldOutHints};
 use super::reserve::{Bought, Job, Refusal};
 use super::write::write;
 use crate::db::Db;
+use crate::money::Money;
 
 /// Most Buys in one transaction (bounds how long it holds the variant's row).
 const MAX_BATCH: usize = 256;
@@ -124,6 +125,8 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
     // so "sold out" is a true answer within its request's lifetime (and a failed commit
     // turns every answer of the batch into an error anyway).
     let mut refused: Option<i64> = None;
+    // The same for each live offer whose units this batch's UPDATE refused.
+    let mut offers_refused: HashMap<i64, i64> = HashMap::new();
     let settled = if alone {
         Vec::new()
     } else {
@@ -145,6 +148,13 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
             done.push((waiting, Err(refusal), false));
             continue;
         }
+        if let Some(pin) = job.offer_pin
+            && offers_refused.get(&pin).is_some_and(|q| job.quantity >= *q)
+        {
+            let regular = Money::new(job.regular_price, &*job.unit_price.currency);
+            done.push((waiting, Err(super::reserve::offer_ended(regular)), false));
+            continue;
+        }
         let mut short = false;
         // A Buy alone needs no savepoint: a refusal rolls the whole transaction back.
         let result = if alone {
@@ -154,6 +164,13 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
         };
         if short {
             refused = Some(refused.map_or(waiting.job.quantity, |q| q.min(waiting.job.quantity)));
+        }
+        if let (Some(pin), Err(Refusal::OfferEnded { .. })) = (waiting.job.offer_pin, &result) {
+            let q = waiting.job.quantity;
+            offers_refused
+                .entry(pin)
+                .and_modify(|r| *r = (*r).min(q))
+                .or_insert(q);
         }
         done.push((waiting, result, short));
     }
@@ -178,6 +195,20 @@ async fn run(db: Db, hints: Arc<SoldOutHints>, batch: Vec<Waiting>) {
                 job.variant_id,
                 (job.quantity - 1).max(0),
             );
+        }
+        if let (Some(pin), Err(Refusal::OfferEnded { price, .. })) =
+            (waiting.job.offer_pin, &result)
+        {
+            let job = &waiting.job;
+            let refused = OfferRefused {
+                shop: &job.shop_slug,
+                stream: &job.stream_slug,
+                pin,
+                variant_id: job.variant_id,
+                quantity: job.quantity,
+                regular: price.clone(),
+            };
+            hints.remember_offer(job.seen, refused);
         }
         let _ = waiting.reply.send(result);
     }

@@ -227,6 +227,23 @@ async fn run(
     {
         return Err(reserve::sold_out(*quantity));
     }
+    // The same for a live offer known to have ended a moment ago: the regular price is
+    // offered at once (a tap confirming it, `accept_regular`, goes on to the database).
+    if let (Ok(Some(variant_id)), Ok(Ok(quantity)), Ok(Some(pin))) =
+        (&variant_id, &quantity, &number(&form.pin_id, "pin"))
+        && !form.accept_regular.unwrap_or(false)
+        && let Some(regular) =
+            state
+                .orders
+                .hints
+                .offer_ended(shop, stream, *pin, *variant_id, *quantity)
+        && !state
+            .orders
+            .held
+            .may_hold(shop, stream, &viewer.id, *variant_id)
+    {
+        return Err(reserve::offer_ended(regular));
+    }
     // The stream and its sell-after-end switch in one read, shared by concurrent Buys.
     let SellingStream {
         stream,

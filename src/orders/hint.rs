@@ -20,11 +20,20 @@
 //! The key is the public address (shop and stream slugs) with the variant, and a hint is
 //! stored only after a Buy to that address passed every check (stream live, product in
 //! the stream, variant of that shop), so it tells nothing about other shops' variants.
+//!
+//! **Offers.** A live offer's units are a stock of their own, under the same rules: once
+//! the database refused a Buy at a pin's offer (its units gone or its time over), the next
+//! Buys at that offer within `TTL` are told "the offer ended" with the regular price the
+//! database read, from memory. Offer units given back (an expired reservation) come back
+//! through the same local paths as stock and clear the hints alike. In a flash sale whose
+//! offer sells out mid-burst, that is every tap still aimed at the offer.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::money::Money;
 
 /// How long a "sold out" read is repeated without asking the database again: the
 /// longest a shopper can be told "sold out" after stock came back on another node.
@@ -37,6 +46,23 @@ struct Seen {
     /// Units the database showed as available (at most; a refused UPDATE only tells us
     /// that fewer than the asked quantity were there).
     available: i64,
+    /// For an offer's units: the variant's regular price the refusal offered instead.
+    regular: Option<Money>,
+}
+
+/// A variant's stock (`pin: None`) or the units of a pin's live offer on it, at one
+/// stream's public address.
+type Key = (String, i64, Option<i64>);
+
+/// A Buy of `quantity` units of a variant at a pin's live offer that the database
+/// refused (the offer could not cover them), with the regular price offered instead.
+pub struct OfferRefused<'a> {
+    pub shop: &'a str,
+    pub stream: &'a str,
+    pub pin: i64,
+    pub variant_id: i64,
+    pub quantity: i64,
+    pub regular: Money,
 }
 
 /// Taken before the read whose answer may be remembered.
@@ -48,21 +74,37 @@ pub struct Observation {
 
 #[derive(Default)]
 pub struct SoldOutHints {
-    seen: Mutex<HashMap<(String, i64), Seen>>,
+    seen: Mutex<HashMap<Key, Seen>>,
     /// Bumped by every local stock raise; an observation from an older epoch is dropped.
     epoch: AtomicU64,
 }
 
-fn key(shop: &str, stream: &str, variant_id: i64) -> (String, i64) {
-    (format!("{shop}/{stream}"), variant_id)
+fn key(shop: &str, stream: &str, variant_id: i64, pin: Option<i64>) -> Key {
+    (format!("{shop}/{stream}"), variant_id, pin)
 }
 
 impl SoldOutHints {
     /// True when `quantity` units of the variant are known not to be there.
     pub fn sold_out(&self, shop: &str, stream: &str, variant_id: i64, quantity: i64) -> bool {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.get(&key(shop, stream, variant_id))
+        seen.get(&key(shop, stream, variant_id, None))
             .is_some_and(|s| s.at.elapsed() < TTL && s.available < quantity)
+    }
+
+    /// The regular price to offer when the pin's live offer is known not to cover
+    /// `quantity` units of the variant any more.
+    pub fn offer_ended(
+        &self,
+        shop: &str,
+        stream: &str,
+        pin: i64,
+        variant_id: i64,
+        quantity: i64,
+    ) -> Option<Money> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(&key(shop, stream, variant_id, Some(pin)))
+            .filter(|s| s.at.elapsed() < TTL && s.available < quantity)
+            .and_then(|s| s.regular.clone())
     }
 
     /// Call before the read (or UPDATE) whose refusal may be remembered.
@@ -82,6 +124,31 @@ impl SoldOutHints {
         variant_id: i64,
         available: i64,
     ) {
+        let seen = Seen {
+            at: seen_at.at,
+            available,
+            regular: None,
+        };
+        self.store(seen_at, key(shop, stream, variant_id, None), seen);
+    }
+
+    /// The database refused a Buy at a pin's live offer.
+    pub fn remember_offer(&self, seen_at: Observation, refused: OfferRefused<'_>) {
+        let seen = Seen {
+            at: seen_at.at,
+            available: (refused.quantity - 1).max(0),
+            regular: Some(refused.regular),
+        };
+        let key = key(
+            refused.shop,
+            refused.stream,
+            refused.variant_id,
+            Some(refused.pin),
+        );
+        self.store(seen_at, key, seen);
+    }
+
+    fn store(&self, seen_at: Observation, key: Key, fresh: Seen) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         // Under the lock `raised` takes: a raise committed after our read began has
         // either bumped the epoch already (we store nothing) or will clear this entry.
@@ -94,15 +161,12 @@ impl SoldOutHints {
                 return;
             }
         }
-        let entry = seen.entry(key(shop, stream, variant_id)).or_insert(Seen {
-            at: seen_at.at,
-            available,
-        });
-        if entry.at <= seen_at.at {
-            *entry = Seen {
-                at: seen_at.at,
-                available,
-            };
+        match seen.get_mut(&key) {
+            Some(entry) if entry.at > seen_at.at => {}
+            Some(entry) => *entry = fresh,
+            None => {
+                seen.insert(key, fresh);
+            }
         }
     }
 
@@ -132,6 +196,34 @@ mod tests {
         assert!(!hints.sold_out("s", "u", 7, 1), "another stream's address");
         hints.raised();
         assert!(!hints.sold_out("s", "t", 7, 1));
+    }
+
+    #[test]
+    fn an_offer_hint_is_the_offers_alone_and_carries_the_regular_price() {
+        let hints = SoldOutHints::default();
+        let eur = Money::new(4900, "EUR");
+        let refused = OfferRefused {
+            shop: "s",
+            stream: "t",
+            pin: 3,
+            variant_id: 7,
+            quantity: 1,
+            regular: eur.clone(),
+        };
+        hints.remember_offer(hints.observe(), refused);
+        assert_eq!(hints.offer_ended("s", "t", 3, 7, 1), Some(eur));
+        assert!(
+            !hints.sold_out("s", "t", 7, 1),
+            "the stock is not the offer's"
+        );
+        assert_eq!(hints.offer_ended("s", "t", 4, 7, 1), None, "another pin");
+        assert_eq!(hints.offer_ended("s", "u", 3, 7, 1), None, "another stream");
+        hints.raised();
+        assert_eq!(
+            hints.offer_ended("s", "t", 3, 7, 1),
+            None,
+            "units came back"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 
 use super::Orders;
 use super::domain::{self, MAX_ORDER_UNITS};
-use super::hint::Observation;
+use super::hint::{Observation, OfferRefused};
 use super::store::{self, Order};
 use crate::db::{Db, now_ms};
 use crate::live::store::LiveStream;
@@ -203,6 +203,20 @@ pub async fn prepare(db: &Db, orders: &Orders, req: BuyRequest<'_>) -> Result<Jo
         && offer.as_ref().map(|(id, _)| *id) != Some(wanted)
         && !req.accept_regular
     {
+        // Remembered only for this stream's open pin (its offer gone or too short for
+        // this Buy), never for a pin id the read did not show: that one may be a pin
+        // about to open.
+        if pin.as_ref().is_some_and(|p| p.id == wanted) {
+            let refused = OfferRefused {
+                shop: &req.stream.shop_slug,
+                stream: &req.stream.slug,
+                pin: wanted,
+                variant_id: req.variant_id,
+                quantity: req.quantity,
+                regular: regular.clone(),
+            };
+            hints.remember_offer(seen, refused);
+        }
         return Err(offer_ended(regular));
     }
     let offer = offer.filter(|(id, _)| req.offer_pin.is_none_or(|w| w == *id));

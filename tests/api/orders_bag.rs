@@ -125,6 +125,16 @@ async fn an_offer_that_sold_its_units_offers_the_regular_price_in_one_step() {
         offered["error"].as_str().unwrap().contains("€49.00"),
         "{offered}"
     );
+    // Told again from memory (the offer-ended hint), the same sentence and price…
+    let (status, again) = buy(&app.browser(), &sale, at_offer.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(again["price"], 4900);
+    assert_eq!(again["error"], offered["error"]);
+    // …but a shopper who holds an offer unit and taps again gets their own back.
+    let (status, own) = buy(&shoppers[0], &sale, at_offer.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(own["order"], answers[0].1["order"]);
+    assert_eq!(own["unit_price"], 2900);
     let confirmed = json!({"variant_id": sale.variant_id, "pin_id": pin, "accept_regular": true, "price": 4900});
     let (status, bought) = buy(&late, &sale, confirmed).await;
     assert_eq!(status, StatusCode::CREATED, "{bought}");

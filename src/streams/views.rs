@@ -13,12 +13,18 @@ pub struct StreamCard {
     pub id: i64,
     pub title: String,
     pub status: Status,
-    /// "25 Nov 2026, 19:00 CET" in the shop's zone.
+    /// What `when` is: "" before the start (the plan), "Went live" or "Streamed" once it
+    /// started (the actual start), "Was planned for" when it never did.
+    pub lead: &'static str,
+    /// "25 Nov 2026, 19:00 CET" in the shop's zone: the actual start once known, the
+    /// scheduled time before.
     pub when: String,
-    /// "19:00" in the shop's zone (calendar cells).
+    /// "19:00" in the shop's zone (calendar cells), of the same moment.
     pub clock: String,
-    /// UTC ISO 8601 for `<time datetime>` and the viewer's local countdown.
+    /// UTC ISO 8601 of the same moment, for `<time datetime>` and the viewer's local
+    /// countdown (which only scheduled streams show).
     pub iso: String,
+    /// The planned length, or how long it really ran once it ended.
     pub duration: String,
     pub host: String,
     pub cover: Option<String>,
@@ -27,17 +33,36 @@ pub struct StreamCard {
 }
 
 pub fn card(s: &Stream, tz: &TimeZone, shop_slug: &str) -> StreamCard {
+    let (lead, at) = shown_time(s);
+    let duration = match (s.status, s.started_at, s.ended_at) {
+        (Status::Ended, Some(start), Some(end)) if end >= start => {
+            duration_label(((end - start) + 59_999) / 60_000)
+        }
+        _ => duration_label(s.duration_min),
+    };
     StreamCard {
         id: s.id,
         title: s.title.clone(),
         status: s.status,
-        when: crate::time::date_time(s.scheduled_at, tz),
-        clock: clock(s.scheduled_at, tz),
-        iso: crate::time::iso(s.scheduled_at),
-        duration: duration_label(s.duration_min),
+        lead,
+        when: crate::time::date_time(at, tz),
+        clock: clock(at, tz),
+        iso: crate::time::iso(at),
+        duration,
         host: s.host_name.clone().unwrap_or_else(|| "No host".into()),
         cover: s.cover_file.as_deref().map(cover_url),
         path: format!("/@{shop_slug}/{}", s.slug),
+    }
+}
+
+/// Which moment a stream is shown at, and the words before it: the plan until it goes
+/// live, the actual start after (never "as planned" for a stream that started early).
+fn shown_time(s: &Stream) -> (&'static str, i64) {
+    match (s.status, s.started_at) {
+        (Status::Live, Some(at)) => ("Went live", at),
+        (Status::Ended, Some(at)) => ("Streamed", at),
+        (Status::Scheduled, _) => ("", s.scheduled_at),
+        _ => ("Was planned for", s.scheduled_at),
     }
 }
 
@@ -91,6 +116,50 @@ pub fn product(f: &Featured) -> ProductView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stream(status: Status, started: Option<i64>, ended: Option<i64>) -> Stream {
+        Stream {
+            id: 1,
+            shop_id: 1,
+            public_id: "p".into(),
+            slug: "s".into(),
+            title: "Spring knitwear".into(),
+            description: String::new(),
+            scheduled_at: 1_796_000_000_000,
+            duration_min: 60,
+            cover_file: None,
+            host_id: None,
+            host_name: None,
+            status,
+            cancel_note: String::new(),
+            sell_after_end: false,
+            started_at: started,
+            ended_at: ended,
+            publisher_gone_at: None,
+            revision: 1,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_stream_shows_its_actual_start_once_it_went_live_and_how_long_it_ran() {
+        let utc = TimeZone::UTC;
+        let planned = card(&stream(Status::Scheduled, None, None), &utc, "s");
+        assert_eq!((planned.lead, planned.duration.as_str()), ("", "1 h"));
+        let early = 1_796_000_000_000 - 7 * 86_400_000;
+        let live = card(&stream(Status::Live, Some(early), None), &utc, "s");
+        assert_eq!(live.lead, "Went live");
+        assert_eq!(live.iso, crate::time::iso(early));
+        let ended = stream(Status::Ended, Some(early), Some(early + 48 * 60_000 + 1));
+        let ended = card(&ended, &utc, "s");
+        assert_eq!(
+            (ended.lead, ended.duration.as_str()),
+            ("Streamed", "49 min")
+        );
+        let never = card(&stream(Status::Cancelled, None, None), &utc, "s");
+        assert_eq!(never.lead, "Was planned for");
+    }
 
     #[test]
     fn durations_read_naturally() {

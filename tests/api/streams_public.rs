@@ -353,3 +353,43 @@ async fn editing_a_stream_refreshes_its_cached_page_at_once() {
         "calendars see a new revision"
     );
 }
+
+#[tokio::test]
+async fn a_stream_that_went_live_early_shows_when_it_really_started_and_ran() {
+    let app = spawn_app().await;
+    let s = shop(&app, "early-shop").await;
+    let (early, _) = schedule(&s.owner, "Next week's demo", &days_ahead(7, 18)).await;
+    let (later, _) = schedule(&s.owner, "Tomorrow's demo", &days_ahead(1, 18)).await;
+    let (path, _) = public_ids(&app, early).await;
+    let now = jiff::Timestamp::now();
+    let near_now = |iso: &str| {
+        let at: jiff::Timestamp = iso.parse().expect("an ISO time");
+        (at - now).get_seconds().abs() < 600
+    };
+
+    // Next week's stream goes live today: its page says so, with today's time.
+    s.owner.post(&format!("/streams/{early}/start"), &[]).await;
+    let live = app.browser().get(&path).await;
+    let when = live.texts(".v-when").join(" ");
+    assert!(when.contains("Went live"), "{when}");
+    assert!(!live.contains("as planned"), "{when}");
+    let iso = attr(&live, ".v-when time", "datetime").expect("a time");
+    assert!(near_now(&iso), "the actual start, not next week: {iso}");
+
+    // Both end, next week's first: the shop lists what happened latest first by when it
+    // really started, each with its actual start.
+    s.owner.post(&format!("/streams/{early}/end"), &[]).await;
+    s.owner.post(&format!("/streams/{later}/start"), &[]).await;
+    s.owner.post(&format!("/streams/{later}/end"), &[]).await;
+    let ended = app.browser().get(&path).await;
+    let when = ended.texts(".v-banner .v-when").join(" ");
+    assert!(when.starts_with("Streamed"), "{when}");
+    assert!(when.ends_with("1 min"), "how long it ran: {when}");
+    let shop_page = app.browser().get("/@early-shop").await;
+    let past = shop_page.texts("#past + .v-cards .v-card-title");
+    assert_eq!(past, ["Tomorrow's demo", "Next week's demo"]);
+    let times = shop_page.texts("#past + .v-cards .v-card-when");
+    assert!(times.iter().all(|t| t.starts_with("Streamed")), "{times:?}");
+    let card_time = attr(&shop_page, "#past + .v-cards time", "datetime").expect("a time");
+    assert!(near_now(&card_time), "{card_time}");
+}

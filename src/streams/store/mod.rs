@@ -182,15 +182,17 @@ pub async fn list(
         .iter()
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
+    // What is coming, soonest first; what has happened, latest first by when it really
+    // started (a stream may go live days before or after its plan).
     let order = if statuses == [Status::Scheduled] {
-        "ASC"
+        "s.scheduled_at ASC, s.id ASC"
     } else {
-        "DESC"
+        "COALESCE(s.started_at, s.scheduled_at) DESC, s.id DESC"
     };
     // The IN list holds only the fixed status names above, never user input.
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE s.shop_id = $1 AND s.status IN ({}) \
-         ORDER BY s.scheduled_at {order}, s.id {order} LIMIT $2",
+         ORDER BY {order} LIMIT $2",
         names.join(", ")
     ))
     .bind(shop_id)

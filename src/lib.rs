@@ -67,6 +67,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -117,6 +118,10 @@ pub fn app(state: AppState) -> Router {
         .layer(sessions)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(web::security::headers))
+        // gzip or brotli for every text response a browser accepts it for; tower-http's
+        // default predicate leaves out SSE (it must flush each event), images and
+        // bodies under 32 bytes.
+        .layer(CompressionLayer::new())
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

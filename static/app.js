@@ -29,7 +29,31 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 
+  // A table wider than its box scrolls inside it; a keyboard user must reach that scroll
+  // too (WCAG 2.1.1): such a box becomes a focusable, named region, and stops being one
+  // when the window grows enough to show the whole table.
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        var table = wrap.querySelector("table");
+        var caption = table && table.querySelector("caption");
+        var card = wrap.closest("section, .card");
+        var heading = card && card.querySelector("h1, h2, h3");
+        var name = (caption || heading || {}).textContent || "Table";
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", name.trim() + " (scrolls sideways)");
+        wrap.setAttribute("data-scroll-region", "");
+      } else if (!scrolls && wrap.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (a) { wrap.removeAttribute(a); });
+      }
+    });
+  }
+  window.addEventListener("resize", function () { window.requestAnimationFrame(scrollableTables); });
+
   document.addEventListener("DOMContentLoaded", function () {
+    scrollableTables();
     // Pre-select the browser's time zone on sign-up when the form still shows the default.
     var zone = document.querySelector("select[data-detect-zone]");
     if (zone && zone.value === "UTC" && window.Intl) {

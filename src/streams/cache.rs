@@ -57,7 +57,9 @@ impl CachedPage {
         csp: Option<HeaderValue>,
     ) -> Self {
         let digest = Sha256::digest(&body);
-        let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+        // Weak: the same page is sent gzip-, brotli- or un-encoded (the compression
+        // layer), and a strong validator would have to differ per encoding.
+        let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
         CachedPage {
             etag,
             shop_id,
@@ -167,7 +169,7 @@ mod tests {
     fn the_etag_follows_the_body() {
         let a = CachedPage::new(1, 200, "text/html", Bytes::from_static(b"a"), None);
         let b = CachedPage::new(1, 200, "text/html", Bytes::from_static(b"b"), None);
-        assert!(a.etag.starts_with('"') && a.etag.ends_with('"'));
+        assert!(a.etag.starts_with("W/\"") && a.etag.ends_with('"'));
         assert_ne!(a.etag, b.etag);
     }
 }

@@ -31,8 +31,10 @@ const CALENDAR: &str = "text/calendar; charset=utf-8";
 /// What every public page says about caching (see the module comment).
 pub const CACHE_CONTROL: &str = "public, no-cache";
 
-/// Whether the browser's `If-None-Match` already names this page.
+/// Whether the browser's `If-None-Match` already names this page (weak comparison, as
+/// RFC 9110 asks of `If-None-Match`).
 fn unchanged(request: &HeaderMap, etag: &str) -> bool {
+    let etag = etag.trim_start_matches("W/");
     request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

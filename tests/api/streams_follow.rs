@@ -176,3 +176,78 @@ async fn a_transition_on_one_node_empties_the_page_cache_of_the_other() {
     assert!(b.get(&path).await.contains("data-state=\"live\""));
     node_b.stop().await.unwrap();
 }
+
+/// The body of `response` as sent, decoded from what `Content-Encoding` says.
+async fn decoded(response: reqwest::Response) -> (Option<String>, usize, String) {
+    use std::io::Read;
+    let encoding = response
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string());
+    let sent = response.bytes().await.unwrap();
+    let mut text = String::new();
+    match encoding.as_deref() {
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&sent[..])
+                .read_to_string(&mut text)
+                .unwrap();
+        }
+        Some("br") => {
+            brotli_decompressor::Decompressor::new(&sent[..], 4096)
+                .read_to_string(&mut text)
+                .unwrap();
+        }
+        _ => text = String::from_utf8(sent.to_vec()).unwrap(),
+    }
+    (encoding, sent.len(), text)
+}
+
+#[tokio::test]
+async fn pages_and_assets_go_compressed_and_the_room_feed_does_not() {
+    let app = spawn_app().await;
+    let s = shop(&app, "squeeze-shop").await;
+    let (id, _) = schedule(&s.owner, "Squeeze", &days_ahead(1, 18)).await;
+    let (path, _) = public_ids(&app, id).await;
+    s.owner.post(&format!("/streams/{id}/start"), &[]).await;
+    let shopper = app.browser();
+    let plain = shopper.get(&path).await;
+    let css = attr(&plain, "link[rel=stylesheet]", "href").expect("a stylesheet");
+
+    for (encoding, url) in [
+        ("br", path.clone()),
+        ("gzip", path.clone()),
+        ("br", css.clone()),
+    ] {
+        let response = shopper
+            .client
+            .get(format!("{}{url}", shopper.base))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["vary"], "accept-encoding", "{url}");
+        let (sent_as, sent, text) = decoded(response).await;
+        assert_eq!(sent_as.as_deref(), Some(encoding), "{url}");
+        assert!(
+            sent * 2 < text.len(),
+            "{url}: {sent} bytes for {}",
+            text.len()
+        );
+        if url == path {
+            assert_eq!(text, plain.body, "the same page, decoded");
+        }
+    }
+
+    // The room's feed is never buffered by compression: each event goes out as it is.
+    let feed = shopper
+        .client
+        .get(format!("{}{path}/live/events", shopper.base))
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    assert_eq!(feed.headers()["content-type"], "text/event-stream");
+    assert!(feed.headers().get("content-encoding").is_none());
+}

@@ -10,11 +10,9 @@
 //! forwarded packet. Run here, a forwarded packet goes from the room's broadcast to the
 //! socket in one task (docs/benchmarks.md, Broadcasting).
 
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -24,13 +22,14 @@ use rtc::rtcp;
 use rtc::rtp_transceiver::RTCRtpSenderId;
 use rtc::sansio::Protocol;
 use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
-use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 use tokio::sync::broadcast::{self, error::TryRecvError};
 use webrtc::peer_connection::RTCPeerConnectionState;
 
 use super::gop::Replay;
+use super::nominate::{self, Early};
+use super::peer;
 use super::rewrite::{Media, Rewriter};
 use super::room::Room;
 use super::session::Events;
@@ -63,6 +62,8 @@ pub(super) struct Driver {
     audio: Option<broadcast::Receiver<Arc<Media>>>,
     /// The cached GOP still to send.
     replay: Replay,
+    /// A nominating check that came before the agent could answer it (`nominate`).
+    early: Early<(TransportContext, BytesMut)>,
     buf: Vec<u8>,
 }
 
@@ -88,6 +89,7 @@ impl Driver {
             video: None,
             audio: None,
             replay: Replay::default(),
+            early: Early::default(),
             buf: vec![0u8; RECV_BUFFER],
         })
     }
@@ -127,18 +129,15 @@ impl Driver {
                 _ = tokio::time::sleep_until(due.into()) => {
                     let _ = self.pc.handle_timeout(Instant::now());
                 }
-                received = recv_any(&self.sockets, &mut self.buf) => match received {
+                received = peer::recv_any(&self.sockets, &mut self.buf) => match received {
                     Ok((n, local_addr, peer_addr)) => {
-                        let _ = self.pc.handle_read(TaggedBytesMut {
-                            now: Instant::now(),
-                            transport: TransportContext {
-                                local_addr,
-                                peer_addr,
-                                ecn: None,
-                                transport_protocol: TransportProtocol::UDP,
-                            },
-                            message: BytesMut::from(&self.buf[..n]),
-                        });
+                        let transport = TransportContext {
+                            local_addr,
+                            peer_addr,
+                            ecn: None,
+                            transport_protocol: TransportProtocol::UDP,
+                        };
+                        self.read(transport, n);
                     }
                     Err(err) => tracing::debug!(error = %err, "viewer socket read failed"),
                 },
@@ -154,6 +153,26 @@ impl Driver {
                     self.send_live();
                 }
             }
+        }
+    }
+
+    /// Hand the agent the datagram of `n` bytes in the buffer (and a nominating check it
+    /// could not answer before, once it can: `nominate`).
+    fn read(&mut self, transport: TransportContext, n: usize) {
+        let message = BytesMut::from(&self.buf[..n]);
+        let kind = nominate::classify(&message);
+        self.early.saw(kind, || (transport, message.clone()));
+        let _ = self.pc.handle_read(TaggedBytesMut {
+            now: Instant::now(),
+            transport,
+            message,
+        });
+        if let Some((transport, message)) = self.early.again(kind) {
+            let _ = self.pc.handle_read(TaggedBytesMut {
+                now: Instant::now(),
+                transport,
+                message,
+            });
         }
     }
 
@@ -185,6 +204,9 @@ impl Driver {
         while let Some(event) = self.pc.poll_event() {
             if let RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) = event {
                 self.events.state_changed(state);
+                if state == RTCPeerConnectionState::Connected {
+                    self.early.connected();
+                }
                 match state {
                     RTCPeerConnectionState::Connected
                         if self.audio.is_none() && self.video.is_none() =>
@@ -355,25 +377,4 @@ fn into_try(err: broadcast::error::RecvError) -> TryRecvError {
         broadcast::error::RecvError::Lagged(n) => TryRecvError::Lagged(n),
         broadcast::error::RecvError::Closed => TryRecvError::Closed,
     }
-}
-
-/// The next datagram on any of the viewer's sockets: its length, our address, the sender's.
-async fn recv_any(
-    sockets: &[(SocketAddr, UdpSocket)],
-    buf: &mut [u8],
-) -> io::Result<(usize, SocketAddr, SocketAddr)> {
-    std::future::poll_fn(|cx| {
-        for (local, socket) in sockets {
-            let mut read = ReadBuf::new(buf);
-            match socket.poll_recv_from(cx, &mut read) {
-                Poll::Ready(Ok(peer)) => {
-                    return Poll::Ready(Ok((read.filled().len(), *local, peer)));
-                }
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => {}
-            }
-        }
-        Poll::Pending
-    })
-    .await
 }

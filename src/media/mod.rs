@@ -14,6 +14,7 @@ pub mod glue;
 pub mod gop;
 pub mod http;
 pub mod keyframe;
+pub mod nominate;
 pub mod peer;
 pub mod publish;
 pub mod rewrite;

@@ -6,6 +6,7 @@
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use rtc::ice::mdns::MulticastDnsMode;
@@ -287,6 +288,27 @@ pub fn media_engine() -> anyhow::Result<MediaEngine> {
         engine.register_codec(c, RtpCodecKind::Video)?;
     }
     Ok(engine)
+}
+
+/// The next datagram on any of the viewer's sockets: its length, our address, the sender's.
+pub(super) async fn recv_any(
+    sockets: &[(SocketAddr, tokio::net::UdpSocket)],
+    buf: &mut [u8],
+) -> std::io::Result<(usize, SocketAddr, SocketAddr)> {
+    std::future::poll_fn(|cx| {
+        for (local, socket) in sockets {
+            let mut read = tokio::io::ReadBuf::new(buf);
+            match socket.poll_recv_from(cx, &mut read) {
+                Poll::Ready(Ok(peer)) => {
+                    return Poll::Ready(Ok((read.filled().len(), *local, peer)));
+                }
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => {}
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 #[cfg(test)]

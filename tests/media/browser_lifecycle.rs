@@ -6,13 +6,10 @@
 
 use std::time::Duration;
 
-use showfloor::media::synth::{self, Shape};
-
 use crate::browser::chromedriver;
 use crate::fixtures::{scheduled_stream, status};
 use crate::phone::{FAILED_REQUESTS, RECORD_REQUESTS, js, phone};
 use crate::wait::until_async;
-use crate::whip_whep::publisher;
 
 const PAGE: Duration = Duration::from_secs(30);
 
@@ -76,16 +73,17 @@ async fn a_waiting_shopper_sees_the_stream_start_and_end_without_a_reload() {
     until_async(PAGE, "the shop page before the start", || shop_shows(false)).await;
     shopper.switch_to_window(stream_tab.clone()).await.unwrap();
 
-    // The merchant goes live: the synthetic camera publishes over WHIP.
-    let p = publisher(&base, &live.public_id, &live.key).await;
-    let _camera = synth::start(p.tracks[0].clone(), p.tracks[1].clone(), Shape::default());
+    // The merchant goes live: an encoder (aiortc, real VP8) publishes over WHIP.
+    let _camera = crate::aiortc::publishes(&live, "vp8").await;
     assert_eq!(status(&live).await, "live");
     until_async(PAGE, "the page to turn into the playing player", || async {
         let playing = js(
             &shopper,
             "var m = document.querySelector('main'); var v = document.querySelector('[data-whep] video'); \
+             var p = document.querySelector('[data-whep]'); \
              return !!(m && m.dataset.state === 'live' && window.__sfMarker === 'same page' && v \
-             && v.videoWidth > 0 && !v.paused && document.querySelector('[data-live-room]'));",
+             && v.videoWidth > 0 && !v.paused && document.querySelector('[data-live-room]') \
+             && p && Number(p.getAttribute('data-frames-decoded') || 0) > 0);",
         )
         .await;
         (playing == true).then_some(())

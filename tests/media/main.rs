@@ -7,6 +7,7 @@
 #[allow(dead_code)]
 mod helpers;
 
+mod aiortc;
 mod browser;
 mod browser_bag;
 mod browser_embed;
@@ -14,6 +15,7 @@ mod browser_lifecycle;
 #[path = "../common/fixtures.rs"]
 mod db_fixtures;
 mod fixtures;
+mod interop;
 mod join;
 mod lifecycle;
 mod live_room;

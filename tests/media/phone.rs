@@ -16,6 +16,12 @@ pub(crate) async fn phone(
     let mut args: Vec<String> = [
         "--headless=new",
         "--allow-loopback-in-peer-connection",
+        // Media permission granted (as to a page that asked for the camera): without it
+        // Chromium hides its host candidates behind mDNS names, which nothing resolves in
+        // the loopback-only namespace, and the player never connects (a 2×2 placeholder
+        // frame still gives the <video> a size).
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--disable-background-networking",

@@ -6,14 +6,17 @@
 //! cache and the fan-out under one lock, so the replay and the live packets that follow
 //! meet without a gap or a repeat and the viewer's sequence stays continuous.
 //!
-//! Bounded three ways. **Age** (`MAX_AGE`): the player starts up to that far behind live
-//! and catches up within a third of it; 500 ms still covers the PLI rate-limit window
-//! (300 ms plus the publisher's answer), which is where the waiting was. A viewer joining
-//! a GOP older than that asks for a keyframe as before, and that keyframe starts a fresh
-//! cache the next joiners share. **Packets and bytes** (`MAX_PACKETS`, `MAX_BYTES`): the
-//! memory per room (the packets are the ones the fan-out shares; the cache only keeps
-//! them alive a little longer). Past any bound the cache empties and stays empty until the
-//! next keyframe.
+//! Bounded three ways. **Age** (`MAX_AGE`): 2.5 s, so the cache covers the whole GOP of an
+//! encoder sending a keyframe every 2 s, the interval OBS and the live platforms ask for.
+//! Browsers answer a PLI with a keyframe within a round trip, but most encoders (OBS,
+//! hardware encoders, GStreamer with a fixed interval) do not, and with a shorter bound every
+//! viewer joining later than that into an H.264 GOP waited for the next keyframe (0.9–1.4 s
+//! more, measured before this bound). The player starts up to `MAX_AGE` behind live and
+//! catches up within a quarter of it ([`REPLAY_SPEEDUP`]). A viewer joining a GOP older than
+//! that asks for a keyframe, and that keyframe starts a fresh cache the next joiners share.
+//! **Packets and bytes** (`MAX_PACKETS`, `MAX_BYTES`): the memory per room (the packets are
+//! the ones the fan-out shares; the cache only keeps them alive a little longer). Past any
+//! bound the cache empties and stays empty until the next keyframe.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -21,12 +24,12 @@ use std::time::{Duration, Instant};
 
 use super::rewrite::Media;
 
-/// The oldest keyframe that is still replayed.
-pub const MAX_AGE: Duration = Duration::from_millis(500);
-/// At most this many packets (≈ 0.5 s of 2.5 Mbps video is ~150).
-pub const MAX_PACKETS: usize = 512;
-/// At most this many bytes of RTP payload and header.
-pub const MAX_BYTES: usize = 512 * 1024;
+/// The oldest keyframe that is still replayed: a 2 s keyframe interval and a margin.
+pub const MAX_AGE: Duration = Duration::from_millis(2_500);
+/// At most this many packets (2.5 s of 6 Mbps video is ~1,700 packets of 1,100 bytes).
+pub const MAX_PACKETS: usize = 2_048;
+/// At most this many bytes of RTP payload and header (2.5 s of 8 Mbps).
+pub const MAX_BYTES: usize = 2_560 * 1024;
 /// How much faster than real time a joining viewer gets the cached GOP.
 pub const REPLAY_SPEEDUP: u32 = 4;
 
@@ -172,6 +175,22 @@ mod tests {
         gop.push(&media(1, 6, 9000, true, now));
         gop.push(&media(1, 7, 12000, false, now));
         assert_eq!(seqs(&gop.replay(now)), [6, 7], "a new keyframe restarts it");
+    }
+
+    #[test]
+    fn a_gop_of_a_two_second_keyframe_interval_is_replayed_to_its_end() {
+        let start = Instant::now();
+        let mut gop = Gop::default();
+        gop.push(&media(1, 1, 0, true, start));
+        // 30 fps for 1.9 s: the last frames before the encoder's next keyframe.
+        for frame in 1..57u16 {
+            let at = start + Duration::from_millis(frame as u64 * 100 / 3);
+            gop.push(&media(1, 1 + frame, frame as u32 * 3000, false, at));
+        }
+        let joining = start + Duration::from_millis(1_950);
+        let replay = gop.replay(joining);
+        assert_eq!(replay.len(), 57, "the whole GOP, keyframe first");
+        assert!(replay[0].keyframe);
     }
 
     #[test]

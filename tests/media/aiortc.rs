@@ -58,14 +58,22 @@ impl Peer {
 
     /// The first event named `name` (with `state` when given), once there is one.
     pub async fn wait_for(&self, name: &str, state: Option<&str>) -> Value {
+        let started = std::time::Instant::now();
         until(WAIT, name, || {
             let events = self.events();
-            if let Some(err) = events.iter().find(|e| e["event"] == "error") {
+            let failed = |e: &&Value| {
+                e["event"] == "error" || (e["event"] == "connection" && e["state"] == "failed")
+            };
+            if let Some(err) = events.iter().find(failed) {
                 panic!("aiortc failed: {err}; events: {events:?}");
             }
-            events
-                .into_iter()
-                .find(|e| e["event"] == name && state.is_none_or(|s| e["state"] == s))
+            let found = events
+                .iter()
+                .find(|e| e["event"] == name && state.is_none_or(|s| e["state"] == s));
+            if found.is_none() && started.elapsed() + Duration::from_millis(100) >= WAIT {
+                panic!("aiortc: no {name} {state:?} yet; events: {events:?}");
+            }
+            found.cloned()
         })
         .await
     }
@@ -95,8 +103,22 @@ impl Drop for Peer {
 /// is live; it stops when dropped.
 pub async fn publishes(live: &Live, codec: &str) -> Peer {
     let url = format!("{}/whip/{}", live.base(), live.public_id);
-    let publisher = Peer::start(&["publish", &url, &live.key, "--codec", codec]);
-    publisher.wait_for("connection", Some("connected")).await;
+    // A keyframe every 1.5 s, as an encoder with a fixed interval that ignores PLI would
+    // send them (aiortc also answers PLI; the keyframe cache should make that moot).
+    let args = [
+        "publish",
+        &url,
+        &live.key,
+        "--codec",
+        codec,
+        "--gop-seconds",
+        "1.5",
+    ];
+    let publisher = Peer::start(&args);
+    let answer = publisher.wait_for("answer", None).await;
+    let connected = publisher.wait_for("connection", Some("connected")).await;
+    let setup = Peer::ms(&connected) - Peer::ms(&answer);
+    println!("aiortc publisher: connected {setup:.1} ms after the answer");
     until_async(WAIT, "the stream to go live", || async {
         (status(live).await == "live").then_some(())
     })

@@ -5,6 +5,7 @@
 //! bound: a lost connectivity check costs a 500 ms retransmission, far above it).
 //! `crate::aiortc` runs the aiortc side; `scripts/test` installs aiortc.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -80,6 +81,8 @@ async fn an_aiortc_vp8_publisher_reaches_aiortc_and_chromium_viewers() {
 async fn an_aiortc_h264_publisher_reaches_aiortc_and_chromium_viewers() {
     let live = scheduled_stream().await;
     let _publisher = publishes(&live, "h264").await;
+    let state = live.app.server.as_ref().expect("server").state.clone();
+    let room = state.media.room(live.stream_id).expect("the room");
     let (frames, setup) = aiortc_views(&live).await;
     assert_eq!(frames["width"], 640, "{frames}");
     assert_eq!(frames["height"], 360, "{frames}");
@@ -88,4 +91,7 @@ async fn an_aiortc_h264_publisher_reaches_aiortc_and_chromium_viewers() {
         "ICE + DTLS took {setup:.1} ms after the answer"
     );
     assert_eq!(chromium_plays(&live).await, (640, 360));
+    // Both joined mid-GOP and started on the room's cached H.264 keyframe (SPS, PPS, IDR),
+    // without waiting for the encoder's next one.
+    assert_eq!(room.stats.gop_replays.load(Ordering::Relaxed), 2);
 }

@@ -17,6 +17,7 @@ pub mod keyframe;
 pub mod nominate;
 pub mod peer;
 pub mod publish;
+pub mod publish_net;
 pub mod rewrite;
 pub mod room;
 pub mod sdp;

@@ -46,10 +46,19 @@ pub fn classify(datagram: &[u8]) -> Stun {
 }
 
 /// The latest nominating request, kept until the connection is up.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Early<T> {
     held: Option<T>,
     up: bool,
+}
+
+impl<T> Default for Early<T> {
+    fn default() -> Self {
+        Early {
+            held: None,
+            up: false,
+        }
+    }
 }
 
 impl<T: Clone> Early<T> {

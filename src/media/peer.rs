@@ -19,6 +19,7 @@ use webrtc::peer_connection::{
     SettingEngineBuilder,
 };
 
+use super::publish_net::PublishRuntime;
 use crate::config::{Config, PortRange};
 
 /// The codecs a publisher may send, as the 400 for an unsupported offer lists them.
@@ -147,6 +148,7 @@ impl PeerFactory {
             .with_interceptor_registry(registry)
             .with_handler(handler)
             .with_udp_addrs(addrs)
+            .with_runtime(Arc::new(PublishRuntime))
             .build()
             .await?;
         Ok(Arc::new(pc))

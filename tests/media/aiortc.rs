@@ -119,6 +119,10 @@ pub async fn publishes(live: &Live, codec: &str) -> Peer {
     let connected = publisher.wait_for("connection", Some("connected")).await;
     let setup = Peer::ms(&connected) - Peer::ms(&answer);
     println!("aiortc publisher: connected {setup:.1} ms after the answer");
+    assert!(
+        setup < 200.0,
+        "the publisher's ICE + DTLS took {setup:.1} ms after the answer"
+    );
     until_async(WAIT, "the stream to go live", || async {
         (status(live).await == "live").then_some(())
     })

@@ -31,8 +31,10 @@
     root.appendChild(unmute); root.appendChild(full);
     unmute.hidden = true;
     // The box takes the video's shape once known (a phone broadcasting in portrait too).
+    // Not the 2×2 placeholder Chromium shows before the first frame: the box would turn
+    // square and back, a layout shift for nothing.
     video.addEventListener("resize", function () {
-      if (video.videoWidth && video.videoHeight) {
+      if (video.videoWidth >= 16 && video.videoHeight >= 16) {
         root.style.setProperty("--player-ratio", video.videoWidth + " / " + video.videoHeight);
         root.classList.toggle("player-portrait", video.videoHeight > video.videoWidth);
       }

@@ -249,3 +249,42 @@ async fn rotating_a_stream_key_invalidates_the_old_one() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_stream_page_leads_to_the_studio_and_says_what_starting_without_video_does() {
+    let app = spawn_app().await;
+    let s = shop(&app, "studio-shop").await;
+    let (id, _) = schedule(&s.owner, "Studio", &days_ahead(1, 18)).await;
+
+    let detail = s.owner.get(&format!("/streams/{id}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(
+        detail.contains(&format!("href=\"/studio/{id}\"")),
+        "the studio is one click away"
+    );
+    assert_eq!(
+        detail.texts("form[action$='/start'] button"),
+        ["Start without video"]
+    );
+    assert!(
+        detail.contains("the player waits for video"),
+        "{}",
+        detail.body
+    );
+    // Before going live the studio offers no End (it appears once live).
+    let studio = s.owner.get(&format!("/studio/{id}")).await;
+    assert!(
+        studio.contains("id=\"end-form\" data-live-only"),
+        "End waits for live"
+    );
+
+    s.owner.post(&format!("/streams/{id}/start"), &[]).await;
+    let studio = s.owner.get(&format!("/studio/{id}")).await;
+    assert!(
+        studio.contains("id=\"end-form\">"),
+        "a stream already live can be ended from the studio at once"
+    );
+    let detail = s.owner.get(&format!("/streams/{id}")).await;
+    assert!(detail.texts("form[action$='/start'] button").is_empty());
+    assert_eq!(detail.texts("form[action$='/end'] button"), ["End stream"]);
+}

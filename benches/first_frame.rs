@@ -12,116 +12,24 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+// The media tests' Chromium phone, chromedriver, condition waits and aiortc peer.
+#[path = "../tests/media/aiortc.rs"]
+#[allow(dead_code)]
+mod aiortc;
+#[path = "../tests/media/phone.rs"]
+#[allow(dead_code)]
+mod phone;
+#[path = "../tests/media/wait.rs"]
+#[allow(dead_code)]
+mod wait;
 
-use fantoccini::ClientBuilder;
-use serde_json::{Value, json};
+use std::time::Duration;
+
+use serde_json::Value;
 use showfloor::Server;
 use showfloor::config::Config;
 
 use common::fixtures::{self, NewStream};
-
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/aiortc_peer.py");
-
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn chromedriver() -> (Kill, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver (scripts/test installs it)");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "chromedriver listens"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (Kill(child), format!("http://127.0.0.1:{port}"))
-}
-
-/// A phone as in the media tests: 390×844 with touch, media permission granted.
-async fn phone(webdriver: &str, profile: &tempfile::TempDir) -> fantoccini::Client {
-    let mut args: Vec<String> = [
-        "--headless=new",
-        "--allow-loopback-in-peer-connection",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required",
-        "--no-sandbox",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    let options = json!({
-        "binary": "/usr/bin/chromium",
-        "args": args,
-        "mobileEmulation": {
-            "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
-        },
-    });
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::rustls()
-        .unwrap()
-        .capabilities(caps)
-        .connect(webdriver)
-        .await
-        .expect("chromium")
-}
-
-/// aiortc publishing `codec` with a keyframe every 2 s, once connected.
-fn publish(base: &str, public_id: &str, key: &str, codec: &str) -> Kill {
-    let url = format!("{base}/whip/{public_id}");
-    let mut child = Command::new("python3")
-        .args([SCRIPT, "publish", &url, key, "--codec", codec])
-        .args(["--gop-seconds", "2"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with aiortc");
-    let stdout = child.stdout.take().unwrap();
-    let (connected, up) = std::sync::mpsc::channel();
-    // Read every line for as long as it runs (a closed pipe would stop it).
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-            if event["event"] == "error" {
-                eprintln!("aiortc: {line}");
-            }
-            if event["event"] == "connection" && event["state"] == "connected" {
-                let _ = connected.send(());
-            }
-        }
-    });
-    up.recv_timeout(Duration::from_secs(20))
-        .expect("the aiortc publisher connects");
-    Kill(child)
-}
 
 const READ: &str = "var p = document.querySelector('[data-whep]'); \
     var first = p && p.getAttribute('data-first-frame-ms'); if (!first) return null; \
@@ -157,8 +65,8 @@ fn main() {
     let server = rt.block_on(Server::start(config)).expect("server");
     let base = format!("http://{}", server.addr);
     let db = server.state.db.pool.clone();
-    let (_driver, webdriver) = chromedriver();
     rt.block_on(async {
+        let (_driver, webdriver) = phone::chromedriver().await.expect("chromedriver starts");
         common::sign_up(&base).await;
         let shop = fixtures::shop_id(&db, "bench").await;
         for (slug, codec) in [("first-vp8", "vp8"), ("first-h264", "h264")] {
@@ -171,22 +79,18 @@ fn main() {
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
-            let _publisher = publish(&base, &public_id, &key, codec);
+            let _publisher = aiortc::Peer::publish(&base, &public_id, &key, codec, "2").await;
             let page = format!("{base}/@bench/{slug}");
             let mut rows: Vec<Value> = Vec::new();
             for _ in 0..loads {
                 let profile = tempfile::tempdir().unwrap();
-                let client = phone(&webdriver, &profile).await;
+                let client = phone::phone(&webdriver, &profile, false).await;
                 client.goto(&page).await.unwrap();
-                let started = Instant::now();
-                let row = loop {
-                    let seen = client.execute(READ, vec![]).await.unwrap_or(Value::Null);
-                    if !seen.is_null() {
-                        break seen;
-                    }
-                    assert!(started.elapsed() < Duration::from_secs(20), "a first frame");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                };
+                let row = wait::until_async(Duration::from_secs(20), "a first frame", || async {
+                    let seen = phone::js(&client, READ).await;
+                    (!seen.is_null()).then_some(seen)
+                })
+                .await;
                 rows.push(row);
                 let _ = client.close().await;
             }

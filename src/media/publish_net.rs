@@ -12,6 +12,7 @@ use std::future::Future;
 use std::io::{self, IoSliceMut};
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -45,6 +46,7 @@ impl Runtime for PublishRuntime {
         Ok(Arc::new(Watched {
             inner,
             state: Mutex::new(Watch::default()),
+            done: AtomicBool::new(false),
         }))
     }
 
@@ -91,7 +93,6 @@ struct Watch {
     early: Early<(SocketAddr, Vec<u8>)>,
     /// The kept request, due to be handed up on the next read.
     again: Option<(SocketAddr, Vec<u8>)>,
-    done: bool,
 }
 
 /// A UDP socket that hands an early nominating check up again (module comment).
@@ -99,6 +100,9 @@ struct Watch {
 struct Watched {
     inner: Arc<dyn AsyncUdpSocket>,
     state: Mutex<Watch>,
+    /// Set at the first DTLS record: from then on every read goes straight through (the
+    /// publisher's RTP path takes no lock).
+    done: AtomicBool,
 }
 
 impl Watched {
@@ -106,15 +110,12 @@ impl Watched {
     /// bytes, coalesced by GRO).
     fn watch(&self, bufs: &[IoSliceMut<'_>], meta: &[RecvMeta], n: usize) {
         let mut watch = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if watch.done {
-            return;
-        }
         for (buf, meta) in bufs.iter().zip(meta).take(n) {
             let stride = meta.stride.max(1);
             for datagram in buf[..meta.len.min(buf.len())].chunks(stride) {
                 // RFC 7983: 20–63 is DTLS; ICE has chosen its pair once DTLS flows.
                 if datagram.first().is_some_and(|b| (20..=63).contains(b)) {
-                    watch.done = true;
+                    self.done.store(true, Ordering::Relaxed);
                     watch.early.connected();
                     watch.again = None;
                     return;
@@ -146,6 +147,9 @@ impl AsyncUdpSocket for Watched {
         bufs: &mut [IoSliceMut<'_>],
         meta: &mut [RecvMeta],
     ) -> Poll<io::Result<usize>> {
+        if self.done.load(Ordering::Relaxed) {
+            return self.inner.poll_recv(cx, bufs, meta);
+        }
         let again = {
             let mut watch = self.state.lock().unwrap_or_else(|e| e.into_inner());
             watch.again.take()

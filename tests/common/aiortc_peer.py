@@ -126,15 +126,20 @@ async def publish(args):
     encoder_set = False
     loop = asyncio.get_running_loop()
     stdin_closed = loop.run_in_executor(None, sys.stdin.read)
-    while not stdin_closed.done():
-        # A keyframe every --gop-seconds, as an encoder set to that keyframe interval.
+    while True:
+        # Until the input closes; meanwhile a keyframe every --gop-seconds, as an encoder
+        # set to that keyframe interval sends them.
+        try:
+            await asyncio.wait_for(asyncio.shield(stdin_closed), args.gop_seconds)
+            break
+        except asyncio.TimeoutError:
+            pass
         encoder = getattr(video.sender, "_RTCRtpSender__encoder", None)
         if encoder is not None and not encoder_set:
             encoder_set = True
             say("encoder", codec=type(encoder).__name__)
         if encoder is not None:
             video.sender._RTCRtpSender__force_keyframe = True
-        await asyncio.sleep(args.gop_seconds)
     if resource:
         await loop.run_in_executor(None, lambda: http("DELETE", resource))
     await pc.close()

@@ -5,13 +5,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::fixtures::{Live, status};
-use crate::wait::{until, until_async};
+use crate::wait::until;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/common/aiortc_peer.py");
 const WAIT: Duration = Duration::from_secs(30);
@@ -21,6 +21,8 @@ pub struct Peer {
     child: Child,
     stdin: Option<ChildStdin>,
     events: Arc<Mutex<Vec<Value>>>,
+    /// Closed when the script's output ends, that is when it exits.
+    exited: mpsc::Receiver<()>,
 }
 
 impl Peer {
@@ -36,6 +38,7 @@ impl Peer {
         let stdout = child.stdout.take().unwrap();
         let events = Arc::new(Mutex::new(Vec::new()));
         let sink = events.clone();
+        let (done, exited) = mpsc::channel::<()>();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 match serde_json::from_str::<Value>(&line) {
@@ -43,12 +46,14 @@ impl Peer {
                     Err(_) => eprintln!("aiortc: {line}"),
                 }
             }
+            drop(done);
         });
         let stdin = child.stdin.take();
         Peer {
             child,
             stdin,
             events,
+            exited,
         }
     }
 
@@ -87,45 +92,45 @@ impl Drop for Peer {
     fn drop(&mut self) {
         // A publisher stops when its input closes (it sends DELETE first).
         drop(self.stdin.take());
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        // Its output ends when it exits; past the deadline it is killed.
+        if self.exited.recv_timeout(Duration::from_secs(5)) != Err(RecvTimeoutError::Disconnected) {
+            let _ = self.child.kill();
         }
-        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// aiortc publishing real video in `codec` ("vp8" or "h264") over WHIP, once the stream
-/// is live; it stops when dropped.
-pub async fn publishes(live: &Live, codec: &str) -> Peer {
-    let url = format!("{}/whip/{}", live.base(), live.public_id);
-    // A keyframe every 1.5 s, as an encoder with a fixed interval that ignores PLI would
-    // send them (aiortc also answers PLI; the keyframe cache should make that moot).
-    let args = [
-        "publish",
-        &url,
-        &live.key,
-        "--codec",
-        codec,
-        "--gop-seconds",
-        "1.5",
-    ];
-    let publisher = Peer::start(&args);
-    let answer = publisher.wait_for("answer", None).await;
-    let connected = publisher.wait_for("connection", Some("connected")).await;
-    let setup = Peer::ms(&connected) - Peer::ms(&answer);
-    println!("aiortc publisher: connected {setup:.1} ms after the answer");
-    assert!(
-        setup < 200.0,
-        "the publisher's ICE + DTLS took {setup:.1} ms after the answer"
-    );
-    until_async(WAIT, "the stream to go live", || async {
-        (status(live).await == "live").then_some(())
-    })
-    .await;
-    publisher
+impl Peer {
+    /// aiortc publishing real video in `codec` ("vp8" or "h264") over WHIP to `stream` on
+    /// `base`, a keyframe every `gop_seconds` as an encoder with a fixed interval sends
+    /// them; returned once connected, with its ICE + DTLS time asserted under 200 ms. It
+    /// stops when dropped.
+    pub async fn publish(
+        base: &str,
+        stream: &str,
+        key: &str,
+        codec: &str,
+        gop_seconds: &str,
+    ) -> Peer {
+        let url = format!("{base}/whip/{stream}");
+        let args = [
+            "publish",
+            &url,
+            key,
+            "--codec",
+            codec,
+            "--gop-seconds",
+            gop_seconds,
+        ];
+        let publisher = Peer::start(&args);
+        let answer = publisher.wait_for("answer", None).await;
+        let connected = publisher.wait_for("connection", Some("connected")).await;
+        let setup = Peer::ms(&connected) - Peer::ms(&answer);
+        println!("aiortc publisher: connected {setup:.1} ms after the answer");
+        assert!(
+            setup < 200.0,
+            "the publisher's ICE + DTLS took {setup:.1} ms after the answer"
+        );
+        publisher
+    }
 }

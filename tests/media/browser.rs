@@ -1,7 +1,7 @@
 //! Real headless Chromium: the studio publishes the fake camera over WHIP, a second
 //! browser opens the public stream page and plays it over WHEP.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -11,41 +11,9 @@ use crate::fixtures::{scheduled_stream, status};
 use crate::helpers::PASSWORD;
 use crate::wait::until_async;
 
-pub(crate) struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub(crate) async fn chromedriver() -> Option<(Driver, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let driver = Driver(child);
-    until_async(
-        Duration::from_secs(10),
-        "chromedriver to listen",
-        || async {
-            tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .ok()
-                .map(|_| ())
-        },
-    )
-    .await;
-    Some((driver, format!("http://127.0.0.1:{port}")))
-}
+// chromedriver is started by `phone` (shared with the first-frame bench); re-exported
+// here, where the other browser tests look for it.
+pub(crate) use crate::phone::chromedriver;
 
 pub(crate) async fn chromium(webdriver: &str, profile: &tempfile::TempDir) -> Client {
     let mut args = vec![

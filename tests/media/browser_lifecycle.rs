@@ -74,7 +74,7 @@ async fn a_waiting_shopper_sees_the_stream_start_and_end_without_a_reload() {
     shopper.switch_to_window(stream_tab.clone()).await.unwrap();
 
     // The merchant goes live: an encoder (aiortc, real VP8) publishes over WHIP.
-    let _camera = crate::aiortc::publishes(&live, "vp8").await;
+    let _camera = crate::fixtures::publishes(&live, "vp8").await;
     assert_eq!(status(&live).await, "live");
     until_async(PAGE, "the page to turn into the playing player", || async {
         let playing = js(

@@ -103,3 +103,17 @@ pub async fn status(live: &Live) -> String {
         .await
         .expect("status")
 }
+
+/// [`Peer::publish`] to the test's stream with a keyframe every 1.5 s (aiortc also answers
+/// PLI; the keyframe cache should make that moot), once the stream is live.
+pub async fn publishes(live: &Live, codec: &str) -> crate::aiortc::Peer {
+    let publisher =
+        crate::aiortc::Peer::publish(&live.base(), &live.public_id, &live.key, codec, "1.5").await;
+    crate::wait::until_async(
+        std::time::Duration::from_secs(30),
+        "the stream to go live",
+        || async { (status(live).await == "live").then_some(()) },
+    )
+    .await;
+    publisher
+}

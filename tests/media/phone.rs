@@ -2,8 +2,50 @@
 //! third-party cookies blocked, and what a page asked of the network (resource timing),
 //! so a test can say no request of the player failed.
 
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
+
+use crate::wait::until_async;
+
+/// The chromedriver process; killed when dropped.
+pub(crate) struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) async fn chromedriver() -> Option<(Driver, String)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let driver = Driver(child);
+    until_async(
+        Duration::from_secs(10),
+        "chromedriver to listen",
+        || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .ok()
+                .map(|_| ())
+        },
+    )
+    .await;
+    Some((driver, format!("http://127.0.0.1:{port}")))
+}
 
 /// A phone-sized headless Chromium. `block_third_party_cookies` sets the profile's
 /// cookie controls (Settings → Privacy) to block or to allow third-party cookies; this

@@ -24,7 +24,10 @@
     var status = root.querySelector(".v-player-status") || document.createElement("p");
     status.classList.add("player-status"); status.setAttribute("role", "status");
     var unmute = button("Tap to unmute", "player-unmute");
-    var full = button("Full screen", "player-full");
+    var full = button("⤢", "player-full");
+    full.setAttribute("aria-label", "Full screen");
+    // Full screen takes the stage: the video with what lies over it (pinned card, rail).
+    var screen = root.closest("[data-stage]") || root;
     root.classList.add("player", "player-loading");
     root.insertBefore(video, root.firstChild);
     if (!status.parentNode) { root.appendChild(status); }
@@ -53,12 +56,12 @@
     });
     full.addEventListener("click", function () {
       if (document.fullscreenElement) { document.exitFullscreen().catch(function () {}); return; }
-      var el = root.requestFullscreen ? root : video;
+      var el = screen.requestFullscreen ? screen : video;
       if (el.requestFullscreen) { el.requestFullscreen().catch(function () {}); }
       else if (video.webkitEnterFullscreen) { video.webkitEnterFullscreen(); }
     });
     function onFullscreen() {
-      full.textContent = document.fullscreenElement === root ? "Exit full screen" : "Full screen";
+      full.setAttribute("aria-label", document.fullscreenElement === screen ? "Exit full screen" : "Full screen");
     }
     document.addEventListener("fullscreenchange", onFullscreen);
 
@@ -77,18 +80,31 @@
       timer = setTimeout(connect, delay);
       delay = Math.min(delay * 2, 15000);
     }
+    // The first attempt takes the session player-early.js opened while the page loaded
+    // (same endpoint, not yet taken); every later one starts afresh.
+    function adopt() {
+      var early = window.ShowfloorWhep;
+      if (!early || early.taken || early.endpoint !== endpoint) { return null; }
+      early.taken = true;
+      return early;
+    }
     function connect() {
       if (stopped) { return; }
-      var conn = new RTCPeerConnection();
+      var early = adopt();
+      var conn = early ? early.pc : new RTCPeerConnection();
       pc = conn;
-      conn.addTransceiver("video", { direction: "recvonly" });
-      conn.addTransceiver("audio", { direction: "recvonly" });
-      conn.ontrack = function (e) {
+      if (!early) {
+        conn.addTransceiver("video", { direction: "recvonly" });
+        conn.addTransceiver("audio", { direction: "recvonly" });
+      }
+      function onTrack(e) {
         if (e.streams && e.streams[0]) { video.srcObject = e.streams[0]; }
         else { var s = video.srcObject || new MediaStream(); s.addTrack(e.track); video.srcObject = s; }
         video.play().catch(function () {});
         if (e.track.kind === "video") { onFirstFrame(conn); }
-      };
+      }
+      if (early) { early.ontrack = onTrack; early.tracks.splice(0).forEach(onTrack); }
+      else { conn.ontrack = onTrack; }
       conn.onconnectionstatechange = function () {
         if (conn !== pc || stopped) { return; }
         if (conn.connectionState === "failed" || conn.connectionState === "closed") {
@@ -99,12 +115,13 @@
       // up to seconds on a slow interface): the media server is ICE-lite, it sends no checks
       // and answers the ones this browser sends to its candidates, learning the browser's
       // address from them (peer-reflexive), so the offer needs no candidates of its own.
-      conn.createOffer().then(function (offer) {
+      var sent = early ? early.response : conn.createOffer().then(function (offer) {
         return conn.setLocalDescription(offer);
       }).then(function () {
         if (stopped || conn !== pc) { throw new Error("stopped"); }
         return fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: conn.localDescription.sdp });
-      }).then(function (res) {
+      });
+      sent.then(function (res) {
         if (stopped) { return; }
         if (res.status === 201) {
           session = res.headers.get("Location");

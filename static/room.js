@@ -15,6 +15,7 @@
   var root = null, base = null;
   var questionsBox = null, chatBox = null, viewersBox = null, heartsBox = null, nameForm = null;
   var askForm = null, chatForm = null, heartButton = null, featuredBox = null, status = null;
+  var feedBox = null, askHint = null, questionsCount = null;
   var $ = function (sel) { return root ? root.querySelector(sel) : null; };
 
   var me = { name: null };
@@ -30,6 +31,8 @@
     if (!questionsBox) return;
     var list = Object.keys(questions).map(function (k) { return questions[k]; });
     list.sort(function (a, b) { return (b.votes - a.votes) || (a.created_at - b.created_at); });
+    var open = list.filter(function (q) { return !q.answered; }).length;
+    if (questionsCount) { questionsCount.textContent = open; questionsCount.hidden = open === 0; }
     questionsBox.textContent = "";
     if (list.length === 0) {
       questionsBox.appendChild(el("li", "empty-inline", "No questions yet. Ask the host anything about what you see."));
@@ -69,7 +72,8 @@
   }
 
   // --- Chat --------------------------------------------------------------------------
-  function addChat(m) {
+  // `old`: from the snapshot (history, not floated over the video).
+  function addChat(m, old) {
     if (!chatBox) return;
     if (chatBox.querySelector('[data-id="' + m.id + '"]')) return;
     var li = el("li", "chat-message");
@@ -81,6 +85,19 @@
     chatBox.appendChild(li);
     while (chatBox.children.length > 200) chatBox.removeChild(chatBox.firstChild);
     if (stick) chatBox.scrollTop = chatBox.scrollHeight;
+    if (!old) feed(m);
+  }
+  // The last few lines float over the video (the stage's lower third) and fade out.
+  function feed(m) {
+    if (!feedBox) return;
+    var li = el("li", "stage-line");
+    li.setAttribute("data-id", m.id);
+    li.appendChild(el("strong", "chat-name", m.name));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "chat-body", m.body));
+    feedBox.appendChild(li);
+    while (feedBox.children.length > 4) feedBox.removeChild(feedBox.firstChild);
+    setTimeout(function () { li.remove(); }, 12000);
   }
 
   // --- Hearts ------------------------------------------------------------------------
@@ -105,6 +122,7 @@
   function needName() {
     var ok = !!me.name;
     if (nameForm) nameForm.hidden = ok;
+    if (askHint) askHint.hidden = ok;
     [askForm, chatForm].forEach(function (f) { if (f) f.hidden = !ok; });
   }
 
@@ -213,15 +231,21 @@
         renderQuestions();
         renderFeatured(s.featured);
         chatBox.textContent = "";
-        (s.chat || []).forEach(addChat);
+        if (feedBox) feedBox.textContent = "";
+        (s.chat || []).forEach(function (m) { addChat(m, true); });
         if (viewersBox) viewersBox.textContent = s.viewers.now;
         shownTotal = s.reactions;
       },
       question: function (q) { if (q.status === "visible") { questions[q.id] = q; renderQuestions(); } },
       question_removed: function (d) { delete questions[d.id]; renderQuestions(); },
       featured: function (d) { renderFeatured(d.question); },
-      chat: addChat,
-      chat_removed: function (d) { var n = chatBox && chatBox.querySelector('[data-id="' + d.id + '"]'); if (n) n.remove(); },
+      chat: function (m) { addChat(m, false); },
+      chat_removed: function (d) {
+        [chatBox, feedBox].forEach(function (box) {
+          var n = box && box.querySelector('[data-id="' + d.id + '"]');
+          if (n) n.remove();
+        });
+      },
       reactions: function (d) {
         var others = shownTotal === null ? 0 : Math.min(d.n, 8);
         shownTotal = d.total;
@@ -255,6 +279,9 @@
     heartButton = $("[data-heart]");
     featuredBox = $("[data-featured]");
     status = $("[data-room-status]");
+    feedBox = $("[data-chat-feed]");
+    askHint = $("[data-ask-hint]");
+    questionsCount = $("[data-questions-count]");
     if (heartButton) heartButton.addEventListener("click", function () { pendingTaps++; floatHeart(); });
     wire(nameForm, "/name", function (body) { me.name = body.name; needName(); });
     wire(askForm, "/questions", function (body) {

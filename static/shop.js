@@ -67,7 +67,9 @@
     body.appendChild(el(pinned ? "h2" : "h3", "shop-card-title" + (pinned ? " pin-card-title" : ""), product.title));
     var price = el("p", "shop-card-price" + (pinned ? " pin-card-price" : ""));
     price.appendChild(el("span", "price", offer ? offer.price_display : product.price_display));
-    var was = offer ? product.price_display : product.compare_at_display;
+    // The crossed-out price is the same everywhere: the product's compare-at price, or, for
+    // a live offer on a product without one, its regular price.
+    var was = product.compare_at_display || (offer ? product.price_display : null);
     if (was) { price.appendChild(document.createTextNode(" ")); price.appendChild(el("s", "was-price", was)); }
     body.appendChild(price);
     if (offer) {
@@ -90,7 +92,10 @@
     var select = null;
     var id = "v-" + where + "-" + product.product_id;
     if (named.length > 0) {
-      var label = el("label", "visually-hidden", "Choose an option for " + product.title);
+      // A visible label names what is chosen ("Size"); the product's title completes it
+      // for a screen reader.
+      var label = el("label", "shop-card-option", product.option_label || "Option");
+      label.appendChild(el("span", "visually-hidden", " of " + product.title));
       select = el("select", "shop-card-variant");
       select.id = id; label.setAttribute("for", id);
       named.forEach(function (v) {
@@ -212,6 +217,26 @@
     track("impression", pin);
   }
 
+  // The featured list shows the live offer's price while it runs, as the pinned card does.
+  function markOffers() {
+    if (!main) return;
+    Array.prototype.forEach.call(main.querySelectorAll(".v-product[data-product]"), function (li) {
+      var price = li.querySelector(".v-price");
+      if (!price) return;
+      if (!price.showfloorRegular) price.showfloorRegular = price.cloneNode(true);
+      var id = Number(li.getAttribute("data-product"));
+      var offer = pin && pin.offer && pin.product.product_id === id ? pin.offer : null;
+      var shown = price.showfloorRegular.cloneNode(true);
+      if (offer) {
+        shown.textContent = offer.price_display;
+        var was = pin.product.compare_at_display || pin.product.price_display;
+        shown.appendChild(document.createTextNode(" "));
+        shown.appendChild(el("s", "v-was", was));
+      }
+      price.replaceChildren.apply(price, Array.prototype.slice.call(shown.childNodes));
+    });
+  }
+
   // Whether `node` already shows `what` (remembered on the node itself, so a replaced
   // <main> starts afresh).
   function unchanged(node, what) {
@@ -281,6 +306,7 @@
 
   function render() {
     renderPin();
+    markOffers();
     renderBag();
     tick();
   }

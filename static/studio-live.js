@@ -91,6 +91,12 @@
       box.appendChild(line);
     }
     renderProducts(featured);
+    // Over the preview (a phone held at arm's length): what is pinned, at what price.
+    var over = document.querySelector("[data-stage-pin]");
+    if (over) {
+      over.hidden = !pin;
+      over.textContent = pin ? "Pinned: " + pin.product.title + " · " + (pin.offer ? pin.offer.price_display : pin.product.price_display) : "";
+    }
   }
 
   setInterval(function () {
@@ -124,6 +130,14 @@
     box.textContent = "";
     var list = sortedQuestions();
     refreshFigures();
+    // Over the preview: the newest question not yet answered.
+    var over = document.querySelector("[data-stage-question]");
+    if (over) {
+      var newest = list.filter(function (q) { return !q.answered; })
+        .sort(function (a, b) { return b.created_at - a.created_at; })[0];
+      over.hidden = !newest;
+      over.textContent = newest ? newest.name + " asks: " + newest.body : "";
+    }
     if (list.length === 0) { box.appendChild(el("li", "empty-inline", "No questions yet.")); return; }
     list.forEach(function (q) {
       var li = el("li", "studio-question" + (q.answered ? " answered" : "") + (q.status === "pending" ? " pending" : ""));
@@ -241,14 +255,28 @@
   }
   refreshFigures();
 
+  // "Ana reserved Merino jumper (M) × 2 · €98.00 · #1042 · 14:05": who, what, how much.
+  var EVENTS = { reserved: "reserved", paid: "paid for", refunded: "was refunded for", expired: "let go of", cancelled: "cancelled" };
+  function tickerLine(d) {
+    var li = el("li", "list-row ticker-row ticker-" + (d.event || "order"));
+    li.appendChild(el("strong", "ticker-who", d.first_name || "A shopper"));
+    li.appendChild(document.createTextNode(" " + (EVENTS[d.event] || d.event || "ordered") + " "));
+    li.appendChild(el("span", "ticker-what", d.what || "an order"));
+    var meta = el("span", "ticker-meta muted small");
+    var at = new Date();
+    meta.textContent = " · " + (d.total_display || "") + " · #" + d.number + " · " +
+      at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    li.appendChild(meta);
+    return li;
+  }
+
   var staff = new EventSource(base + "/staff/events");
   staff.addEventListener("order", function (e) {
     var d = JSON.parse(e.data);
     if (d.figures) showFigures(d.figures);
     var ticker = $("[data-ticker]");
     if (ticker && d.number) {
-      var li = el("li", "list-row", (d.event || "order") + " · " + d.number + (d.total_display ? " · " + d.total_display : ""));
-      ticker.insertBefore(li, ticker.firstChild);
+      ticker.insertBefore(tickerLine(d), ticker.firstChild);
       while (ticker.children.length > 20) ticker.removeChild(ticker.lastChild);
     }
   });

@@ -16,6 +16,20 @@
   var media = null, pc = null, session = null, live = false, delay = 1000, timer = null, lastBytes = 0, lastAt = 0;
 
   function state(text, cls) { $("state").textContent = text; root.setAttribute("data-state", cls); }
+  // The page's status pill (scheduled, live, ended) follows what the server now says.
+  function pill(status) {
+    var p = $("stream-status");
+    p.textContent = status; p.className = "status-pill status-" + status;
+  }
+
+  // A phone held upright sends portrait video: the capture asks for the preset's size
+  // turned on its side, and follows the phone when it turns.
+  var upright = window.matchMedia("(orientation: portrait)");
+  function size(p) {
+    return upright.matches
+      ? { width: { ideal: p.height }, height: { ideal: p.width }, aspectRatio: { ideal: p.height / p.width } }
+      : { width: { ideal: p.width }, height: { ideal: p.height }, aspectRatio: { ideal: p.width / p.height } };
+  }
 
   function devices() {
     return navigator.mediaDevices.enumerateDevices().then(function (list) {
@@ -29,6 +43,8 @@
         });
         if (current) { select.value = current; }
       });
+      // Front and back camera (or any two): one tap switches.
+      $("flip").hidden = $("camera").options.length < 2;
     });
   }
 
@@ -36,11 +52,15 @@
     var p = presets[$("preset").value];
     if (media) { media.getTracks().forEach(function (t) { t.stop(); }); }
     var cam = $("camera").value, mic = $("microphone").value;
+    var video = size(p);
+    video.deviceId = cam ? { exact: cam } : undefined;
+    video.frameRate = { ideal: 30 };
     return navigator.mediaDevices.getUserMedia({
-      video: { deviceId: cam ? { exact: cam } : undefined, width: { ideal: p.width }, height: { ideal: p.height }, frameRate: { ideal: 30 } },
+      video: video,
       audio: { deviceId: mic ? { exact: mic } : undefined }
     }).then(function (stream) {
       media = stream; $("preview").srcObject = stream;
+      paused = false;
       if (pc) {
         pc.getSenders().forEach(function (s) {
           var t = stream.getTracks().filter(function (x) { return s.track && x.kind === s.track.kind; })[0];
@@ -123,24 +143,76 @@
       }).then(function (res) {
         if (res.status !== 201) {
           return res.json().catch(function () { return {}; }).then(function (b) {
-            if (res.status === 409 && b.reason === "ended") { live = false; stop(); state(b.error, "ended"); return; }
+            if (res.status === 409 && b.reason === "ended") { live = false; awake(false); stop(); pill("ended"); state(b.error, "ended"); return; }
             reconnect(b.error || ("The server refused (" + res.status + ")."));
           });
         }
         session = res.headers.get("Location");
-        $("stream-status").textContent = "live";
+        pill("live");
         return res.text().then(function (sdp) { return conn.setRemoteDescription({ type: "answer", sdp: sdp }); });
       }).catch(function () { reconnect("Cannot reach the server."); });
   }
 
-  $("go-live").addEventListener("click", function () {
+  // Going live asks once more, in the page (a tap by mistake on a phone is easy).
+  function confirming(on) {
+    $("go-live-confirm").hidden = !on;
+    $("go-live").hidden = on;
+    $("go-live").setAttribute("aria-expanded", String(on));
+    if (on) { $("go-live-now").focus(); } else { $("go-live").focus(); }
+  }
+  $("go-live").addEventListener("click", function () { if (!live) { confirming(true); } });
+  $("go-live-cancel").addEventListener("click", function () { confirming(false); });
+  $("go-live-now").addEventListener("click", function () {
     if (live) { return; }
+    $("go-live-confirm").hidden = true; $("go-live").hidden = false;
     live = true; $("go-live").disabled = true;
+    awake(true);
     (media ? Promise.resolve() : capture()).then(publish);
+  });
+  $("flip").addEventListener("click", function () {
+    var select = $("camera");
+    if (select.options.length < 2) { return; }
+    select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+    capture();
+  });
+  // Turned while capturing: the same camera, the other shape (no new permission prompt).
+  upright.addEventListener("change", function () {
+    var track = media && media.getVideoTracks()[0];
+    if (track && track.applyConstraints) { track.applyConstraints(size(presets[$("preset").value])).catch(function () {}); }
+  });
+
+  // The screen stays on while live (Wake Lock); the lock goes when the tab is hidden and
+  // is taken again when the merchant comes back.
+  var lock = null;
+  function awake(on) {
+    if (!on) { if (lock) { lock.release().catch(function () {}); } lock = null; return; }
+    if (lock || !navigator.wakeLock || document.visibilityState !== "visible") { return; }
+    navigator.wakeLock.request("screen").then(function (l) {
+      lock = l; l.addEventListener("release", function () { if (lock === l) { lock = null; } });
+    }).catch(function () { /* refused (battery saver): the merchant keeps the screen on */ });
+  }
+  // In the background a phone's browser stops the camera: say so, and pick up where it
+  // left off when the tab is back (a new capture if the tracks ended).
+  var paused = false;
+  document.addEventListener("visibilitychange", function () {
+    if (!live) { return; }
+    if (document.visibilityState === "hidden") {
+      paused = true;
+      state("Paused: the camera stops while this tab is in the background. Come back to continue.", "paused");
+      return;
+    }
+    awake(true);
+    var ended = !media || media.getTracks().some(function (t) { return t.readyState === "ended" || t.muted; });
+    if (ended) { capture().then(function () { if (!pc) { publish(); } }); }
+    else if (paused) { paused = false; state(pc && pc.connectionState === "connected" ? "Live" : "Connecting…", pc && pc.connectionState === "connected" ? "live" : "connecting"); }
+  });
+  $("preview").addEventListener("resize", function () {
+    var v = $("preview");
+    if (v.videoWidth >= 16 && v.videoHeight >= 16) { root.style.setProperty("--preview-ratio", v.videoWidth + " / " + v.videoHeight); }
   });
   $("end-form").addEventListener("submit", function (e) {
     if (!window.confirm($("end").getAttribute("data-confirm"))) { e.preventDefault(); return; }
-    live = false; stop();
+    live = false; awake(false); stop();
   });
   $("mute").addEventListener("click", function () {
     if (!media) { return; }

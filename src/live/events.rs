@@ -19,6 +19,8 @@ pub struct Card {
     pub currency: String,
     pub price_display: String,
     pub compare_at_display: Option<String>,
+    /// The names of the options its variants combine ("Size / Colour"); '' without options.
+    pub option_label: String,
     pub image: Option<String>,
     pub image_alt: String,
     pub variants: Vec<CardVariant>,

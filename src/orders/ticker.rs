@@ -97,7 +97,16 @@ async fn run(state: AppState, stream_id: i64) {
                 continue;
             }
         };
+        // What was bought and by whom, for the whole batch in one read.
+        let numbers: Vec<String> = batch.iter().map(|t| t.number.clone()).collect();
+        let lines = super::store::ticker_lines(&state.db.pool, shop_id, &numbers)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "order ticker: lines unavailable");
+                HashMap::new()
+            });
         for ticket in batch {
+            let line = lines.get(&ticket.number).cloned().unwrap_or_default();
             // The running figures by the report's definitions (a fully refunded order is
             // not an order), so the studio and the report agree.
             let data = json!({
@@ -106,6 +115,8 @@ async fn run(state: AppState, stream_id: i64) {
                 "total": ticket.total.minor,
                 "currency": ticket.total.currency,
                 "total_display": ticket.total.to_string(),
+                "what": line.what,
+                "first_name": line.first_name,
                 "figures": figures.json(&ticket.total.currency),
             });
             // Staff only: order numbers and revenue are not for the viewers' event stream.

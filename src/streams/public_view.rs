@@ -24,6 +24,10 @@ pub struct Assets {
     pub checkout_js: &'static str,
     /// The pinned card and the shopping bag (issue 15).
     pub shop_js: &'static str,
+    /// The immersive stage's sheet and tabs (issue 16).
+    pub stage_js: &'static str,
+    /// Opens the live page's WHEP session before the other scripts run (issue 16).
+    pub player_early_js: &'static str,
 }
 
 impl Assets {
@@ -38,6 +42,8 @@ impl Assets {
             room_css: assets::url("room.css"),
             checkout_js: assets::url("checkout.js"),
             shop_js: assets::url("shop.js"),
+            stage_js: assets::url("stage.js"),
+            player_early_js: assets::url("player-early.js"),
         }
     }
 }

@@ -48,6 +48,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("overlay.js", "text/javascript; charset=utf-8"),
         asset!("checkout.js", "text/javascript; charset=utf-8"),
         asset!("shop.js", "text/javascript; charset=utf-8"),
+        asset!("stage.js", "text/javascript; charset=utf-8"),
+        asset!("player-early.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()
     .map(|(name, body, content_type)| {

@@ -135,6 +135,9 @@ async fn a_shopper_buys_from_the_stream_pays_on_the_test_checkout_and_the_ticker
             .expect("a paid order in the ticker");
         let data = event.json();
         if data["event"] == "paid" {
+            // Who bought what: the ticker line's product, units and first name.
+            assert_eq!(data["what"], "Linen shirt × 3");
+            assert_eq!(data["first_name"], "Anna");
             assert_eq!(data["figures"]["revenue_display"], "€147.00");
             assert_eq!(data["figures"]["orders"], 1);
             break;

@@ -128,13 +128,16 @@ async fn the_studio_publishes_the_camera_and_a_shopper_plays_it_in_chromium() {
             .then_some(())
     })
     .await;
-    studio
-        .find(Locator::Css("#go-live"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // Go live, then confirm in the page.
+    for button in ["#go-live", "#go-live-now"] {
+        studio
+            .find(Locator::Css(button))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
     until_async(Duration::from_secs(15), "the studio to be live", || async {
         let state = studio
             .execute(

@@ -171,6 +171,8 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
         if outcome != "joined" {
             panic!("the name was refused: {outcome}");
         }
+        // The questions sheet slides up over the video from the rail's Ask button.
+        tap(c, "[data-sheet-open='questions']").await;
         c.find(Locator::Css("#room-question"))
             .await
             .unwrap()

@@ -82,6 +82,17 @@ async fn a_pinned_offer_reaches_a_phone_within_the_room_and_an_answer_comes_back
         .goto(&format!("{base}/@{}/spring-knitwear", live.shop_slug))
         .await
         .unwrap();
+    // The shopper opens the questions sheet from the rail beside the video.
+    until_async(WAIT, "the Ask button", || async {
+        phone
+            .find(Locator::Css("[data-sheet-open='questions']"))
+            .await
+            .ok()?
+            .click()
+            .await
+            .ok()
+    })
+    .await;
     wait_text(&phone, "[data-questions]", "the room to load", |t| {
         t.contains("No questions yet")
     })

@@ -12,6 +12,8 @@ mod browser;
 mod browser_bag;
 mod browser_embed;
 mod browser_lifecycle;
+mod browser_phone;
+mod browser_studio;
 #[path = "../common/fixtures.rs"]
 mod db_fixtures;
 mod fixtures;

@@ -144,6 +144,9 @@ pub async fn return_offer_units(
     Ok(())
 }
 
+/// id, slug, title, price, compare-at price, currency, options (JSON).
+type CardProductRow = (i64, String, String, i64, Option<i64>, String, String);
+
 /// The pinned card of an active product of this shop, or None (unknown, another shop's,
 /// draft or archived).
 pub async fn card(
@@ -152,17 +155,24 @@ pub async fn card(
     product_id: i64,
 ) -> sqlx::Result<Option<crate::live::events::Card>> {
     use crate::money;
-    let product: Option<(i64, String, String, i64, Option<i64>, String)> = sqlx::query_as(
-        "SELECT id, slug, title, price, compare_at_price, currency FROM products \
+    let product: Option<CardProductRow> = sqlx::query_as(
+        "SELECT id, slug, title, price, compare_at_price, currency, options FROM products \
          WHERE shop_id = $1 AND id = $2 AND status = 'active'",
     )
     .bind(shop_id)
     .bind(product_id)
     .fetch_optional(db)
     .await?;
-    let Some((id, slug, title, price, compare_at, currency)) = product else {
+    let Some((id, slug, title, price, compare_at, currency, options)) = product else {
         return Ok(None);
     };
+    // What the picker chooses ("Size", "Size / Colour"): its visible label.
+    let option_label = serde_json::from_str::<Vec<crate::catalog::domain::ProductOption>>(&options)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| o.name)
+        .collect::<Vec<_>>()
+        .join(" / ");
     let image: Option<(String, String)> = sqlx::query_as(
         "SELECT display_file, alt FROM product_images WHERE product_id = $1 AND shop_id = $2 ORDER BY position, id LIMIT 1",
     )
@@ -183,6 +193,7 @@ pub async fn card(
         product_id: id,
         price_display: money::format(price, &currency),
         compare_at_display: compare_at.map(|c| money::format(c, &currency)),
+        option_label,
         image: image
             .as_ref()
             .map(|(file, _)| crate::catalog::images::url(file)),

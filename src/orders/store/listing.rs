@@ -35,3 +35,70 @@ pub async fn first_items(
     }
     Ok(items)
 }
+
+/// What the studio's order ticker says of an order: its lines ("Merino jumper (M) × 2,
+/// Silk scarf") and the buyer's first name once checkout gave one ('' before).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickerLine {
+    pub what: String,
+    pub first_name: String,
+}
+
+/// The ticker's line per order number, read for a batch of orders in one query.
+pub async fn ticker_lines(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    numbers: &[String],
+) -> sqlx::Result<HashMap<String, TickerLine>> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list: Vec<String> = (0..numbers.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT o.number, o.customer_name, l.title, l.variant_title, l.quantity \
+         FROM orders o JOIN order_lines l ON l.order_id = o.id \
+         WHERE o.shop_id = $1 AND o.number IN ({}) ORDER BY o.id, l.id",
+        list.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, String, String, String, i64)>(&sql).bind(shop_id);
+    for number in numbers {
+        query = query.bind(number.as_str());
+    }
+    // Units of one variant bought in two steps (Buy, then "add") read as one item.
+    let mut items: Vec<(String, String, Vec<(String, String, i64)>)> = Vec::new();
+    for (number, customer, title, variant, quantity) in query.fetch_all(db).await? {
+        if items.last().is_none_or(|(n, _, _)| *n != number) {
+            items.push((number.clone(), customer, Vec::new()));
+        }
+        let (_, _, lines) = items.last_mut().expect("just pushed");
+        match lines
+            .iter_mut()
+            .find(|(t, v, _)| *t == title && *v == variant)
+        {
+            Some((_, _, units)) => *units += quantity,
+            None => lines.push((title, variant, quantity)),
+        }
+    }
+    let lines = items
+        .into_iter()
+        .map(|(number, customer, lines)| {
+            let what = lines
+                .iter()
+                .map(|(title, variant, units)| {
+                    let mut item = title.clone();
+                    if !variant.is_empty() {
+                        item.push_str(&format!(" ({variant})"));
+                    }
+                    if *units > 1 {
+                        item.push_str(&format!(" × {units}"));
+                    }
+                    item
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let first_name = customer.split_whitespace().next().unwrap_or("").to_owned();
+            (number, TickerLine { what, first_name })
+        })
+        .collect();
+    Ok(lines)
+}

@@ -22,7 +22,7 @@ pub use history::{
     checkout_attempts, payments, record_payment, record_transition, timeline, transition, webhooks,
 };
 pub use lines::{Line, Restocked, lines};
-pub use listing::first_items;
+pub use listing::{TickerLine, first_items, ticker_lines};
 pub use orders::{
     ORDER_COLUMNS, Order, StreamAddress, add_refund, by_id, by_number, by_stripe, by_token,
     due_for_expiry, pin_title, set_checkout_session, set_provider, set_shipment, status_of,

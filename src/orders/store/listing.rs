@@ -44,6 +44,9 @@ pub struct TickerLine {
     pub first_name: String,
 }
 
+/// One item of a ticker line: title, variant title, units.
+type Item = (String, String, i64);
+
 /// The ticker's line per order number, read for a batch of orders in one query.
 pub async fn ticker_lines(
     db: impl AnyExecutor<'_>,
@@ -65,7 +68,7 @@ pub async fn ticker_lines(
         query = query.bind(number.as_str());
     }
     // Units of one variant bought in two steps (Buy, then "add") read as one item.
-    let mut items: Vec<(String, String, Vec<(String, String, i64)>)> = Vec::new();
+    let mut items: Vec<(String, String, Vec<Item>)> = Vec::new();
     for (number, customer, title, variant, quantity) in query.fetch_all(db).await? {
         if items.last().is_none_or(|(n, _, _)| *n != number) {
             items.push((number.clone(), customer, Vec::new()));

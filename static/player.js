@@ -115,18 +115,20 @@
       // up to seconds on a slow interface): the media server is ICE-lite, it sends no checks
       // and answers the ones this browser sends to its candidates, learning the browser's
       // address from them (peer-reflexive), so the offer needs no candidates of its own.
+      // The offer is posted once created, while it is set as the local description
+      // (the answer is applied after that: the connection chains its operations).
+      var local = null;
       var sent = early ? early.response : conn.createOffer().then(function (offer) {
-        return conn.setLocalDescription(offer);
-      }).then(function () {
         if (stopped || conn !== pc) { throw new Error("stopped"); }
-        return fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: conn.localDescription.sdp });
+        local = conn.setLocalDescription(offer);
+        return fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: offer.sdp });
       });
       sent.then(function (res) {
         if (stopped) { return; }
         if (res.status === 201) {
           session = res.headers.get("Location");
-          return res.text().then(function (sdp) {
-            return conn.setRemoteDescription({ type: "answer", sdp: sdp });
+          return Promise.all([res.text(), early ? early.local : local]).then(function (got) {
+            return conn.setRemoteDescription({ type: "answer", sdp: got[0] });
           }).then(function () { say("Connecting to the live video…", "connecting"); });
         }
         return res.json().catch(function () { return {}; }).then(function (body) {

@@ -26,8 +26,9 @@ pub struct Assets {
     pub shop_js: &'static str,
     /// The immersive stage's sheet and tabs (issue 16).
     pub stage_js: &'static str,
-    /// Opens the live page's WHEP session before the other scripts run (issue 16).
-    pub player_early_js: &'static str,
+    /// Opens the live page's WHEP session before the other scripts run (issue 16): the
+    /// script's text, carried inline.
+    pub player_early_inline: &'static str,
 }
 
 impl Assets {
@@ -43,7 +44,7 @@ impl Assets {
             checkout_js: assets::url("checkout.js"),
             shop_js: assets::url("shop.js"),
             stage_js: assets::url("stage.js"),
-            player_early_js: assets::url("player-early.js"),
+            player_early_inline: assets::inline("player-early.js"),
         }
     }
 }

@@ -74,6 +74,27 @@ pub fn url(name: &str) -> &'static str {
         .unwrap_or_else(|| panic!("static asset {name} is not embedded"))
 }
 
+/// A script's text, for a page to carry inline (the live page's player head start: no
+/// request to wait for). Its hash is in every page's policy ([`inline_hash`]).
+pub fn inline(name: &str) -> &'static str {
+    let asset = ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("static asset {name} is not embedded"));
+    std::str::from_utf8(asset.body).unwrap_or_else(|_| panic!("static asset {name} is not UTF-8"))
+}
+
+/// The Content-Security-Policy source that admits [`inline`]'s script and nothing else:
+/// `'sha256-…'` of its exact text.
+pub fn inline_hash(name: &str) -> String {
+    use base64::Engine;
+    let digest = Sha256::digest(inline(name).as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
 /// `GET /static/{hash}/{name}`: any hash serves the current file (an old page still gets
 /// a stylesheet), but only the current hash is cached as immutable.
 pub async fn serve(Path((hash, name)): Path<(String, String)>) -> Response {

@@ -203,6 +203,28 @@ async fn ended_and_live_pages_say_where_the_stream_is() {
         Some(format!("/whep/{public_id}"))
     );
     assert!(live.contains("Live now"));
+    // One inline script, the player's head start, and the page's policy admits exactly it.
+    let inline: Vec<&str> = live
+        .body
+        .split("<script>")
+        .skip(1)
+        .map(|rest| rest.split("</script>").next().unwrap())
+        .collect();
+    assert_eq!(inline.len(), 1, "one inline script");
+    assert!(
+        inline[0].contains("showfloor-whep"),
+        "the player's head start"
+    );
+    let digest = {
+        use base64::Engine;
+        use sha2::Digest;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline[0].as_bytes()))
+    };
+    let csp = live.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("script-src 'self' 'sha256-{digest}';")),
+        "{csp}"
+    );
 
     s.owner.post(&format!("/streams/{id}/end"), &[]).await;
     let ended = app.browser().get(&path).await;

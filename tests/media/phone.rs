@@ -2,6 +2,7 @@
 //! third-party cookies blocked, and what a page asked of the network (resource timing),
 //! so a test can say no request of the player failed.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -10,11 +11,19 @@ use serde_json::{Value, json};
 
 use crate::wait::until_async;
 
-/// The chromedriver process; killed when dropped.
+/// The chromedriver process, in a process group of its own with every Chromium it
+/// started; the whole group is killed when dropped, so a test that panics before closing
+/// its browsers leaves none running (they would load the machine for the tests after it).
 pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -28,6 +37,7 @@ pub(crate) async fn chromedriver() -> Option<(Driver, String)> {
         .port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

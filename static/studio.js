@@ -183,12 +183,14 @@
 
   // The screen stays on while live (Wake Lock); the lock goes when the tab is hidden and
   // is taken again when the merchant comes back.
+  // `data-awake` on the studio says whether the lock is held.
   var lock = null;
+  function held(l) { lock = l; root.setAttribute("data-awake", l ? "on" : "off"); }
   function awake(on) {
-    if (!on) { if (lock) { lock.release().catch(function () {}); } lock = null; return; }
+    if (!on) { if (lock) { lock.release().catch(function () {}); } held(null); return; }
     if (lock || !navigator.wakeLock || document.visibilityState !== "visible") { return; }
     navigator.wakeLock.request("screen").then(function (l) {
-      lock = l; l.addEventListener("release", function () { if (lock === l) { lock = null; } });
+      held(l); l.addEventListener("release", function () { if (lock === l) { held(null); } });
     }).catch(function () { /* refused (battery saver): the merchant keeps the screen on */ });
   }
   // In the background a phone's browser stops the camera: say so, and pick up where it

@@ -373,6 +373,12 @@ async fn a_merchant_goes_live_from_a_phone_held_upright_and_a_phone_shopper_watc
     )
     .await;
     assert_eq!(status(&live).await, "live");
+    wait_js(
+        &merchant,
+        "the screen kept awake (Wake Lock held)",
+        "return document.getElementById('studio').getAttribute('data-awake') === 'on';",
+    )
+    .await;
     assert_eq!(
         js(
             &merchant,
@@ -435,9 +441,10 @@ async fn a_merchant_goes_live_from_a_phone_held_upright_and_a_phone_shopper_watc
     merchant.switch_to_window(studio_tab).await.unwrap();
     wait_js(
         &merchant,
-        "paused, then live again",
-        "var s = window.__states || []; return s.indexOf('paused') >= 0 \
-         && document.getElementById('studio').getAttribute('data-state') === 'live';",
+        "paused, then live again, the screen kept awake again",
+        "var s = window.__states || [], st = document.getElementById('studio'); \
+         return s.indexOf('paused') >= 0 && st.getAttribute('data-state') === 'live' \
+         && st.getAttribute('data-awake') === 'on';",
     )
     .await;
 

@@ -17,6 +17,13 @@
 //! **Packets and bytes** (`MAX_PACKETS`, `MAX_BYTES`): the memory per room (the packets are
 //! the ones the fan-out shares; the cache only keeps them alive a little longer). Past any
 //! bound the cache empties and stays empty until the next keyframe.
+//!
+//! **Kept fresh** ([`REFRESH_AFTER`]): an encoder that sends keyframes only when asked (a
+//! browser: the studio) or further apart than the cache holds would leave every joiner
+//! waiting for a PLI and a new keyframe (the first-frame bench's studio publisher: the
+//! slowest of its three). So the room asks for a keyframe once its cached one is 2.2 s old,
+//! and the cache always holds a GOP to start on: a keyframe every ~2.3 s at most, what the
+//! live platforms require of encoders anyway; an encoder with a 2 s interval is never asked.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -32,6 +39,11 @@ pub const MAX_PACKETS: usize = 2_048;
 pub const MAX_BYTES: usize = 2_560 * 1024;
 /// How much faster than real time a joining viewer gets the cached GOP.
 pub const REPLAY_SPEEDUP: u32 = 4;
+/// The cached keyframe's age past which the room asks the publisher for a new one, early
+/// enough that it arrives before the cache would expire ([`MAX_AGE`]).
+pub const REFRESH_AFTER: Duration = Duration::from_millis(2_200);
+// Asked early enough that the keyframe arrives before the cache expires.
+const _: () = assert!(REFRESH_AFTER.as_millis() < MAX_AGE.as_millis());
 
 #[derive(Debug, Default)]
 pub struct Gop {
@@ -74,6 +86,14 @@ impl Gop {
         self.packets.clear();
         self.bytes = 0;
         self.key = None;
+    }
+
+    /// Whether the cache needs a new keyframe at `now`: none cached (waiting for one) or
+    /// the cached one older than [`REFRESH_AFTER`].
+    pub fn stale(&self, now: Instant) -> bool {
+        self.packets
+            .first()
+            .is_none_or(|first| now.saturating_duration_since(first.received) > REFRESH_AFTER)
     }
 
     /// The packets to replay to a viewer starting now: the GOP from its keyframe, or
@@ -191,6 +211,17 @@ mod tests {
         let replay = gop.replay(joining);
         assert_eq!(replay.len(), 57, "the whole GOP, keyframe first");
         assert!(replay[0].keyframe);
+    }
+
+    #[test]
+    fn asks_for_a_keyframe_only_once_the_cached_one_is_old_or_missing() {
+        let start = Instant::now();
+        let mut gop = Gop::default();
+        assert!(gop.stale(start), "nothing cached yet");
+        gop.push(&media(1, 1, 0, true, start));
+        // A 2 s encoder: its next keyframe comes before the cache would ask.
+        assert!(!gop.stale(start + Duration::from_millis(2_000)));
+        assert!(gop.stale(start + REFRESH_AFTER + Duration::from_millis(1)));
     }
 
     #[test]

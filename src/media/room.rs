@@ -153,6 +153,12 @@ impl Room {
     /// interval), so no caller's state carries the publisher's RTCP write.
     pub fn request_keyframe(self: &Arc<Self>) {
         self.stats.keyframe_requests.fetch_add(1, Ordering::Relaxed);
+        self.send_pli();
+    }
+
+    /// The PLI itself, under the same one-per-interval limit; also sent, uncounted as a
+    /// request, to keep the keyframe cache fresh (`gop::REFRESH_AFTER`).
+    fn send_pli(self: &Arc<Self>) {
         let now = self.epoch.elapsed().as_millis() as u64 + PLI_INTERVAL.as_millis() as u64;
         let last = self.last_pli_ms.load(Ordering::Relaxed);
         if now.saturating_sub(last) < PLI_INTERVAL.as_millis() as u64
@@ -182,7 +188,7 @@ impl Room {
     }
 
     /// Publish one packet to every viewer's forwarder.
-    pub fn publish(&self, media: Media, video: bool) {
+    pub fn publish(self: &Arc<Self>, media: Media, video: bool) {
         self.stats.packets_in.fetch_add(1, Ordering::Relaxed);
         self.last_packet_ms
             .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
@@ -191,9 +197,17 @@ impl Room {
             .fetch_add(media.packet.payload.len() as u64 + 12, Ordering::Relaxed);
         let media = Arc::new(media);
         if video {
-            let mut gop = self.gop.lock().expect("room lock");
-            gop.push(&media);
-            let _ = self.video.send(media);
+            let stale = {
+                let mut gop = self.gop.lock().expect("room lock");
+                gop.push(&media);
+                let stale = gop.stale(media.received);
+                let _ = self.video.send(media);
+                stale
+            };
+            // Outside the lock: the next joiner should find a recent keyframe cached.
+            if stale {
+                self.send_pli();
+            }
         } else {
             let _ = self.audio.send(media);
         }

@@ -41,6 +41,7 @@ const READ: &str = "var p = document.querySelector('[data-whep]'); \
     var m = (window.ShowfloorWhep && window.ShowfloorWhep.marks) || {}; \
     return { first: Number(first), html: nav ? nav.responseEnd : null, scripts: scripts, weight: weight / 1024, \
       early: m.start, pc: m.created, created_offer: m.offer, local: m.local, \
+      connected: Number(p.getAttribute('data-connected-ms')) || null, \
       parsed: nav ? nav.domInteractive : null, \
       offer: whep ? whep.startTime : null, answer: whep ? whep.responseEnd : null };";
 
@@ -165,6 +166,7 @@ fn report(title: &str, rows: &[Value]) {
     stats("local description set", field("local"));
     stats("WHEP offer sent", field("offer"));
     stats("WHEP answer received", field("answer"));
+    stats("ICE and DTLS connected", field("connected"));
     stats("first frame painted", field("first"));
     // What the page transferred before images (HTML, styles, scripts), in KiB.
     let kib = field("weight");

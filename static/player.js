@@ -107,6 +107,10 @@
       else { conn.ontrack = onTrack; }
       conn.onconnectionstatechange = function () {
         if (conn !== pc || stopped) { return; }
+        // When ICE and DTLS were through (benches/first_frame.rs reads it).
+        if (conn.connectionState === "connected" && !root.hasAttribute("data-connected-ms")) {
+          root.setAttribute("data-connected-ms", String(Math.round(performance.now())));
+        }
         if (conn.connectionState === "failed" || conn.connectionState === "closed") {
           retry("Connection lost. Reconnecting…");
         }

@@ -72,15 +72,20 @@
   }
 
   // --- Chat --------------------------------------------------------------------------
-  // `old`: from the snapshot (history, not floated over the video).
-  function addChat(m, old) {
-    if (!chatBox) return;
-    if (chatBox.querySelector('[data-id="' + m.id + '"]')) return;
-    var li = el("li", "chat-message");
+  // One message as a list item: the name, then the text (never as markup).
+  function chatLine(cls, m) {
+    var li = el("li", cls);
     li.setAttribute("data-id", m.id);
     li.appendChild(el("strong", "chat-name", m.name));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("span", "chat-body", m.body));
+    return li;
+  }
+  // `old`: from the snapshot (history, not floated over the video).
+  function addChat(m, old) {
+    if (!chatBox) return;
+    if (chatBox.querySelector('[data-id="' + m.id + '"]')) return;
+    var li = chatLine("chat-message", m);
     var stick = chatBox.scrollTop + chatBox.clientHeight >= chatBox.scrollHeight - 40;
     chatBox.appendChild(li);
     while (chatBox.children.length > 200) chatBox.removeChild(chatBox.firstChild);
@@ -90,11 +95,7 @@
   // The last few lines float over the video (the stage's lower third) and fade out.
   function feed(m) {
     if (!feedBox) return;
-    var li = el("li", "stage-line");
-    li.setAttribute("data-id", m.id);
-    li.appendChild(el("strong", "chat-name", m.name));
-    li.appendChild(document.createTextNode(" "));
-    li.appendChild(el("span", "chat-body", m.body));
+    var li = chatLine("stage-line", m);
     feedBox.appendChild(li);
     while (feedBox.children.length > 4) feedBox.removeChild(feedBox.firstChild);
     setTimeout(function () { li.remove(); }, 12000);

@@ -51,6 +51,12 @@
 
   // --- One product card (pinned card and bag cards share it) ---------------------------
   // `offer` is the pin's live offer when this card is the pinned product's.
+  // The crossed-out price is the same everywhere: the product's compare-at price, or, for
+  // a live offer on a product without one, its regular price.
+  function wasPrice(product, offer) {
+    return product.compare_at_display || (offer ? product.price_display : null);
+  }
+
   function card(product, offer, where) {
     var pinned = where === "pin";
     // The pinned card keeps its pin-card-* names (the studio preview and tests read them).
@@ -67,9 +73,7 @@
     body.appendChild(el(pinned ? "h2" : "h3", "shop-card-title" + (pinned ? " pin-card-title" : ""), product.title));
     var price = el("p", "shop-card-price" + (pinned ? " pin-card-price" : ""));
     price.appendChild(el("span", "price", offer ? offer.price_display : product.price_display));
-    // The crossed-out price is the same everywhere: the product's compare-at price, or, for
-    // a live offer on a product without one, its regular price.
-    var was = product.compare_at_display || (offer ? product.price_display : null);
+    var was = wasPrice(product, offer);
     if (was) { price.appendChild(document.createTextNode(" ")); price.appendChild(el("s", "was-price", was)); }
     body.appendChild(price);
     if (offer) {
@@ -229,7 +233,7 @@
       var shown = price.showfloorRegular.cloneNode(true);
       if (offer) {
         shown.textContent = offer.price_display;
-        var was = pin.product.compare_at_display || pin.product.price_display;
+        var was = wasPrice(pin.product, offer);
         shown.appendChild(document.createTextNode(" "));
         shown.appendChild(el("s", "v-was", was));
       }

@@ -206,7 +206,11 @@
     awake(true);
     var ended = !media || media.getTracks().some(function (t) { return t.readyState === "ended" || t.muted; });
     if (ended) { capture().then(function () { if (!pc) { publish(); } }); }
-    else if (paused) { paused = false; state(pc && pc.connectionState === "connected" ? "Live" : "Connecting…", pc && pc.connectionState === "connected" ? "live" : "connecting"); }
+    else if (paused) {
+      paused = false;
+      var up = pc && pc.connectionState === "connected";
+      state(up ? "Live" : "Connecting…", up ? "live" : "connecting");
+    }
   });
   $("preview").addEventListener("resize", function () {
     var v = $("preview");

@@ -67,20 +67,20 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
 /// The cache-busting URL of a static file; panics at first use if the name is not embedded,
 /// which the tests catch, since every page renders through it.
 pub fn url(name: &str) -> &'static str {
+    embedded(name).url.as_str()
+}
+
+fn embedded(name: &str) -> &'static Asset {
     ASSETS
         .iter()
         .find(|a| a.name == name)
-        .map(|a| a.url.as_str())
         .unwrap_or_else(|| panic!("static asset {name} is not embedded"))
 }
 
 /// A script's text, for a page to carry inline (the live page's player head start: no
 /// request to wait for). Its hash is in every page's policy ([`inline_hash`]).
 pub fn inline(name: &str) -> &'static str {
-    let asset = ASSETS
-        .iter()
-        .find(|a| a.name == name)
-        .unwrap_or_else(|| panic!("static asset {name} is not embedded"));
+    let asset = embedded(name);
     std::str::from_utf8(asset.body).unwrap_or_else(|_| panic!("static asset {name} is not UTF-8"))
 }
 

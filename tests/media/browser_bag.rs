@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::browser::{chromedriver, chromium};
 use crate::db_fixtures::{self, NewProduct};
 use crate::fixtures::scheduled_stream;
+use crate::phone::{click, type_into};
 use crate::wait::until_async;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -53,27 +54,6 @@ async fn wait_text(client: &Client, css: &str, what: &str, check: impl Fn(&str) 
         check(&t).then_some(t)
     })
     .await
-}
-
-/// Click the first displayed element matching `css`, once there is one.
-async fn click(client: &Client, css: &str) {
-    until_async(WAIT, css, || async {
-        for e in client.find_all(Locator::Css(css)).await.ok()? {
-            if e.is_displayed().await.unwrap_or(false) && e.click().await.is_ok() {
-                return Some(());
-            }
-        }
-        None
-    })
-    .await;
-}
-
-async fn type_into(client: &Client, css: &str, value: &str) {
-    until_async(WAIT, css, || async {
-        let e = client.find(Locator::Css(css)).await.ok()?;
-        e.send_keys(value).await.ok()
-    })
-    .await;
 }
 
 /// Whether the page's `<main>` shows the stream in `state` (scheduled, live, ended).

@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::{Value, json};
 
 use crate::browser::{chromedriver, chromium};
 use crate::db_fixtures::{self, NewProduct};
 use crate::fixtures::{scheduled_stream, status};
 use crate::helpers::PASSWORD;
-use crate::phone::{js, phone};
+use crate::phone::{click, js, phone, type_into, wait_js};
 use crate::wait::until_async;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -50,34 +50,6 @@ fn fills_viewport(g: &Value) -> bool {
         && num(v, "t") <= 0.5
         && num(v, "r") >= num(g, "vw") - 0.5
         && num(v, "b") >= num(g, "vh") - 0.5
-}
-
-async fn wait_js(client: &Client, what: &str, script: &str) {
-    until_async(WAIT, what, || async {
-        (js(client, script).await == true).then_some(())
-    })
-    .await;
-}
-
-/// A real click (WebDriver's element click: refused if anything lies over the element).
-async fn click(client: &Client, css: &str) {
-    until_async(WAIT, css, || async {
-        for e in client.find_all(Locator::Css(css)).await.ok()? {
-            if e.is_displayed().await.unwrap_or(false) && e.click().await.is_ok() {
-                return Some(());
-            }
-        }
-        None
-    })
-    .await;
-}
-
-async fn type_into(client: &Client, css: &str, value: &str) {
-    until_async(WAIT, css, || async {
-        let e = client.find(Locator::Css(css)).await.ok()?;
-        e.send_keys(value).await.ok()
-    })
-    .await;
 }
 
 const PLAYING: &str = "var p = document.querySelector('[data-whep]'); var v = p && p.querySelector('video'); \

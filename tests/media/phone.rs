@@ -6,7 +6,7 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::wait::until_async;
@@ -135,3 +135,37 @@ pub(crate) const RECORD_REQUESTS: &str =
 pub(crate) const FAILED_REQUESTS: &str = "return performance.getEntriesByType('resource')\
     .filter(function (e) { return e.responseStatus >= 400; })\
     .map(function (e) { return [e.name, e.responseStatus]; });";
+
+/// How long the helpers below wait for the page.
+const PAGE: Duration = Duration::from_secs(30);
+
+/// Wait until `script` (a function body) returns true.
+pub(crate) async fn wait_js(client: &Client, what: &str, script: &str) {
+    until_async(PAGE, what, || async {
+        (js(client, script).await == true).then_some(())
+    })
+    .await;
+}
+
+/// A real click on the first displayed element matching `css`, once there is one
+/// (WebDriver's element click: refused while anything lies over the element).
+pub(crate) async fn click(client: &Client, css: &str) {
+    until_async(PAGE, css, || async {
+        for e in client.find_all(Locator::Css(css)).await.ok()? {
+            if e.is_displayed().await.unwrap_or(false) && e.click().await.is_ok() {
+                return Some(());
+            }
+        }
+        None
+    })
+    .await;
+}
+
+/// Type into the element matching `css`, once it takes keys.
+pub(crate) async fn type_into(client: &Client, css: &str, value: &str) {
+    until_async(PAGE, css, || async {
+        let e = client.find(Locator::Css(css)).await.ok()?;
+        e.send_keys(value).await.ok()
+    })
+    .await;
+}

@@ -44,10 +44,8 @@ pub struct TickerLine {
     pub first_name: String,
 }
 
-/// One item of a ticker line: title, variant title, units.
-type Item = (String, String, i64);
-
-/// The ticker's line per order number, read for a batch of orders in one query.
+/// The ticker's line per order number, read for a batch of orders in one query. Units of
+/// one variant bought in two steps (Buy, then "add") are summed into one item.
 pub async fn ticker_lines(
     db: impl AnyExecutor<'_>,
     shop_id: i64,
@@ -58,50 +56,32 @@ pub async fn ticker_lines(
     }
     let list: Vec<String> = (0..numbers.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
-        "SELECT o.number, o.customer_name, l.title, l.variant_title, l.quantity \
+        "SELECT o.number, o.customer_name, l.title, l.variant_title, CAST(SUM(l.quantity) AS BIGINT) \
          FROM orders o JOIN order_lines l ON l.order_id = o.id \
-         WHERE o.shop_id = $1 AND o.number IN ({}) ORDER BY o.id, l.id",
+         WHERE o.shop_id = $1 AND o.number IN ({}) \
+         GROUP BY o.id, o.number, o.customer_name, l.title, l.variant_title ORDER BY o.id, MIN(l.id)",
         list.join(", ")
     );
     let mut query = sqlx::query_as::<_, (String, String, String, String, i64)>(&sql).bind(shop_id);
     for number in numbers {
         query = query.bind(number.as_str());
     }
-    // Units of one variant bought in two steps (Buy, then "add") read as one item.
-    let mut items: Vec<(String, String, Vec<Item>)> = Vec::new();
-    for (number, customer, title, variant, quantity) in query.fetch_all(db).await? {
-        if items.last().is_none_or(|(n, _, _)| *n != number) {
-            items.push((number.clone(), customer, Vec::new()));
+    let mut lines: HashMap<String, TickerLine> = HashMap::new();
+    for (number, customer, title, variant, units) in query.fetch_all(db).await? {
+        let line = lines.entry(number).or_insert_with(|| TickerLine {
+            what: String::new(),
+            first_name: customer.split_whitespace().next().unwrap_or("").to_owned(),
+        });
+        if !line.what.is_empty() {
+            line.what.push_str(", ");
         }
-        let (_, _, lines) = items.last_mut().expect("just pushed");
-        match lines
-            .iter_mut()
-            .find(|(t, v, _)| *t == title && *v == variant)
-        {
-            Some((_, _, units)) => *units += quantity,
-            None => lines.push((title, variant, quantity)),
+        line.what.push_str(&title);
+        if !variant.is_empty() {
+            line.what.push_str(&format!(" ({variant})"));
+        }
+        if units > 1 {
+            line.what.push_str(&format!(" × {units}"));
         }
     }
-    let lines = items
-        .into_iter()
-        .map(|(number, customer, lines)| {
-            let what = lines
-                .iter()
-                .map(|(title, variant, units)| {
-                    let mut item = title.clone();
-                    if !variant.is_empty() {
-                        item.push_str(&format!(" ({variant})"));
-                    }
-                    if *units > 1 {
-                        item.push_str(&format!(" × {units}"));
-                    }
-                    item
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let first_name = customer.split_whitespace().next().unwrap_or("").to_owned();
-            (number, TickerLine { what, first_name })
-        })
-        .collect();
     Ok(lines)
 }

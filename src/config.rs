@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 use url::Url;
 
+mod ice;
 mod ports;
+pub use ice::{IceServer, IceServers, IceUrl, IceUrlError};
 pub use ports::{PortRange, PortRangeError};
 
 /// Showfloor: live product demos with sub-second video, checkout and reports.
@@ -163,15 +165,32 @@ pub struct Config {
     #[arg(long, env = "SHOWFLOOR_WEBRTC_PUBLIC_IP", global = true)]
     pub webrtc_public_ip: Option<std::net::IpAddr>,
 
-    /// STUN/TURN servers handed to browsers (comma-separated URLs; TURN credentials as
-    /// `turn:user:password@host:port`). The server itself needs none (ICE-lite).
+    /// STUN/TURN servers handed to the studio and the player (comma-separated, e.g.
+    /// `turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349`). Credentials
+    /// either in the entry (`turn:user:password@host:3478`) or computed per use from
+    /// `--turn-secret`. The media server itself needs none (ICE-lite).
     #[arg(
         long,
         env = "SHOWFLOOR_ICE_SERVERS",
         value_delimiter = ',',
         global = true
     )]
-    pub ice_servers: Vec<String>,
+    pub ice_servers: Vec<IceUrl>,
+
+    /// coturn's shared secret (its `static-auth-secret` with `use-auth-secret`): TURN
+    /// entries without credentials get time-limited ones computed from it.
+    #[arg(long, env = "SHOWFLOOR_TURN_SECRET", value_parser = parse_secret, global = true)]
+    pub turn_secret: Option<SecretString>,
+
+    /// How long computed TURN credentials stay valid, in seconds (rounded up to the hour).
+    #[arg(
+        long,
+        env = "SHOWFLOOR_TURN_TTL_SECS",
+        default_value_t = 86_400,
+        value_parser = clap::value_parser!(u64).range(60..=7 * 86_400),
+        global = true
+    )]
+    pub turn_ttl_secs: u64,
 
     /// Seconds a viewer still counts after their connection drops, so that a reconnect
     /// (a phone switching networks) continues the same visit instead of starting a new one.
@@ -232,6 +251,34 @@ impl Config {
     }
 
     /// Cookies get the Secure flag when the public URL is https.
+    /// The STUN/TURN servers as handed out (credentials computed for `id` when
+    /// `--turn-secret` is set).
+    pub fn ice_servers_for(&self, id: &str) -> Vec<IceServer> {
+        use secrecy::ExposeSecret;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        IceServers {
+            urls: &self.ice_servers,
+            secret: self.turn_secret.as_ref().map(|s| s.expose_secret()),
+            ttl_secs: self.turn_ttl_secs,
+        }
+        .for_use(now, id)
+    }
+
+    /// Settings that are fine one by one but not together; checked before serving.
+    pub fn check(&self) -> Result<(), String> {
+        if self.turn_secret.is_none()
+            && let Some(url) = self.ice_servers.iter().find(|u| u.needs_secret())
+        {
+            return Err(format!(
+                "--ice-servers entry {url} has no credentials: write them into it (turn:user:password@host) or set --turn-secret to coturn's static-auth-secret"
+            ));
+        }
+        Ok(())
+    }
+
     pub fn secure_cookies(&self) -> bool {
         self.base_url
             .as_ref()
@@ -255,6 +302,8 @@ impl Config {
             webrtc_udp_ports: None,
             webrtc_public_ip: None,
             ice_servers: Vec::new(),
+            turn_secret: None,
+            turn_ttl_secs: 86_400,
             stream_end_grace_secs: 300,
             smtp_url: None,
             mail_from: "Showfloor <showfloor@localhost>".into(),

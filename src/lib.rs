@@ -192,6 +192,7 @@ pub struct Server {
 impl Server {
     /// Open the database, bind the listener and serve in a background task.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
+        config.check().map_err(anyhow::Error::msg)?;
         let db = open_database(&config).await?;
         let listener = TcpListener::bind(config.listen)
             .await

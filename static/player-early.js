@@ -12,8 +12,11 @@
   var endpoint = meta.getAttribute("content");
   // When each step happened (ms since navigation): benches/first_frame.rs reads them.
   var marks = { start: performance.now() };
+  // STUN/TURN servers, as RTCIceServer objects (config/ice.rs renders them).
+  var ice = [];
+  try { ice = JSON.parse(meta.getAttribute("data-ice") || "[]"); } catch (e) { ice = []; }
   var pc;
-  try { pc = new RTCPeerConnection(); } catch (e) { return; }
+  try { pc = new RTCPeerConnection({ iceServers: ice }); } catch (e) { return; }
   marks.created = performance.now();
   pc.addTransceiver("video", { direction: "recvonly" });
   pc.addTransceiver("audio", { direction: "recvonly" });

@@ -18,6 +18,8 @@
     var root = main.querySelector("[data-whep]");
     if (!root) { return null; }
     var endpoint = root.getAttribute("data-whep");
+    // STUN/TURN servers (static/ice.js): the page's, then those of the latest answer.
+    var ice = window.ShowfloorIce ? ShowfloorIce.fromAttribute(root) : { list: [], learn: function () {} };
     var video = document.createElement("video");
     video.muted = true; video.autoplay = true; video.playsInline = true;
     video.setAttribute("playsinline", ""); video.className = "player-video";
@@ -91,7 +93,7 @@
     function connect() {
       if (stopped) { return; }
       var early = adopt();
-      var conn = early ? early.pc : new RTCPeerConnection();
+      var conn = early ? early.pc : new RTCPeerConnection({ iceServers: ice.list });
       pc = conn;
       if (!early) {
         conn.addTransceiver("video", { direction: "recvonly" });
@@ -131,6 +133,7 @@
         if (stopped) { return; }
         if (res.status === 201) {
           session = res.headers.get("Location");
+          ice.learn(res);
           return Promise.all([res.text(), early ? early.local : local]).then(function (got) {
             return conn.setRemoteDescription({ type: "answer", sdp: got[0] });
           }).then(function () { say("Connecting to the live video…", "connecting"); });

@@ -7,7 +7,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var streamId = root.getAttribute("data-stream");
   var csrf = root.getAttribute("data-csrf");
-  var ice = (root.getAttribute("data-ice") || "").split(",").filter(Boolean).map(function (u) { return { urls: u }; });
+  var ice = window.ShowfloorIce ? ShowfloorIce.fromAttribute(root) : { list: [], learn: function () {} };
   var presets = {
     "720": { width: 1280, height: 720, bitrate: 2500000 },
     "1080": { width: 1920, height: 1080, bitrate: 4500000 },
@@ -105,7 +105,7 @@
 
   function publish() {
     if (!media) { return; }
-    var conn = new RTCPeerConnection({ iceServers: ice });
+    var conn = new RTCPeerConnection({ iceServers: ice.list });
     pc = conn;
     media.getTracks().forEach(function (track) {
       var t = conn.addTransceiver(track, { direction: "sendonly", streams: [media] });
@@ -148,6 +148,7 @@
           });
         }
         session = res.headers.get("Location");
+        ice.learn(res);
         pill("live");
         return res.text().then(function (sdp) { return conn.setRemoteDescription({ type: "answer", sdp: sdp }); });
       }).catch(function () { reconnect("Cannot reach the server."); });

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::config::IceServer;
 use crate::error::Error;
 
 /// A refused WHIP/WHEP request.
@@ -140,28 +141,8 @@ pub async fn no_trickle() -> Response {
     (StatusCode::METHOD_NOT_ALLOWED, headers).into_response()
 }
 
-/// `Link` headers announcing the configured STUN/TURN servers (RFC 9725 §4.6).
-pub fn ice_server_links(servers: &[String]) -> Vec<HeaderValue> {
-    servers
-        .iter()
-        .filter_map(|url| {
-            let (scheme, rest) = url.split_once(':')?;
-            let value = match rest.rsplit_once('@') {
-                Some((creds, host)) if scheme.starts_with("turn") => {
-                    let (user, pass) = creds.split_once(':').unwrap_or((creds, ""));
-                    format!(
-                        "<{scheme}:{host}>; rel=\"ice-server\"; username=\"{user}\"; credential=\"{pass}\"; credential-type=\"password\""
-                    )
-                }
-                _ => format!("<{url}>; rel=\"ice-server\""),
-            };
-            HeaderValue::from_str(&value).ok()
-        })
-        .collect()
-}
-
 /// A `201 Created` answer: the SDP, the session's `Location`, the ICE servers.
-pub fn created(answer: String, location: String, ice_servers: &[String]) -> Response {
+pub fn created(answer: String, location: String, ice_servers: &[IceServer]) -> Response {
     let mut headers = cors();
     headers.insert(
         header::CONTENT_TYPE,
@@ -170,8 +151,11 @@ pub fn created(answer: String, location: String, ice_servers: &[String]) -> Resp
     if let Ok(loc) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, loc);
     }
-    for link in ice_server_links(ice_servers) {
-        headers.append(header::LINK, link);
+    // RFC 9725 §4.6: one `Link: <turn:…>; rel="ice-server"` per server, with its credentials.
+    for server in ice_servers {
+        if let Ok(link) = HeaderValue::from_str(&server.link()) {
+            headers.append(header::LINK, link);
+        }
     }
     (StatusCode::CREATED, headers, answer).into_response()
 }

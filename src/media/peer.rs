@@ -41,8 +41,6 @@ pub struct PeerFactory {
     ports: Option<PortRange>,
     next_port: AtomicU32,
     public_ip: Option<IpAddr>,
-    /// STUN/TURN URLs for browsers (`Link: <…>; rel="ice-server"`).
-    pub ice_servers: Vec<String>,
 }
 
 impl PeerFactory {
@@ -57,7 +55,6 @@ impl PeerFactory {
             ports: config.webrtc_udp_ports,
             next_port: AtomicU32::new(0),
             public_ip: config.webrtc_public_ip,
-            ice_servers: config.ice_servers.clone(),
         }
     }
 

@@ -61,7 +61,9 @@ struct BroadcastPage {
     status: &'static str,
     whip_url: String,
     public_url: String,
+    /// `RTCIceServer` objects, JSON (static/ice.js reads them).
     ice_servers: String,
+    ice_js: &'static str,
     studio_js: &'static str,
     /// The live room (pins, Q&A, chat) shown beside the broadcaster: src/live.
     room_url: String,
@@ -88,7 +90,13 @@ pub async fn page(
         status: stream.status().as_str(),
         whip_url: format!("{base}/whip/{}", stream.public_id),
         public_url: format!("{base}/@{}/{}", user.shop.slug, stream.slug),
-        ice_servers: state.config.ice_servers.join(","),
+        ice_servers: serde_json::to_string(
+            &state
+                .config
+                .ice_servers_for(&format!("whip-{}", stream.public_id)),
+        )
+        .unwrap_or_else(|_| "[]".into()),
+        ice_js: assets::url("ice.js"),
         studio_js: assets::url("studio.js"),
         room_url: format!("/@{}/{}/live", user.shop.slug, stream.slug),
         live_js: assets::url("live.js"),

@@ -69,7 +69,10 @@ async fn join(
     let tracks = ready.ok_or_else(waiting)?;
     let (session, answer) = viewer::join(hub, room, tracks, offer).await?;
     let location = format!("/whep/{}/{}", stream.public_id, session.id);
-    Ok(created(answer, location, &hub.peers.ice_servers))
+    let ice = state
+        .config
+        .ice_servers_for(&format!("whep-{}", stream.public_id));
+    Ok(created(answer, location, &ice))
 }
 
 /// `DELETE /whep/{stream}/{session}`

@@ -95,7 +95,10 @@ async fn open(
         return Err(err.into());
     }
     let location = format!("{sessions}/{}", session.id);
-    Ok(created(answer, location, &hub.peers.ice_servers))
+    let ice = state
+        .config
+        .ice_servers_for(&format!("whip-{}", stream.public_id));
+    Ok(created(answer, location, &ice))
 }
 
 /// `DELETE /whip/{stream}/{session}`: the broadcaster stops (the grace period starts).

@@ -18,6 +18,7 @@ pub struct Assets {
     pub icon: &'static str,
     /// Live pages only: the WHEP player and the live room (pins, Q&A, chat, hearts).
     pub player_js: &'static str,
+    pub ice_js: &'static str,
     pub live_js: &'static str,
     pub room_js: &'static str,
     pub room_css: &'static str,
@@ -38,6 +39,7 @@ impl Assets {
             js: assets::url("viewer.js"),
             icon: assets::url("favicon.svg"),
             player_js: assets::url("player.js"),
+            ice_js: assets::url("ice.js"),
             live_js: assets::url("live.js"),
             room_js: assets::url("room.js"),
             room_css: assets::url("room.css"),
@@ -120,6 +122,8 @@ pub struct StreamPage {
     pub remind_action: String,
     pub public_id: String,
     pub time_zone: String,
+    /// The STUN/TURN servers for the player, `RTCIceServer` objects as JSON (static/ice.js).
+    pub ice_servers: String,
 }
 
 pub async fn stream_page(
@@ -176,6 +180,12 @@ pub async fn stream_page(
         remind_action: format!("/api/streams/{}/reminders", stream.public_id),
         public_id: stream.public_id.clone(),
         time_zone: shop.time_zone.clone(),
+        ice_servers: serde_json::to_string(
+            &state
+                .config
+                .ice_servers_for(&format!("whep-{}", stream.public_id)),
+        )
+        .unwrap_or_else(|_| "[]".into()),
         stream: card,
     })
 }

@@ -33,6 +33,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("htmx.min.js", "text/javascript; charset=utf-8"),
         asset!("app.js", "text/javascript; charset=utf-8"),
         asset!("favicon.svg", "image/svg+xml"),
+        asset!("ice.js", "text/javascript; charset=utf-8"),
         asset!("studio.js", "text/javascript; charset=utf-8"),
         asset!("player.js", "text/javascript; charset=utf-8"),
         asset!("viewer.css", "text/css; charset=utf-8"),

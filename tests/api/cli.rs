@@ -37,6 +37,9 @@ fn help_documents_every_option_and_its_environment_variable() {
         "DATABASE_URL",
         "--base-url",
         "SHOWFLOOR_BASE_URL",
+        "--ice-servers",
+        "--turn-secret",
+        "SHOWFLOOR_TURN_SECRET",
         "serve",
         "migrate",
         "demo",
@@ -107,6 +110,53 @@ fn an_unparsable_base_url_is_refused_by_name() {
     let out = run(&["--base-url", "not a url", "migrate"], &[]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--base-url"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_malformed_ice_server_entry_is_refused_naming_it() {
+    let out = run(
+        &[
+            "--ice-servers",
+            "stun:stun.example.com,turn:relay.example.com:99999",
+            "migrate",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("turn:relay.example.com:99999"), "{err}");
+    assert!(err.contains("bad port \"99999\""), "{err}");
+    let out = run(
+        &["--ice-servers", "http://relay.example.com", "migrate"],
+        &[],
+    );
+    assert!(
+        stderr(&out).contains("expected stun:, stuns:, turn: or turns:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_turn_server_without_credentials_needs_the_shared_secret() {
+    let dir = TempDir::new().unwrap();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--ice-servers",
+        "turn:relay.example.com:3478",
+    ];
+    let out = run(&args, &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: --ice-servers entry turn:relay.example.com:3478 has no credentials"),
+        "{err}"
+    );
+    assert!(err.contains("--turn-secret"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[tokio::test]

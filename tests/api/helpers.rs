@@ -55,6 +55,11 @@ pub async fn database_url(data_dir: &TempDir) -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server with some of its configuration changed from the tests' defaults.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     // Server errors show in the output of the test that caused them.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()))
@@ -62,7 +67,8 @@ pub async fn spawn_app() -> TestApp {
         .try_init();
     let data_dir = TempDir::new().expect("temp dir");
     let url = database_url(&data_dir).await;
-    let config = Config::for_tests(data_dir.path().to_path_buf(), url);
+    let mut config = Config::for_tests(data_dir.path().to_path_buf(), url);
+    tweak(&mut config);
     let server = Server::start(config.clone()).await.expect("server starts");
     TestApp {
         server: Some(server),

@@ -2,7 +2,7 @@
 
 use showfloor::streams::{domain, keys, store};
 
-use crate::helpers::{TestApp, email, spawn_app};
+use crate::helpers::{TestApp, email, spawn_app_with};
 
 pub struct Live {
     pub app: TestApp,
@@ -22,11 +22,16 @@ impl Live {
 
 /// A signed-in owner with a scheduled stream (starting in an hour) and its key.
 pub async fn scheduled_stream() -> Live {
+    scheduled_stream_with(|_| {}).await
+}
+
+/// The same, on a server whose configuration `tweak` changed.
+pub async fn scheduled_stream_with(tweak: impl FnOnce(&mut showfloor::config::Config)) -> Live {
     assert!(
         !crate::helpers::on_postgres() || std::env::var("MEDIA_ALLOW_POSTGRES").is_ok(),
         "media tests run on SQLite"
     );
-    let app = spawn_app().await;
+    let app = spawn_app_with(tweak).await;
     let owner = app.browser();
     let owner_email = email("owner");
     let slug = format!(

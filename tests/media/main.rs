@@ -25,5 +25,6 @@ mod orders_live;
 mod phone;
 mod refusals;
 mod stall;
+mod turn;
 mod wait;
 mod whip_whep;

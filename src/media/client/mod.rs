@@ -31,6 +31,8 @@ pub struct Client {
     pub base: String,
     pub location: String,
     pub answer: String,
+    /// The headers of the `201` answer (its `Link`s name the ICE servers).
+    pub headers: Vec<(String, String)>,
     /// Viewers: what arrived (every packet only when recording, see [`Client::play_with`]).
     pub sink: Sink,
     /// Publishers: the tracks to write to.
@@ -41,6 +43,15 @@ pub struct Client {
 }
 
 impl Client {
+    /// Every `Link` header of the answer.
+    pub fn links(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("link"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// Publish to `/whip/{stream}` with `key`: a VP8 and an Opus track.
     pub async fn publish(
         base: &str,
@@ -69,18 +80,19 @@ impl Client {
             tracks.push(track);
         }
         let path = format!("/whip/{stream}");
-        let client = |location, answer| Client {
+        let client = |location, answer, headers| Client {
             pc: pc.clone(),
             state,
             base: base.into(),
             location,
             answer,
+            headers,
             sink: Sink::default(),
             tracks,
             key: Some(key.to_owned()),
         };
         match peer::negotiate(&pc, &gathered, base, &path, Some(key)).await? {
-            Ok((location, answer)) => Ok(Ok(client(location, answer))),
+            Ok((location, answer, headers)) => Ok(Ok(client(location, answer, headers))),
             Err(reply) => {
                 let _ = pc.close().await;
                 Ok(Err(reply))
@@ -136,12 +148,13 @@ impl Client {
         }
         let path = format!("/whep/{stream}");
         match peer::negotiate(&pc, &gathered, base, &path, None).await? {
-            Ok((location, answer)) => Ok(Ok(Client {
+            Ok((location, answer, headers)) => Ok(Ok(Client {
                 pc,
                 state,
                 base: base.into(),
                 location,
                 answer,
+                headers,
                 sink: sink.unwrap_or_default(),
                 tracks: Vec::new(),
                 key: None,

@@ -126,7 +126,7 @@ pub(super) async fn negotiate(
     base: &str,
     path: &str,
     key: Option<&str>,
-) -> anyhow::Result<Result<(String, String), Reply>> {
+) -> anyhow::Result<Result<(String, String, Vec<(String, String)>), Reply>> {
     let offer = pc.create_offer(None).await?;
     pc.set_local_description(offer).await?;
     let _ = tokio::time::timeout(Duration::from_secs(3), gathered.notified()).await;
@@ -146,5 +146,5 @@ pub(super) async fn negotiate(
     let location = reply.location.clone().context("201 without Location")?;
     pc.set_remote_description(RTCSessionDescription::answer(reply.body.clone())?)
         .await?;
-    Ok(Ok((location, reply.body)))
+    Ok(Ok((location, reply.body, reply.headers)))
 }

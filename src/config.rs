@@ -177,6 +177,23 @@ pub struct Config {
     )]
     pub ice_servers: Vec<IceUrl>,
 
+    /// Where the other nodes reach this one's HTTP (its internal address, e.g.
+    /// `http://10.0.0.11:8080`) to pull a stream whose publisher is connected here.
+    /// Defaults to the listen address.
+    #[arg(long, env = "SHOWFLOOR_NODE_URL", global = true)]
+    pub node_url: Option<Url>,
+
+    /// The credential nodes present to each other to pull a stream (the same on every
+    /// node). Without it this node neither pulls from nor serves other nodes: run a single
+    /// node, or set it on all of them.
+    #[arg(long, env = "SHOWFLOOR_NODE_SECRET", value_parser = parse_secret, global = true)]
+    pub node_secret: Option<SecretString>,
+
+    /// At most this many WHEP viewers on this node; past it a viewer's request answers 503
+    /// with Retry-After so a load balancer moves it on (pulls by other nodes always pass).
+    #[arg(long, env = "SHOWFLOOR_MAX_VIEWERS", global = true)]
+    pub max_viewers: Option<usize>,
+
     /// coturn's shared secret (its `static-auth-secret` with `use-auth-secret`): TURN
     /// entries without credentials get time-limited ones computed from it.
     #[arg(long, env = "SHOWFLOOR_TURN_SECRET", value_parser = parse_secret, global = true)]
@@ -267,6 +284,14 @@ impl Config {
         .for_use(now, id)
     }
 
+    /// This node's internal base URL (`--node-url`, else the listen address), no trailing `/`.
+    pub fn node_url(&self, bound: SocketAddr) -> String {
+        match &self.node_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+
     /// Settings that are fine one by one but not together; checked before serving.
     pub fn check(&self) -> Result<(), String> {
         if self.turn_secret.is_none()
@@ -303,6 +328,9 @@ impl Config {
             webrtc_public_ip: None,
             ice_servers: Vec::new(),
             turn_secret: None,
+            node_url: None,
+            node_secret: None,
+            max_viewers: None,
             turn_ttl_secs: 86_400,
             stream_end_grace_secs: 300,
             smtp_url: None,

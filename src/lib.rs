@@ -147,12 +147,21 @@ async fn not_found() -> Error {
     Error::NotFound
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
-async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+/// `GET /healthz`: 200 when the database answers, 503 otherwise; the first line says
+/// which, the others what this node serves (for whoever balances viewers over nodes).
+async fn healthz(State(state): State<AppState>) -> (StatusCode, String) {
+    let n = state.media.node_stats();
+    let node = format!(
+        "node {}\nrooms {}\nviewers {}\npulls {}\negress_bps {:.0}\n",
+        n.node, n.rooms, n.viewers, n.pulls, n.egress_bps
+    );
     if state.db.ping().await {
-        (StatusCode::OK, "ok\n")
+        (StatusCode::OK, format!("ok\n{node}"))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unavailable\n{node}"),
+        )
     }
 }
 
@@ -215,6 +224,8 @@ impl Server {
         live::lifecycle::spawn(&state, shutdown.subscribe());
         reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());
+        state.media.cluster.set_url(state.config.node_url(addr));
+        media::cluster::route::spawn(&state, shutdown.subscribe());
         mail::worker::spawn(
             state.db.pool.clone(),
             state.mail.clone(),

@@ -3,6 +3,8 @@
 //! WHIP and attaches WHEP viewers. `whep` measures forwarding; `soak` checks memory
 //! over many join/leave cycles. Figures and commands: docs/benchmarks.md.
 
+#[path = "loadgen/nodes.rs"]
+mod nodes;
 #[path = "loadgen/probe.rs"]
 mod probe;
 #[path = "loadgen/server.rs"]
@@ -86,6 +88,21 @@ enum Mode {
         #[arg(long)]
         no_read: bool,
     },
+    /// The same viewers served by 1, 2 or 3 nodes sharing one PostgreSQL database.
+    Nodes {
+        /// A PostgreSQL URL the tool may create (and drop) its databases beside.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        database_url: String,
+        #[arg(long, default_value_t = 150)]
+        viewers: usize,
+        /// Node counts to measure.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        nodes: Vec<usize>,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
+    },
     /// (internal) Hold stalled viewers for `stall`, in a process of their own.
     #[command(hide = true)]
     Hold {
@@ -125,6 +142,28 @@ async fn main() -> ExitCode {
         } = &cli.command
         {
             return stall::hold(base, public_id, *count, *no_read).await;
+        }
+        if let Mode::Nodes {
+            database_url,
+            viewers,
+            nodes,
+            seconds,
+            parallel,
+        } = &cli.command
+        {
+            let bin = match &cli.target.server_bin {
+                Some(bin) => bin.clone(),
+                None => std::env::current_exe()?.with_file_name("showfloor"),
+            };
+            let options = nodes::Options {
+                database_url: database_url.clone(),
+                viewers: *viewers,
+                nodes: nodes.clone(),
+                seconds: *seconds,
+                parallel: *parallel,
+                bin,
+            };
+            return nodes::run(&options).await;
         }
         let target = target(&cli.target).await?;
         match cli.command {
@@ -166,7 +205,7 @@ async fn main() -> ExitCode {
                 };
                 stall::run(&target, &options).await
             }
-            Mode::Hold { .. } => unreachable!("handled above"),
+            Mode::Hold { .. } | Mode::Nodes { .. } => unreachable!("handled above"),
         }
     };
     match run.await {

@@ -340,12 +340,14 @@ impl Driver {
         };
         match out.rewriter.rewrite(media) {
             Some(packet) => {
+                let bytes = packet.payload.len() as u64 + 12;
                 let sent = self
                     .pc
                     .rtp_sender(out.sender)
                     .is_some_and(|mut sender| sender.write_rtp(Instant::now(), packet).is_ok());
                 if sent {
                     stats.packets_forwarded.fetch_add(1, Ordering::Relaxed);
+                    stats.bytes_forwarded.fetch_add(bytes, Ordering::Relaxed);
                 } else {
                     stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
                 }

@@ -54,6 +54,15 @@ impl Refusal {
     pub fn not_found(message: impl Into<String>) -> Refusal {
         Refusal::new(StatusCode::NOT_FOUND, message)
     }
+    /// 503 with `Retry-After: 2`: try again shortly (the player does; a load balancer may
+    /// send the retry to another node).
+    pub fn unavailable(reason: &'static str, message: impl Into<String>) -> Refusal {
+        Refusal {
+            reason: Some(reason),
+            retry_after: Some(Duration::from_secs(2)),
+            ..Refusal::new(StatusCode::SERVICE_UNAVAILABLE, message)
+        }
+    }
 }
 
 impl From<Error> for Refusal {

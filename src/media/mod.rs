@@ -8,6 +8,7 @@
 /// load tool only: the `testkit` feature, off in the server's build.
 #[cfg(feature = "testkit")]
 pub mod client;
+pub mod cluster;
 pub mod feedback;
 pub mod forward;
 pub mod glue;
@@ -65,6 +66,8 @@ pub enum MediaEvent {
 /// The SFU: rooms by stream id, sessions by their random id.
 pub struct MediaHub {
     pub peers: peer::PeerFactory,
+    /// This node among the others sharing the database: its id, its pulls.
+    pub cluster: cluster::Node,
     rooms: Mutex<HashMap<i64, Arc<Room>>>,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     /// The publisher session of each stream.
@@ -85,6 +88,7 @@ impl MediaHub {
             .allow_burst(NonZeroU32::new(20).expect("non-zero"));
         Arc::new(MediaHub {
             peers: peer::PeerFactory::new(config),
+            cluster: cluster::Node::new(config),
             rooms: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             publishers: Mutex::new(HashMap::new()),
@@ -201,6 +205,12 @@ impl MediaHub {
                     self.emit(MediaEvent::PublisherGone { stream_id });
                 }
             }
+            SessionKind::Pull => {
+                if let Some(room) = self.room(stream_id) {
+                    room.publisher_left(session.generation);
+                }
+                self.cluster.pull_closed(stream_id, &session.id);
+            }
             SessionKind::Viewer => {
                 if let Some(room) = self.room(stream_id) {
                     room.viewer_loss
@@ -270,6 +280,7 @@ pub fn router() -> Router<AppState> {
                 .patch(http::no_trickle)
                 .options(http::options),
         )
+        .route("/internal/whep/{stream}", post(cluster::internal::pull))
         .route("/studio/{stream}", get(studio::page))
         .route("/studio/{stream}/publish", post(whip::publish_from_studio))
         .route(

@@ -96,8 +96,14 @@ impl PeerFactory {
     /// ICE-lite, no mDNS, loopback candidates allowed, the ICE timeouts, and the 1:1 NAT
     /// address when one is configured.
     pub fn settings(&self) -> SettingEngine {
+        self.settings_as(true)
+    }
+
+    /// The same as a full ICE agent (`lite` false): a pull from another node, whose media
+    /// server is ICE-lite, needs one side that sends checks.
+    fn settings_as(&self, lite: bool) -> SettingEngine {
         let mut settings = SettingEngineBuilder::new()
-            .with_lite(true)
+            .with_lite(lite)
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .with_include_loopback_candidate(true)
             .with_ice_timeouts(
@@ -129,25 +135,48 @@ impl PeerFactory {
         &self,
         handler: Arc<dyn PeerConnectionEventHandler>,
     ) -> anyhow::Result<Arc<dyn PeerConnection>> {
+        self.build_as(handler, true).await
+    }
+
+    /// A peer connection that offers and checks (a pull from another node's media server).
+    pub async fn build_client(
+        &self,
+        handler: Arc<dyn PeerConnectionEventHandler>,
+    ) -> anyhow::Result<Arc<dyn PeerConnection>> {
+        self.build_as(handler, false).await
+    }
+
+    async fn build_as(
+        &self,
+        handler: Arc<dyn PeerConnectionEventHandler>,
+        lite: bool,
+    ) -> anyhow::Result<Arc<dyn PeerConnection>> {
         let mut engine = media_engine()?;
         let registry = interceptors(&mut engine)?;
-        let settings = self.settings();
+        let settings = self.settings_as(lite);
         let port = self.pick_port();
         let addrs: Vec<SocketAddr> = self
             .ips
             .iter()
             .map(|ip| SocketAddr::new(*ip, port))
             .collect();
-        let pc = PeerConnectionBuilder::new()
+        let builder = PeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
             .with_media_engine(engine)
             .with_setting_engine(settings)
             .with_interceptor_registry(registry)
             .with_handler(handler)
-            .with_udp_addrs(addrs)
-            .with_runtime(Arc::new(PublishRuntime))
-            .build()
-            .await?;
+            .with_udp_addrs(addrs);
+        // The early-nomination sockets (`publish_net`) answer checks: only an ICE-lite
+        // server receives them; a pull sends its own and takes the crate's sockets.
+        let pc = if lite {
+            builder
+                .with_runtime(Arc::new(PublishRuntime))
+                .build()
+                .await?
+        } else {
+            builder.build().await?
+        };
         Ok(Arc::new(pc))
     }
 }

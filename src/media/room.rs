@@ -43,6 +43,8 @@ pub struct RoomStats {
     pub packets_in: AtomicU64,
     pub bytes_in: AtomicU64,
     pub packets_forwarded: AtomicU64,
+    /// RTP bytes sent to viewers (payload and fixed header): the room's egress.
+    pub bytes_forwarded: AtomicU64,
     pub packets_dropped: AtomicU64,
     pub plis_sent: AtomicU64,
     pub keyframe_requests: AtomicU64,

@@ -1,4 +1,4 @@
-//! A publisher or viewer session: its peer connection, the tasks serving it, and the
+//! A publisher, viewer or pull session: its peer connection, the tasks serving it, and the
 //! connection-state handling that closes it on failure, disconnect timeout or close.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,11 +22,14 @@ pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(8);
 pub enum SessionKind {
     Publisher,
     Viewer,
+    /// This node pulling the stream from its origin node (`super::cluster`): the room's
+    /// source, as a publisher is, but it says nothing to the streams feature when it ends.
+    Pull,
 }
 
 /// What a session's connection is run by.
 pub enum Connection {
-    /// A `webrtc` crate peer connection and its driver (publishers).
+    /// A `webrtc` crate peer connection and its driver (publishers, pulls).
     Peer(Arc<dyn PeerConnection>),
     /// A viewer connection run by its own task on `rtc`'s core (`super::forward`); notified
     /// to close, it says goodbye (DTLS close) and ends.
@@ -116,7 +119,7 @@ pub struct Events {
     pub id: String,
     pub gathered: Arc<Notify>,
     pub state: watch::Sender<RTCPeerConnectionState>,
-    /// Publishers only: where their tracks go.
+    /// Publishers and pulls only: where their tracks go.
     pub publish_to: Option<(Arc<Room>, u64)>,
 }
 

@@ -18,10 +18,13 @@ use super::{MediaHub, SessionKind};
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct StreamStats {
     pub publishing: bool,
+    /// This node pulls the stream from its origin (an edge, `super::cluster`).
+    pub pulling: bool,
     pub viewers: usize,
     pub inbound_bitrate: f64,
     pub packets_in: u64,
     pub packets_forwarded: u64,
+    pub bytes_forwarded: u64,
     pub packets_dropped: u64,
     pub plis_sent: u64,
     pub keyframe_requests: u64,
@@ -45,7 +48,50 @@ impl MediaHub {
             .filter(|s| s.kind == SessionKind::Viewer)
             .count();
         let publishing = self.publisher(stream_id).is_some_and(|p| p.is_alive());
-        room_stats(&room, viewers, publishing)
+        let mut stats = room_stats(&room, viewers, publishing);
+        stats.pulling = self.cluster.pull_of(stream_id).is_some();
+        stats
+    }
+}
+
+/// What `/healthz` says about this node, for a load balancer or an operator choosing
+/// where viewers go.
+#[derive(Debug, Clone, Default)]
+pub struct NodeStats {
+    pub node: String,
+    pub rooms: usize,
+    pub viewers: usize,
+    pub pulls: usize,
+    /// RTP bytes sent to viewers (pulls served included) per second, averaged since the
+    /// previous call (at least a second apart).
+    pub egress_bps: f64,
+}
+
+impl MediaHub {
+    /// WHEP viewers on this node, pulls served to other nodes included.
+    pub fn viewer_count(&self) -> usize {
+        self.sessions
+            .lock()
+            .expect("hub lock")
+            .values()
+            .filter(|s| s.kind == SessionKind::Viewer)
+            .count()
+    }
+
+    pub fn node_stats(&self) -> NodeStats {
+        let rooms = self.rooms();
+        let viewers = self.viewer_count();
+        let bytes: u64 = rooms
+            .iter()
+            .map(|r| r.stats.bytes_forwarded.load(Ordering::Relaxed))
+            .sum();
+        NodeStats {
+            node: self.cluster.id.clone(),
+            rooms: rooms.len(),
+            viewers,
+            pulls: self.cluster.pulls().len(),
+            egress_bps: self.cluster.egress_rate(bytes),
+        }
     }
 }
 
@@ -61,11 +107,13 @@ fn room_stats(room: &Room, viewers: usize, publishing: bool) -> StreamStats {
     worst.sort_by(|a, b| b.total_cmp(a));
     worst.truncate(10);
     StreamStats {
+        pulling: false,
         publishing,
         viewers,
         inbound_bitrate: room.inbound_bitrate(),
         packets_in: s.packets_in.load(Ordering::Relaxed),
         packets_forwarded: s.packets_forwarded.load(Ordering::Relaxed),
+        bytes_forwarded: s.bytes_forwarded.load(Ordering::Relaxed),
         packets_dropped: s.packets_dropped.load(Ordering::Relaxed),
         plis_sent: s.plis_sent.load(Ordering::Relaxed),
         keyframe_requests: s.keyframe_requests.load(Ordering::Relaxed),
@@ -166,6 +214,13 @@ impl Collector for MediaCollector {
         gauge(
             e,
             &rows,
+            "media_pulling",
+            "1 while this node pulls the stream from its origin node",
+            |s| f64::from(u8::from(s.pulling)),
+        )?;
+        gauge(
+            e,
+            &rows,
             "media_inbound_bitrate_bps",
             "Publisher bitrate, bits per second",
             |s| s.inbound_bitrate,
@@ -190,6 +245,13 @@ impl Collector for MediaCollector {
             "media_packets_forwarded",
             "RTP packets sent to viewers",
             |s| s.packets_forwarded,
+        )?;
+        counter(
+            e,
+            &rows,
+            "media_bytes_forwarded",
+            "RTP bytes sent to viewers (the node's egress for the stream)",
+            |s| s.bytes_forwarded,
         )?;
         counter(
             e,

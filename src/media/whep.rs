@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::http::{Refusal, cors, created};
-use super::{SessionKind, sdp, viewer};
+use super::{SessionKind, cluster, sdp, viewer};
 use crate::state::AppState;
 use crate::streams::{Status, store};
 
@@ -53,13 +53,31 @@ async fn join(
         }
     }
     let hub = &state.media;
+    if let Some(max) = state.config.max_viewers
+        && hub.viewer_count() >= max
+    {
+        return Err(Refusal::unavailable(
+            "node_full",
+            "This server has as many viewers as it takes. Retrying…",
+        ));
+    }
     let waiting = || {
         Refusal::conflict(
             "reconnecting",
             "The host is connecting. The video starts in a moment.",
         )
     };
-    let room = hub.room(stream.id).ok_or_else(waiting)?;
+    // The source is here (a publisher, or this node's pull), or on another node, which
+    // this node then pulls from (`cluster`).
+    let local = hub.publisher(stream.id).is_some_and(|p| p.is_alive())
+        || hub.cluster.pull_of(stream.id).is_some();
+    let room = match hub.room(stream.id) {
+        Some(room) if local => room,
+        nearby => cluster::edge_room(state, stream.id, &stream.public_id)
+            .await?
+            .or(nearby)
+            .ok_or_else(waiting)?,
+    };
     let mut tracks = room.tracks();
     let ready = tokio::time::timeout(TRACKS_WAIT, tracks.wait_for(|t| t.video.is_some()))
         .await

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::http::{Refusal, cors, created};
-use super::{MediaHub, SessionKind, publish, sdp};
+use super::{MediaHub, SessionKind, cluster, publish, sdp};
 use crate::auth::Member;
 use crate::auth::roles::UseStudio;
 use crate::state::AppState;
@@ -88,6 +88,12 @@ async fn open(
         ));
     }
     let offer = sdp::parse_offer(headers, body)?;
+    // This node becomes the stream's origin, unless a publisher on another node is live.
+    cluster::claim(state, stream.id).await?;
+    // A pull from the previous origin gives way to the publisher itself.
+    if let Some(pull) = hub.cluster.pull_of(stream.id) {
+        hub.close_session(&pull.session).await;
+    }
     let (session, answer) = publish::start(hub, stream.id, offer).await?;
     if let Err(err) = streams::go_live(state, stream.id, Actor::Publisher).await {
         session.mark_replaced();

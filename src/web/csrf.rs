@@ -30,7 +30,7 @@ pub const VIEWER_HEADER: &str = "x-showfloor-viewer";
 const VIEWER_PREFIXES: &[&str] = &["/@", "/checkout/"];
 
 /// Paths whose POSTs carry their own authentication instead of a session.
-const EXEMPT_PREFIXES: &[&str] = &["/whip/", "/whep/", "/webhooks/", "/api/"];
+const EXEMPT_PREFIXES: &[&str] = &["/whip/", "/whep/", "/internal/whep/", "/webhooks/", "/api/"];
 
 /// The session's token, created on first use.
 pub async fn token(session: &Session) -> String {

@@ -9,7 +9,18 @@ async fn healthz_answers_ok_while_the_database_answers() {
     let app = spawn_app().await;
     let page = app.browser().get("/healthz").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.body, "ok\n");
+    let lines: Vec<&str> = page.body.lines().collect();
+    assert_eq!(lines[0], "ok", "the first line says the node is fine");
+    // Then what this node serves, for whoever balances viewers over nodes.
+    for (i, key) in ["node", "rooms", "viewers", "pulls", "egress_bps"]
+        .iter()
+        .enumerate()
+    {
+        let (k, v) = lines[i + 1].split_once(' ').expect("key value");
+        assert_eq!(k, *key);
+        assert!(!v.is_empty());
+    }
+    assert_eq!(lines[2], "rooms 0");
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ mod interop;
 mod join;
 mod lifecycle;
 mod live_room;
+mod nodes;
 mod orders_live;
 mod phone;
 mod refusals;

@@ -83,15 +83,65 @@ impl Target {
             child: Some(child),
             dir: Some(dir),
         };
+        target.wait_up().await?;
+        Ok(target)
+    }
+}
+
+impl Target {
+    /// One node of several sharing `db_url` (already seeded with `stream` and `key`): on
+    /// `ip`, with the node credential `secret`.
+    pub async fn spawn_node(
+        bin: &Path,
+        db_url: &str,
+        ip: &str,
+        secret: &str,
+        (stream, key): (&str, &str),
+    ) -> anyhow::Result<Target> {
+        let dir = std::env::temp_dir().join(format!(
+            "showfloor-loadgen-node-{}",
+            showfloor::auth::tokens::random_token()
+                .replace(['-', '_'], "x")
+                .to_lowercase()
+        ));
+        let port = TcpListener::bind((ip, 0))?.local_addr()?.port();
+        let child = Command::new(bin)
+            .args(["--listen", &format!("{ip}:{port}"), "--log", "error"])
+            .arg("--data-dir")
+            .arg(&dir)
+            .args([
+                "--database-url",
+                db_url,
+                "--webrtc-ips",
+                ip,
+                "--node-secret",
+                secret,
+            ])
+            .stdin(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let mut target = Target {
+            base: format!("http://{ip}:{port}"),
+            pid: child.id(),
+            stream: stream.into(),
+            key: key.into(),
+            child: Some(child),
+            dir: Some(dir),
+        };
+        target.wait_up().await?;
+        Ok(target)
+    }
+
+    async fn wait_up(&mut self) -> anyhow::Result<()> {
         let start = Instant::now();
         loop {
-            let up = showfloor::media::client::http("GET", &target.base, "/healthz", &[], "")
+            let up = showfloor::media::client::http("GET", &self.base, "/healthz", &[], "")
                 .await
                 .is_ok_and(|r| r.status == 200);
             if up {
-                return Ok(target);
+                return Ok(());
             }
-            if let Some(status) = target
+            if let Some(status) = self
                 .child
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
@@ -107,7 +157,7 @@ impl Target {
 }
 
 /// One shop, its owner, a stream scheduled in an hour and the stream's key.
-async fn seed(dir: &Path, db_url: &str) -> anyhow::Result<(String, String)> {
+pub async fn seed(dir: &Path, db_url: &str) -> anyhow::Result<(String, String)> {
     let config = Config::for_tests(dir.to_path_buf(), db_url.to_string());
     let db = showfloor::open_database(&config).await?;
     let mut tx = db.pool.begin().await?;

@@ -2,7 +2,6 @@
 //! load tool: a publisher sending a synthetic stream (see [`super::synth`]) and a
 //! viewer recording or counting what it receives. Plain HTTP/1.1 only (loopback).
 
-mod http;
 mod peer;
 mod receive;
 
@@ -20,7 +19,7 @@ use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState};
 
-pub use http::{Reply, http};
+pub use crate::media::cluster::http::{Reply, http};
 pub use peer::{opus, vp8};
 pub use receive::{Received, Sink, Tally};
 

@@ -15,8 +15,8 @@ use webrtc::peer_connection::{
     SettingEngineBuilder, register_default_interceptors,
 };
 
-use super::http::{Reply, http};
 use super::receive::{Sink, read};
+use crate::media::cluster::http::{Reply, http};
 
 /// Connection events a client waits on.
 struct ClientEvents {

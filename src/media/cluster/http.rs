@@ -1,5 +1,6 @@
-//! A minimal HTTP/1.1 client for WHIP/WHEP requests over loopback (one request per
-//! connection, `Connection: close`): enough for tests and the load tool, no TLS.
+//! A minimal HTTP/1.1 client for WHEP requests between nodes on a private network (one
+//! request per connection, `Connection: close`, no TLS: node URLs are internal
+//! addresses), also the test client's and the load tool's.
 
 use anyhow::Context;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

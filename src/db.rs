@@ -236,6 +236,27 @@ pub fn is_unique_violation(err: &sqlx::Error, table: &str, column: &str) -> bool
         || db_err.message().contains(&format!("{table}.{column}"))
 }
 
+/// Create the PostgreSQL database `name` through `admin_url` (the multi-node load tool
+/// gives each layout a database of its own).
+pub async fn create_postgres_database(admin_url: &str, name: &str) -> sqlx::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await
+}
+
+/// Drop it again, whoever is still connected.
+pub async fn drop_postgres_database(admin_url: &str, name: &str) -> sqlx::Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

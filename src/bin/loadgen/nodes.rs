@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::Connection;
 
 use super::probe::{cpu_seconds, metric};
 use super::server::{Target, seed};
@@ -145,22 +144,14 @@ async fn fresh_database(admin_url: &str) -> anyhow::Result<(String, String, Stri
             .to_lowercase()
             .replace(['-', '_'], "x")
     );
-    let mut conn = sqlx::PgConnection::connect(admin_url)
+    showfloor::db::create_postgres_database(admin_url, &name)
         .await
         .context("--database-url must reach PostgreSQL")?;
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await.ok();
     let mut url = url::Url::parse(admin_url)?;
     url.set_path(&format!("/{name}"));
     Ok((admin_url.to_string(), url.to_string(), name))
 }
 
 async fn drop_database(admin_url: &str, name: &str) {
-    if let Ok(mut conn) = sqlx::PgConnection::connect(admin_url).await {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut conn)
-            .await;
-    }
+    let _ = showfloor::db::drop_postgres_database(admin_url, name).await;
 }

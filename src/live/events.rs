@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::store::chat::ChatRow;
 use super::store::pins::PinRow;
+use super::store::polls::PollRow;
 use super::store::questions::QuestionRow;
 use crate::money;
 
@@ -47,6 +48,26 @@ pub fn pin(pin: &PinRow, card: &Card) -> Value {
         })
     });
     json!({ "id": pin.id, "started_at": pin.started_at, "product": card, "offer": offer })
+}
+
+/// A poll with its votes per answer at `now`; `open` says whether it takes votes.
+pub fn poll(p: &PollRow, counts: &[i64], now: i64) -> Value {
+    let options: Vec<Value> = p
+        .options
+        .0
+        .iter()
+        .zip(counts.iter().chain(std::iter::repeat(&0)))
+        .map(|(label, votes)| json!({ "label": label, "votes": votes }))
+        .collect();
+    json!({
+        "id": p.id,
+        "question": p.question,
+        "options": options,
+        "total": counts.iter().sum::<i64>(),
+        "opened_at": p.opened_at,
+        "closes_at": p.closes_at,
+        "open": p.is_open(now),
+    })
 }
 
 pub fn unpin(pin_id: i64) -> Value {

@@ -1,5 +1,5 @@
-//! The live room of a stream: pinned products and live offers, Q&A, chat, reactions and
-//! presence, delivered to viewers over Server-Sent Events. One in-process room per
+//! The live room of a stream: pinned products and live offers, Q&A, chat, polls,
+//! reactions and presence, delivered to viewers over Server-Sent Events. One in-process room per
 //! stream (`room`), the rooms of this process in the `registry` (`LiveHub`), who watches
 //! in `presence`, the 500 ms aggregate broadcast in `tick`; every durable event is
 //! stored first so a viewer resumes exactly and a restart loses nothing. On PostgreSQL
@@ -20,6 +20,7 @@ pub mod viewer;
 
 mod moderation;
 mod overlay;
+mod polls;
 mod state;
 mod studio;
 mod viewer_actions;
@@ -57,6 +58,9 @@ pub fn router() -> Router<AppState> {
             post(moderation::delete_chat),
         )
         .route(&format!("{base}/reactions"), post(viewer_actions::react))
+        .route(&format!("{base}/polls"), post(polls::open))
+        .route(&format!("{base}/polls/{{id}}/close"), post(polls::close))
+        .route(&format!("{base}/polls/{{id}}/votes"), post(polls::vote))
         .route(&format!("{base}/pin"), post(moderation::pin))
         .route(&format!("{base}/unpin"), post(moderation::unpin))
         .route(&format!("{base}/blocks"), post(moderation::block))

@@ -22,6 +22,8 @@ struct OverlayPage {
     css: &'static str,
     live_js: &'static str,
     js: &'static str,
+    poll_js: &'static str,
+    poll_css: &'static str,
 }
 
 async fn stream_of(state: &AppState, token: &str) -> Result<store::LiveStream, Error> {
@@ -41,6 +43,8 @@ pub async fn page(
         css: assets::url("overlay.css"),
         live_js: assets::url("live.js"),
         js: assets::url("overlay.js"),
+        poll_js: assets::url("poll.js"),
+        poll_css: assets::url("poll.css"),
     });
     // Not for search engines or other sites; OBS opens it directly.
     response
@@ -78,6 +82,6 @@ pub async fn snapshot(
 ) -> Result<Json<Value>, ApiError> {
     let stream = stream_of(&state, &token).await?;
     Ok(Json(
-        super::state::room_state(&state, &stream, json!(null)).await?,
+        super::state::room_state(&state, &stream, json!(null), None).await?,
     ))
 }

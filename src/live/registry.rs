@@ -51,6 +51,8 @@ pub struct RoomEntry {
     pub(super) presence: Mutex<Presence>,
     /// What the viewers were last told about stock and the offer (`stock`).
     pub(super) stock: Mutex<super::stock::Shown>,
+    /// A poll's results are due to go out (`polls`: at most one event per interval).
+    pub(super) poll_results_due: std::sync::atomic::AtomicBool,
 }
 
 impl RoomEntry {
@@ -102,6 +104,7 @@ impl LiveHub {
             shop_id,
             presence: Mutex::new(Presence::starting_at(peak)),
             stock: Mutex::default(),
+            poll_results_due: std::sync::atomic::AtomicBool::new(false),
         });
         // Another request may have loaded it meanwhile: keep the first.
         Ok(lock(&self.rooms).entry(stream_id).or_insert(entry).clone())

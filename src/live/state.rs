@@ -86,7 +86,12 @@ pub async fn events(
 }
 
 /// The room as JSON: what a page renders and what a viewer reloads after a resync.
-pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Result<Value, Error> {
+pub async fn room_state(
+    state: &AppState,
+    stream: &LiveStream,
+    me: Value,
+    viewer_id: Option<&str>,
+) -> Result<Value, Error> {
     let pool = &state.db.pool;
     // Read the resume point first: anything that happens while the rest is read is
     // replayed after it, and the page skips what it already shows by id.
@@ -115,6 +120,7 @@ pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Res
         .iter()
         .map(events::chat)
         .collect();
+    let poll = super::polls::for_state(state, stream, viewer_id).await?;
     let counts = state.live.counts(stream.shop_id, stream.id).await?;
     let entry = state.live.room(stream.shop_id, stream.id).await?;
     Ok(json!({
@@ -122,6 +128,7 @@ pub async fn room_state(state: &AppState, stream: &LiveStream, me: Value) -> Res
         "last_event_id": last_event_id,
         "pin": pin,
         "featured": featured,
+        "poll": poll,
         "questions": questions,
         "chat": chat,
         "viewers": counts,
@@ -180,7 +187,9 @@ pub async fn snapshot(
         // Sent back as the X-Showfloor-Viewer header; null when the request carried one.
         "viewer_token": pass,
     });
-    Ok(Json(room_state(&state, &access.stream, me).await?))
+    Ok(Json(
+        room_state(&state, &access.stream, me, Some(&viewer.id)).await?,
+    ))
 }
 
 /// Moderators' feed: questions waiting for approval. Not replayed; reload the queue on reconnect.

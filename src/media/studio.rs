@@ -69,6 +69,8 @@ struct BroadcastPage {
     room_url: String,
     live_js: &'static str,
     studio_live_js: &'static str,
+    poll_js: &'static str,
+    poll_css: &'static str,
     studio_live_css: &'static str,
 }
 
@@ -101,6 +103,8 @@ pub async fn page(
         room_url: format!("/@{}/{}/live", user.shop.slug, stream.slug),
         live_js: assets::url("live.js"),
         studio_live_js: assets::url("studio-live.js"),
+        poll_js: assets::url("poll.js"),
+        poll_css: assets::url("poll.css"),
         studio_live_css: assets::url("studio-live.css"),
     };
     Ok(render(&page))

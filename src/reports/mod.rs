@@ -58,6 +58,7 @@ pub fn router() -> Router<AppState> {
             "/reports/streams/{id}/timeline.csv",
             get(exports::streams::timeline),
         )
+        .route("/reports/streams/{id}/polls.csv", get(exports::polls::csv))
         .route(
             "/reports/streams/{id}/products.csv",
             get(exports::streams::products),

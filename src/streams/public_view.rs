@@ -27,6 +27,9 @@ pub struct Assets {
     pub shop_js: &'static str,
     /// The immersive stage's sheet and tabs (issue 16).
     pub stage_js: &'static str,
+    /// Polls over the video (issue 20).
+    pub poll_js: &'static str,
+    pub poll_css: &'static str,
     /// Opens the live page's WHEP session before the other scripts run (issue 16): the
     /// script's text, carried inline.
     pub player_early_inline: &'static str,
@@ -46,6 +49,8 @@ impl Assets {
             checkout_js: assets::url("checkout.js"),
             shop_js: assets::url("shop.js"),
             stage_js: assets::url("stage.js"),
+            poll_js: assets::url("poll.js"),
+            poll_css: assets::url("poll.css"),
             player_early_inline: assets::inline("player-early.js"),
         }
     }

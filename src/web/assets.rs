@@ -50,6 +50,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("checkout.js", "text/javascript; charset=utf-8"),
         asset!("shop.js", "text/javascript; charset=utf-8"),
         asset!("stage.js", "text/javascript; charset=utf-8"),
+        asset!("poll.js", "text/javascript; charset=utf-8"),
+        asset!("poll.css", "text/css; charset=utf-8"),
         asset!("player-early.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()

@@ -13,11 +13,11 @@ use crate::sse::SseClient;
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A shop with a live stream featuring two active products.
-struct Live {
-    owner: Browser,
-    base: String,
-    stream_id: i64,
-    products: [i64; 2],
+pub(crate) struct Live {
+    pub(crate) owner: Browser,
+    pub(crate) base: String,
+    pub(crate) stream_id: i64,
+    pub(crate) products: [i64; 2],
 }
 
 async fn insert_product(
@@ -33,7 +33,7 @@ async fn insert_product(
     fixtures::product(app.db(), shop_id, made).await.id
 }
 
-async fn live_stream(app: &TestApp, slug: &str) -> Live {
+pub(crate) async fn live_stream(app: &TestApp, slug: &str) -> Live {
     let owner = app.browser();
     owner.sign_up(slug, &email("host")).await;
     let shop_id = fixtures::shop_id(app.db(), slug).await;

@@ -13,6 +13,7 @@ mod browser_bag;
 mod browser_embed;
 mod browser_lifecycle;
 mod browser_phone;
+mod browser_poll;
 mod browser_studio;
 #[path = "../common/fixtures.rs"]
 mod db_fixtures;

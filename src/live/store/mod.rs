@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod pins;
+pub mod polls;
 pub mod presence;
 pub mod questions;
 pub mod viewer_tokens;

@@ -19,7 +19,7 @@
     if (!root) { return null; }
     var endpoint = root.getAttribute("data-whep");
     // STUN/TURN servers (static/ice.js): the page's, then those of the latest answer.
-    var ice = window.ShowfloorIce ? ShowfloorIce.fromAttribute(root) : { list: [], learn: function () {} };
+    var ice = ShowfloorIce.fromAttribute(root);
     var video = document.createElement("video");
     video.muted = true; video.autoplay = true; video.playsInline = true;
     video.setAttribute("playsinline", ""); video.className = "player-video";

@@ -7,7 +7,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var streamId = root.getAttribute("data-stream");
   var csrf = root.getAttribute("data-csrf");
-  var ice = window.ShowfloorIce ? ShowfloorIce.fromAttribute(root) : { list: [], learn: function () {} };
+  var ice = ShowfloorIce.fromAttribute(root); // static/ice.js, loaded before this
   var presets = {
     "720": { width: 1280, height: 720, bitrate: 2500000 },
     "1080": { width: 1920, height: 1080, bitrate: 4500000 },

@@ -115,10 +115,12 @@ pub async fn status(State(state): State<AppState>, Path(public_id): Path<String>
         Ok(None) => return Refusal::not_found("There is no such stream.").into_response(),
         Err(err) => return Refusal::from(err).into_response(),
     };
+    // On any node the same answer: the publisher here, or on a live origin elsewhere.
     let publishing = state
         .media
         .publisher(stream.id)
-        .is_some_and(|p| p.is_alive());
+        .is_some_and(|p| p.is_alive())
+        || matches!(cluster::live_elsewhere(&state, stream.id).await, Ok(true));
     (
         cors(),
         Json(serde_json::json!({

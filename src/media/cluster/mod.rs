@@ -37,6 +37,13 @@ use crate::state::AppState;
 /// (on one node a reconnect replaces it after `publish::PUBLISHER_SILENCE`, 2 s).
 pub const ORIGIN_STALE: Duration = Duration::from_millis(1500);
 
+impl store::Origin {
+    /// Its node still beats for it ([`ORIGIN_STALE`], on the database's clock).
+    pub fn alive(&self) -> bool {
+        self.age_ms <= ORIGIN_STALE.as_millis() as i64
+    }
+}
+
 /// A publisher silent this long no longer keeps its node the origin.
 pub const BEAT_SILENCE: Duration = Duration::from_secs(1);
 
@@ -182,6 +189,12 @@ pub async fn claim(state: &AppState, stream_id: i64) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Whether another node holds the stream's publisher, alive (by its heartbeat).
+pub async fn live_elsewhere(state: &AppState, stream_id: i64) -> sqlx::Result<bool> {
+    let origin = store::find(&state.db.pool, state.db.backend, stream_id).await?;
+    Ok(origin.is_some_and(|o| o.alive() && o.node_id != state.media.cluster.id))
+}
+
 /// WHEP on this node for a stream it has no source for: if a live origin elsewhere has
 /// it, pull it here (once) and give back the room its viewers join. `Ok(None)`: no other
 /// node has it either (the caller says "the host is connecting").
@@ -195,7 +208,7 @@ pub async fn edge_room(
     let Some(origin) = store::find(&state.db.pool, state.db.backend, stream_id).await? else {
         return Ok(None);
     };
-    if origin.node_id == node.id || origin.age_ms > ORIGIN_STALE.as_millis() as i64 {
+    if origin.node_id == node.id || !origin.alive() {
         return Ok(None);
     }
     let Some(secret) = node.secret() else {

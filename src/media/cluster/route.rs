@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
+use webrtc::peer_connection::RTCPeerConnectionState;
 
-use super::{BEAT_SILENCE, ORIGIN_STALE, pull, store};
+use super::{BEAT_SILENCE, pull, store};
 use crate::media::publish::PUBLISHER_SILENCE;
 use crate::media::{MediaHub, SessionKind};
 use crate::state::AppState;
@@ -87,7 +88,7 @@ async fn round(state: &AppState, housekeeping: bool) -> sqlx::Result<()> {
             continue;
         }
         let origin = store::find(db, backend, room.stream_id).await?;
-        if origin.is_some_and(|o| fresh(&o) && o.node_id != node.id) {
+        if origin.is_some_and(|o| o.alive() && o.node_id != node.id) {
             publisher.mark_replaced();
             hub.close_session(&publisher.id).await;
         }
@@ -110,12 +111,14 @@ async fn round(state: &AppState, housekeeping: bool) -> sqlx::Result<()> {
         }
         node.set_idle(stream_id, None);
         let origin = store::find(db, backend, stream_id).await?;
-        match origin.filter(fresh) {
+        match origin.filter(store::Origin::alive) {
             // The publisher is here now (WHIP closes the pull too; this is the backstop).
             Some(o) if o.node_id == node.id => {
                 hub.close_session(&p.session).await;
             }
-            Some(o) if o.node_id != p.origin => {
+            // The origin moved, or this pull broke (failed before its session was even
+            // registered, or closed by the origin): pull again.
+            Some(o) if o.node_id != p.origin || broken(hub, &p.session) => {
                 repull(state, stream_id, &o, Some(&p.session)).await;
             }
             _ => {}
@@ -132,7 +135,7 @@ async fn round(state: &AppState, housekeeping: bool) -> sqlx::Result<()> {
             continue;
         }
         let origin = store::find(db, backend, stream_id).await?;
-        if let Some(origin) = origin.filter(|o| fresh(o) && o.node_id != node.id) {
+        if let Some(origin) = origin.filter(|o| o.alive() && o.node_id != node.id) {
             repull(state, stream_id, &origin, None).await;
         }
     }
@@ -147,8 +150,14 @@ async fn round(state: &AppState, housekeeping: bool) -> sqlx::Result<()> {
     Ok(())
 }
 
-fn fresh(origin: &store::Origin) -> bool {
-    origin.age_ms <= ORIGIN_STALE.as_millis() as i64
+/// A pull whose connection failed or closed (a disconnected one gets its timeout first).
+fn broken(hub: &MediaHub, session: &str) -> bool {
+    hub.session(session).is_none_or(|s| {
+        matches!(
+            *s.state.borrow(),
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
+        )
+    })
 }
 
 fn viewers(hub: &MediaHub, stream_id: i64) -> usize {

@@ -10,6 +10,8 @@
 //! `cargo bench --bench first_frame` (`-- 20` for 20 loads per codec). Needs chromium,
 //! chromedriver and aiortc, as `scripts/test` installs them.
 
+// The shared bench setup (this bench starts its own server, so not `Bench`).
+#[allow(dead_code)]
 mod common;
 
 // The media tests' Chromium phone, chromedriver, condition waits and aiortc peer.

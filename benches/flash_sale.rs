@@ -20,8 +20,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use showfloor::Server;
-use showfloor::config::Config;
 
 use common::fixtures::{self, NewPin, NewProduct, NewStream, Product};
 
@@ -112,37 +110,13 @@ async fn settle() -> Duration {
 }
 
 fn main() {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("sf-server")
-        .enable_all()
-        .build()
-        .unwrap();
-    let client_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("sf-client")
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = tempfile::TempDir::new().unwrap();
-    let url = server_rt.block_on(common::database(dir.path(), "sf_bench"));
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    let mut config = Config::for_tests(dir.path().to_path_buf(), url.clone());
-    config.db_max_connections = 16;
-    let server = server_rt.block_on(Server::start(config)).expect("server");
-    let base = format!("http://{}", server.addr);
-    let db = server.state.db.pool.clone();
-    // On a worker of the client runtime (not this thread), so its CPU is counted as the client's.
-    let (sale_base, sale_db) = (base.clone(), db.clone());
-    client_rt
-        .block_on(client_rt.spawn(async move { sale(&sale_base, &sale_db, backend).await }))
-        .expect("the sale");
-    server_rt.block_on(server.stop()).ok();
-    server_rt.block_on(common::drop_database(&url));
+    let bench = common::Bench::start("sf_bench");
+    let (base, db, backend) = (
+        bench.base(),
+        bench.server.state.db.pool.clone(),
+        bench.backend,
+    );
+    bench.run(async move { sale(&base, &db, backend).await });
 }
 
 /// What one Buy answered: status, JSON body, latency.

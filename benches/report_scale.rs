@@ -9,6 +9,8 @@
 //! `cargo bench --bench report_scale` (SQLite), or with
 //! `BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` for PostgreSQL.
 
+// The shared bench setup (this bench starts its own server, so not `Bench`).
+#[allow(dead_code)]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -222,6 +222,7 @@ impl Server {
         );
         tokio::spawn(state.live.clone().run(shutdown.subscribe()));
         live::lifecycle::spawn(&state, shutdown.subscribe());
+        live::auctions::clock::spawn(&state, shutdown.subscribe());
         reports::rollup::spawn(&state, shutdown.subscribe());
         media::glue::spawn(&state, shutdown.subscribe());
         state.media.cluster.set_url(state.config.node_url(addr));

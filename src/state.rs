@@ -63,7 +63,11 @@ impl AppState {
             media,
             mail: Arc::new(crate::mail::Mail::new(
                 &config,
-                crate::orders::mails::RENDERERS,
+                &[
+                    crate::orders::mails::RENDERERS,
+                    crate::live::auctions::mails::RENDERERS,
+                ]
+                .concat(),
             )),
             config: Arc::new(config),
             db,

@@ -104,8 +104,30 @@
     };
   }
   function dispatch(name, data, id) {
+    latest[name] = data;
+    wake(name, data);
     (listeners[name] || []).concat(listeners["*"] || []).forEach(function (fn) {
       try { fn(data, id, name); } catch (e) { if (window.console) console.error(e); }
+    });
+  }
+
+  // Modules a page needs only sometimes (the auction card): an element names one with
+  // data-module="auction" data-module-js="…" data-module-css="…". It loads on the first
+  // `state` with that key set or the first event of that name, and picks up what it
+  // missed from `latest(name)`; a page that never sees one never downloads it.
+  var latest = {}, loaded = {};
+  function wake(name, data) {
+    var nodes = document.querySelectorAll("[data-module]");
+    Array.prototype.forEach.call(nodes, function (n) {
+      var m = n.getAttribute("data-module");
+      if (loaded[m] || (name !== m && !(name === "state" && data && data[m]))) { return; }
+      loaded[m] = true;
+      var css = document.createElement("link");
+      css.rel = "stylesheet"; css.href = n.getAttribute("data-module-css");
+      document.head.appendChild(css);
+      var js = document.createElement("script");
+      js.src = n.getAttribute("data-module-js");
+      document.head.appendChild(js);
     });
   }
 
@@ -176,7 +198,7 @@
     var source = new EventSource(this.base + "/events?" + query.join("&"));
     this.source = source;
     var names = ["pin", "unpin", "question", "question_removed", "featured", "chat", "chat_removed",
-      "reactions", "viewers", "settings", "status", "order", "stock", "offer_ended", "poll"];
+      "reactions", "viewers", "settings", "status", "order", "stock", "offer_ended", "poll", "auction"];
     names.forEach(function (name) {
       source.addEventListener(name, function (event) {
         var id = event.lastEventId ? parseInt(event.lastEventId, 10) : 0;
@@ -247,6 +269,7 @@
     Room: Room, post: post, countdown: countdown, el: el, csrfToken: csrfToken,
     on: on, dispatch: dispatch, onPage: onPage, pageReplaced: pageReplaced, tell: tell,
     sentence: sentence, framed: framed,
+    latest: function (name) { return latest[name]; },
     viewerPass: function () { return viewerPass; }
   };
 })();

@@ -92,3 +92,69 @@ pub async fn sign_up(base: &str) -> reqwest::Client {
     assert_eq!(status, 303, "sign-up refused");
     owner
 }
+
+/// A benchmark's two sides: the real server on a runtime of its own (threads `sf-server`)
+/// and the load on another (`sf-client`), two workers each, so the CPU each side used can
+/// be told apart (from /proc); the server on a fresh database (`database`).
+pub struct Bench {
+    pub server_rt: tokio::runtime::Runtime,
+    pub client_rt: tokio::runtime::Runtime,
+    pub server: showfloor::Server,
+    pub url: String,
+    /// "SQLite" or "PostgreSQL".
+    pub backend: &'static str,
+    _dir: tempfile::TempDir,
+}
+
+impl Bench {
+    /// Start the server; `name` prefixes the PostgreSQL database.
+    pub fn start(name: &str) -> Bench {
+        let runtime = |name: &str| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name(name)
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let (server_rt, client_rt) = (runtime("sf-server"), runtime("sf-client"));
+        let dir = tempfile::TempDir::new().unwrap();
+        let url = server_rt.block_on(database(dir.path(), name));
+        let backend = if url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        };
+        let mut config =
+            showfloor::config::Config::for_tests(dir.path().to_path_buf(), url.clone());
+        config.db_max_connections = 16;
+        let server = server_rt
+            .block_on(showfloor::Server::start(config))
+            .expect("server");
+        Bench {
+            server_rt,
+            client_rt,
+            server,
+            url,
+            backend,
+            _dir: dir,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.server.addr)
+    }
+
+    /// Run the load on a worker of the client runtime (not this thread, so its CPU counts as
+    /// the client's), then stop the server and drop the run's database.
+    pub fn run<F>(self, load: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.client_rt
+            .block_on(self.client_rt.spawn(load))
+            .expect("the load");
+        self.server_rt.block_on(self.server.stop()).ok();
+        self.server_rt.block_on(drop_database(&self.url));
+    }
+}

@@ -1,10 +1,11 @@
-//! The live room of a stream: pinned products and live offers, Q&A, chat, polls,
+//! The live room of a stream: pinned products and live offers, Q&A, chat, polls, auctions,
 //! reactions and presence, delivered to viewers over Server-Sent Events. One in-process room per
 //! stream (`room`), the rooms of this process in the `registry` (`LiveHub`), who watches
 //! in `presence`, the 500 ms aggregate broadcast in `tick`; every durable event is
 //! stored first so a viewer resumes exactly and a restart loses nothing. On PostgreSQL
 //! the rooms of one stream on different nodes talk through `peers` (over `crate::notify`).
 
+pub mod auctions;
 pub mod events;
 pub mod lifecycle;
 pub mod offer;
@@ -61,6 +62,21 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/polls"), post(polls::open))
         .route(&format!("{base}/polls/{{id}}/close"), post(polls::close))
         .route(&format!("{base}/polls/{{id}}/votes"), post(polls::vote))
+        .route(&format!("{base}/auctions"), post(auctions::host::start))
+        .route(&format!("{base}/auctions/lots"), get(auctions::lots))
+        .route(
+            &format!("{base}/auctions/{{id}}/cancel"),
+            post(auctions::host::cancel),
+        )
+        .route(
+            &format!("{base}/auctions/{{id}}/bids"),
+            post(auctions::bid::bid),
+        )
+        .route(&format!("{base}/bidder"), post(auctions::bidders::register))
+        .route(
+            &format!("{base}/bidder/verify"),
+            post(auctions::bidders::verify),
+        )
         .route(&format!("{base}/pin"), post(moderation::pin))
         .route(&format!("{base}/unpin"), post(moderation::unpin))
         .route(&format!("{base}/blocks"), post(moderation::block))

@@ -24,6 +24,8 @@ struct OverlayPage {
     js: &'static str,
     poll_js: &'static str,
     poll_css: &'static str,
+    auction_js: &'static str,
+    auction_css: &'static str,
 }
 
 async fn stream_of(state: &AppState, token: &str) -> Result<store::LiveStream, Error> {
@@ -45,6 +47,8 @@ pub async fn page(
         js: assets::url("overlay.js"),
         poll_js: assets::url("poll.js"),
         poll_css: assets::url("poll.css"),
+        auction_js: assets::url("auction.js"),
+        auction_css: assets::url("auction.css"),
     });
     // Not for search engines or other sites; OBS opens it directly.
     response

@@ -121,6 +121,11 @@ pub async fn room_state(
         .map(events::chat)
         .collect();
     let poll = super::polls::for_state(state, stream, viewer_id).await?;
+    let auction = super::auctions::for_state(state, stream).await?;
+    let bidder = match viewer_id {
+        Some(viewer) => Some(super::auctions::bidder_for_state(state, stream, viewer).await?),
+        None => None,
+    };
     let counts = state.live.counts(stream.shop_id, stream.id).await?;
     let entry = state.live.room(stream.shop_id, stream.id).await?;
     Ok(json!({
@@ -129,6 +134,8 @@ pub async fn room_state(
         "pin": pin,
         "featured": featured,
         "poll": poll,
+        "auction": auction,
+        "bidder": bidder,
         "questions": questions,
         "chat": chat,
         "viewers": counts,

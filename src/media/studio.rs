@@ -71,6 +71,8 @@ struct BroadcastPage {
     studio_live_js: &'static str,
     poll_js: &'static str,
     poll_css: &'static str,
+    auction_js: &'static str,
+    auction_css: &'static str,
     studio_live_css: &'static str,
 }
 
@@ -105,6 +107,8 @@ pub async fn page(
         studio_live_js: assets::url("studio-live.js"),
         poll_js: assets::url("poll.js"),
         poll_css: assets::url("poll.css"),
+        auction_js: assets::url("auction.js"),
+        auction_css: assets::url("auction.css"),
         studio_live_css: assets::url("studio-live.css"),
     };
     Ok(render(&page))

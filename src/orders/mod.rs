@@ -7,6 +7,7 @@
 //! The SQL is in `store` (one file per concern), except where a domain operation runs
 //! its statements inside its caller's transaction: Buy's writes (`write`, `bulk`).
 
+pub mod auction_win;
 pub mod bag;
 pub mod batch;
 pub mod bulk;
@@ -107,6 +108,15 @@ impl Orders {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/@{shop}/{stream}/buy", post(buy::buy))
+        .route(
+            "/@{shop}/{stream}/live/auctions/{id}/checkout",
+            post(auction_win::checkout),
+        )
+        .route(
+            "/@{shop}/{stream}/live/auctions/{id}/second-chance",
+            post(auction_win::second_chance),
+        )
+        .route("/auctions/pay/{token}", get(auction_win::pay_link))
         .route("/@{shop}/{stream}/bag", get(bag::show))
         .route("/checkout/{token}/sheet", get(sheet::show))
         .route("/checkout/{token}", get(checkout::show))

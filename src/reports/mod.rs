@@ -60,6 +60,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/reports/streams/{id}/polls.csv", get(exports::polls::csv))
         .route(
+            "/reports/streams/{id}/auctions.csv",
+            get(exports::auctions::csv),
+        )
+        .route(
             "/reports/streams/{id}/products.csv",
             get(exports::streams::products),
         )

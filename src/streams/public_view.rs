@@ -30,6 +30,8 @@ pub struct Assets {
     /// Polls over the video (issue 20).
     pub poll_js: &'static str,
     pub poll_css: &'static str,
+    pub auction_js: &'static str,
+    pub auction_css: &'static str,
     /// Opens the live page's WHEP session before the other scripts run (issue 16): the
     /// script's text, carried inline.
     pub player_early_inline: &'static str,
@@ -51,6 +53,8 @@ impl Assets {
             stage_js: assets::url("stage.js"),
             poll_js: assets::url("poll.js"),
             poll_css: assets::url("poll.css"),
+            auction_js: assets::url("auction.js"),
+            auction_css: assets::url("auction.css"),
             player_early_inline: assets::inline("player-early.js"),
         }
     }

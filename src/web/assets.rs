@@ -52,6 +52,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("stage.js", "text/javascript; charset=utf-8"),
         asset!("poll.js", "text/javascript; charset=utf-8"),
         asset!("poll.css", "text/css; charset=utf-8"),
+        asset!("auction.js", "text/javascript; charset=utf-8"),
+        asset!("auction.css", "text/css; charset=utf-8"),
         asset!("player-early.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()

@@ -12,6 +12,7 @@ mod catalog_images;
 mod catalog_stripe;
 mod cli;
 mod live;
+mod live_auctions;
 mod live_polls;
 mod mail;
 mod mail_support;

@@ -273,3 +273,57 @@ async fn a_scheduled_stream_shows_an_empty_state_not_a_chart_of_zeros() {
     assert_eq!(kpis.status, StatusCode::OK);
     assert!(parse_csv(&kpis.body).is_empty(), "header only");
 }
+
+#[tokio::test]
+async fn the_timeline_marks_the_polls_and_auctions_that_ran() {
+    let app = spawn_app().await;
+    let f = fixture(&app, "format-shop").await;
+    let db = app.db();
+    let (t0, min): (i64, i64) = (1_800_000_000_000, 60_000);
+    sqlx::query(
+        "INSERT INTO live_polls (shop_id, stream_id, question, options, opened_at, closed_at) \
+         VALUES ($1, $2, 'Which colour?', '[\"Red\",\"Blue\"]', $3, $4)",
+    )
+    .bind(f.shop_id)
+    .bind(f.stream_id)
+    .bind(t0 + 2 * min)
+    .bind(t0 + 3 * min)
+    .execute(db)
+    .await
+    .unwrap();
+    let (product, variant): (i64, i64) = sqlx::query_as(
+        "SELECT product_id, id FROM variants WHERE shop_id = $1 ORDER BY id LIMIT 1",
+    )
+    .bind(f.shop_id)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO live_auctions (shop_id, stream_id, product_id, variant_id, title, currency, \
+         start_price, increment, extend_ms, state, started_at, ends_at, price, leader, bids, closed_at, \
+         winner, winner_price) VALUES ($1, $2, $3, $4, 'Straw hat', 'EUR', 1000, 100, 0, 'sold', $5, $6, \
+         3000, 'v', 3, $6, 'v', 3000)",
+    )
+    .bind(f.shop_id)
+    .bind(f.stream_id)
+    .bind(product)
+    .bind(variant)
+    .bind(t0 + 5 * min)
+    .bind(t0 + 6 * min)
+    .execute(db)
+    .await
+    .unwrap();
+    let page = f
+        .owner
+        .get(&format!("/reports/streams/{}", f.stream_id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("#timeline-chart .format-band").len(), 2);
+    assert!(
+        page.contains("Poll: Which colour?, 09:02–09:03")
+            && page.contains("Auction: Straw hat, sold for €30.00, 09:05–09:06"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("1 poll and 1 auction"));
+}

@@ -113,14 +113,17 @@ impl Peer {
         gop_seconds: &str,
     ) -> Peer {
         let url = format!("{base}/whip/{stream}");
+        // Options first, then `--`: a stream key may start with "-", which argparse would
+        // otherwise read as an option (one key in 64).
         let args = [
             "publish",
-            &url,
-            key,
             "--codec",
             codec,
             "--gop-seconds",
             gop_seconds,
+            "--",
+            &url,
+            key,
         ];
         let publisher = Peer::start(&args);
         let answer = publisher.wait_for("answer", None).await;

@@ -9,6 +9,7 @@ mod helpers;
 
 mod aiortc;
 mod browser;
+mod browser_auction;
 mod browser_bag;
 mod browser_embed;
 mod browser_lifecycle;

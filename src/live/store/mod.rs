@@ -1,6 +1,8 @@
 //! SQL for the live room. Every function names the stream (and the shop where a row is
 //! reached from a URL), so nothing here reads across shops.
 
+pub mod auctions;
+pub mod bidders;
 pub mod chat;
 pub mod pins;
 pub mod polls;

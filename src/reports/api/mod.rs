@@ -149,6 +149,7 @@ pub async fn stream(
             v
         })
         .collect();
+    let auctions = crate::reports::exports::auctions::summaries(db, shop.id, id).await?;
     Ok(Json(json!({
         "stream": {
             "id": stream.id,
@@ -163,5 +164,6 @@ pub async fn stream(
         "funnel": funnel,
         "timeline": timeline,
         "sources": sources,
+        "auctions": auctions,
     })))
 }

@@ -42,6 +42,8 @@ pub struct Chart {
     pub y_ticks: Vec<Tick>,
     pub x_ticks: Vec<Tick>,
     pub bands: Vec<Band>,
+    /// The live selling formats that ran (polls, auctions): a strip along the plot's top.
+    pub formats: Vec<Band>,
     pub markers: Vec<Marker>,
     pub spikes: Vec<Marker>,
     pub plot_left: String,
@@ -71,12 +73,17 @@ fn nice_step(max: i64, ticks: i64, steps: &[i64]) -> i64 {
     }
 }
 
-/// Lay out the chart; `pins` are (start, end, product title), `orders` the times of
-/// kept orders; spikes are the minutes marked in `minutes`.
+/// What the timeline marks over a span: (start, end, what it was).
+pub type Span = (i64, i64, String);
+
+/// Lay out the chart; `pins` are (start, end, product title), `formats` (start, end, what
+/// ran: "Auction: …", "Poll: …"), `orders` the times of kept orders; spikes are the
+/// minutes marked in `minutes`.
 pub fn layout(
     minutes: &[Minute],
     window: Window,
-    pins: &[(i64, i64, String)],
+    pins: &[Span],
+    formats: &[Span],
     orders: &[i64],
     tz: &TimeZone,
 ) -> Chart {
@@ -127,6 +134,17 @@ pub fn layout(
             })
         })
         .collect();
+    let formats = formats
+        .iter()
+        .filter_map(|(start, end, what)| {
+            let (a, b) = window.clip(*start, *end)?;
+            Some(Band {
+                x: n(x(a)),
+                width: n((x(b) - x(a)).max(2.0)),
+                label: format!("{what}, {}–{}", clock(a, tz), clock(b, tz)),
+            })
+        })
+        .collect();
     let markers = orders
         .iter()
         .filter(|t| window.contains(**t))
@@ -156,6 +174,7 @@ pub fn layout(
         y_ticks,
         x_ticks,
         bands,
+        formats,
         markers,
         plot_left: n(LEFT),
         plot_right: n(LEFT + plot_w),

@@ -122,8 +122,18 @@ pub async fn stream(
         .map(|o| o.created_at)
         .collect();
     let spikes = r.minutes.iter().filter(|m| m.spike).count();
+    let formats = formats(&state.db.pool, id, w.end).await?;
+    let polls = formats.iter().filter(|f| f.2.starts_with("Poll:")).count();
+    let ran = match (polls, formats.len() - polls) {
+        (0, 0) => String::new(),
+        (p, a) => format!(
+            "; {p} {} and {a} {}",
+            if p == 1 { "poll" } else { "polls" },
+            if a == 1 { "auction" } else { "auctions" }
+        ),
+    };
     page.chart_summary = format!(
-        "Concurrent viewers per minute. Peak {} viewers{}; {} pinned products; {} orders; {} reaction spikes.",
+        "Concurrent viewers per minute. Peak {} viewers{}; {} pinned products; {} orders; {} reaction spikes{ran}.",
         k.peak_viewers,
         k.peak_at
             .map(|t| format!(" at {}", view::clock(t, &tz)))
@@ -132,7 +142,8 @@ pub async fn stream(
         k.orders,
         spikes
     );
-    page.chart = (!r.minutes.is_empty()).then(|| chart::layout(&r.minutes, w, &pins, &orders, &tz));
+    page.chart = (!r.minutes.is_empty())
+        .then(|| chart::layout(&r.minutes, w, &pins, &formats, &orders, &tz));
     page.minutes = r
         .minutes
         .into_iter()
@@ -170,4 +181,31 @@ pub async fn stream(
         })
         .collect();
     Ok(render(&page))
+}
+
+/// The polls and auctions of the stream as timeline spans, each with what became of it.
+async fn formats(db: &sqlx::AnyPool, stream_id: i64, window_end: i64) -> Result<Vec<chart::Span>> {
+    use crate::live::store::auctions::AuctionState;
+    let mut spans = Vec::new();
+    for p in crate::live::store::polls::list(db, stream_id).await? {
+        let end = p.closed_at.or(p.closes_at).unwrap_or(window_end);
+        spans.push((p.opened_at, end, format!("Poll: {}", p.question)));
+    }
+    for a in crate::live::store::auctions::list(db, stream_id).await? {
+        let outcome = match (a.state, a.winner_price) {
+            (AuctionState::Sold, Some(p)) => {
+                format!("sold for {}", crate::money::format(p, &a.currency))
+            }
+            (AuctionState::Running, _) => "running".to_string(),
+            (AuctionState::Cancelled, _) => "ended by the host".to_string(),
+            _ => "not sold".to_string(),
+        };
+        let end = a.closed_at.unwrap_or(a.ends_at.min(window_end));
+        spans.push((
+            a.started_at,
+            end,
+            format!("Auction: {}, {outcome}", a.title),
+        ));
+    }
+    Ok(spans)
 }

@@ -14,6 +14,10 @@
 //! `sf-client`), two workers each.
 
 mod common;
+// Waiting on conditions with deadlines, as the tests do.
+#[path = "../tests/media/wait.rs"]
+#[allow(dead_code)]
+mod wait;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -114,17 +118,16 @@ async fn viewers(base: &str, n: usize) -> Vec<Seen> {
         }
         let (http, url, ready) = (http.clone(), url.clone(), ready_tx.clone());
         tokio::spawn(async move {
-            let mut attempt = 0;
-            let response = loop {
-                match http.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => break r,
-                    _ if attempt < 30 => {
-                        attempt += 1;
-                        tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-                    }
-                    _ => panic!("viewer could not connect"),
-                }
-            };
+            // Thousands connect at once: a refused one tries again until it is in.
+            let response =
+                wait::until_async(Duration::from_secs(60), "a viewer connected", || async {
+                    http.get(&url)
+                        .send()
+                        .await
+                        .ok()
+                        .filter(|r| r.status().is_success())
+                })
+                .await;
             let _ = ready.send(());
             let mut stream = response.bytes_stream();
             let mut carry = String::new();
@@ -242,8 +245,7 @@ async fn run(base: &str, db: &sqlx::AnyPool, backend: &str, n_viewers: usize, se
     let attempts = attempts.load(std::sync::atomic::Ordering::Relaxed);
 
     // Each applied bid (as the database stamped it) against each sampled viewer: the
-    // first event whose standing includes it.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // first event whose standing includes it, once every sampled viewer has the last one.
     let applied: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT seq, placed_at FROM live_auction_bids WHERE auction_id = $1 ORDER BY seq",
     )
@@ -251,6 +253,19 @@ async fn run(base: &str, db: &sqlx::AnyPool, backend: &str, n_viewers: usize, se
     .fetch_all(db)
     .await
     .unwrap();
+    let last = applied.last().map_or(0, |(seq, _)| *seq);
+    let everyone_has_it = || {
+        sampled
+            .iter()
+            .all(|v| v.lock().unwrap().iter().any(|(_, b)| *b >= last))
+            .then_some(())
+    };
+    wait::until(
+        Duration::from_secs(30),
+        "the last bid at every sampled viewer",
+        everyone_has_it,
+    )
+    .await;
     let mut seen_after = Vec::new();
     let mut missed = 0usize;
     for viewer in &sampled {
@@ -273,19 +288,18 @@ async fn run(base: &str, db: &sqlx::AnyPool, backend: &str, n_viewers: usize, se
         .execute(db)
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let (state, winner, price): (String, Option<String>, Option<i64>) = loop {
-        let row: (String, Option<String>, Option<i64>) =
-            sqlx::query_as("SELECT state, winner, winner_price FROM live_auctions WHERE id = $1")
-                .bind(id)
-                .fetch_one(db)
-                .await
-                .unwrap();
-        if row.0 != "running" || Instant::now() > deadline {
-            break row;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let (state, winner, price): (String, Option<String>, Option<i64>) =
+        wait::until_async(Duration::from_secs(30), "the auction closed", || async {
+            let row: (String, Option<String>, Option<i64>) = sqlx::query_as(
+                "SELECT state, winner, winner_price FROM live_auctions WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(db)
+            .await
+            .unwrap();
+            (row.0 != "running").then_some(row)
+        })
+        .await;
     let top: (String, i64) = sqlx::query_as(
         "SELECT viewer_id, amount FROM live_auction_bids WHERE auction_id = $1 ORDER BY amount DESC, seq LIMIT 1",
     )

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Browser, TestApp, on_postgres, parse_csv, spawn_app};
 use crate::live::{Live, live_stream};
 use crate::mail_support::{Sink, app_with_smtp};
+use crate::wait::until_async;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -118,31 +119,38 @@ async fn start(app: &TestApp, live: &Live, extra: Value) -> Value {
     started
 }
 
-/// Run the clock out now, as if its time had passed; the sweep closes it.
-async fn run_out(app: &TestApp, id: i64) {
+/// Move the auction's clock to end at `ends_at`, as if time had passed.
+async fn clock_ends(app: &TestApp, id: i64, ends_at: i64) {
     sqlx::query("UPDATE live_auctions SET ends_at = $1 WHERE id = $2 AND state = 'running'")
-        .bind(showfloor::db::now_ms())
+        .bind(ends_at)
         .bind(id)
         .execute(app.db())
         .await
         .expect("move the clock");
 }
 
+/// Run the clock out now; the sweep closes it.
+async fn run_out(app: &TestApp, id: i64) {
+    clock_ends(app, id, showfloor::db::now_ms()).await;
+}
+
+/// The winner's day to pay has passed.
+async fn pay_by_passes(app: &TestApp, id: i64) {
+    sqlx::query("UPDATE live_auctions SET pay_by = $1 WHERE id = $2")
+        .bind(showfloor::db::now_ms() - 1)
+        .bind(id)
+        .execute(app.db())
+        .await
+        .expect("move the deadline");
+}
+
 /// The room's auction once `done` holds (with a deadline).
 async fn wait_auction(b: &Browser, live: &Live, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let state = b.state(&live.base).await;
-        if done(&state["auction"]) {
-            return state["auction"].clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the auction stayed {}",
-            state["auction"]
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_async(WAIT, "the auction's state", || async {
+        let auction = b.state(&live.base).await["auction"].clone();
+        done(&auction).then_some(auction)
+    })
+    .await
 }
 
 fn bids_path(live: &Live, id: i64) -> String {
@@ -426,12 +434,7 @@ async fn five_hundred_bidders_at_once_in_the_late_bid_window_extend_the_clock_an
     let id = started["id"].as_i64().unwrap();
     // Inside the late-bid window: everyone bids at once, each with a maximum of their own.
     let last_second = showfloor::db::now_ms() + 5000;
-    sqlx::query("UPDATE live_auctions SET ends_at = $1 WHERE id = $2")
-        .bind(last_second)
-        .bind(id)
-        .execute(app.db())
-        .await
-        .unwrap();
+    clock_ends(&app, id, last_second).await;
     let path = bids_path(&live, id);
     let answers = futures::future::join_all(bidders.iter().enumerate().map(|(i, b)| {
         let path = path.clone();
@@ -568,12 +571,7 @@ async fn a_lot_the_winner_does_not_pay_for_goes_to_the_next_bidder_at_their_high
     assert_eq!(status, StatusCode::CONFLICT, "Zed still has time: {early}");
     // Zed's day to pay passes.
     for (next, price) in [("Yul", 1200), ("Xia", 1000)] {
-        sqlx::query("UPDATE live_auctions SET pay_by = $1 WHERE id = $2")
-            .bind(showfloor::db::now_ms() - 1)
-            .bind(id)
-            .execute(app.db())
-            .await
-            .unwrap();
+        pay_by_passes(&app, id).await;
         let (status, offered) = live.owner.post_json(&second, json!({})).await;
         assert_eq!(status, StatusCode::OK, "{offered}");
         assert_eq!(offered["winner"], next);
@@ -587,12 +585,7 @@ async fn a_lot_the_winner_does_not_pay_for_goes_to_the_next_bidder_at_their_high
         .post(&format!("{}/auctions/{id}/checkout", live.base), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    sqlx::query("UPDATE live_auctions SET pay_by = $1 WHERE id = $2")
-        .bind(showfloor::db::now_ms() - 1)
-        .bind(id)
-        .execute(app.db())
-        .await
-        .unwrap();
+    pay_by_passes(&app, id).await;
     let (status, none) = live.owner.post_json(&second, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{none}");
 }
@@ -775,4 +768,67 @@ async fn bids_on_two_nodes_apply_one_at_a_time_and_both_rooms_see_the_same_stand
     let sold = wait_auction(&watcher_b, &live, |a| a["state"] != "running").await;
     assert_eq!(sold["winner"], bidders[39].name.as_str());
     node_b.stop().await.ok();
+}
+
+#[tokio::test]
+async fn the_winner_pays_the_winning_amount_through_stripe_checkout() {
+    let app = spawn_app().await;
+    let (sale, fake) = crate::orders_stripe::stripe_sale(&app, "auction-stripe", 1).await;
+    let live = Live {
+        owner: sale.owner,
+        base: "/@auction-stripe/flash/live".into(),
+        stream_id: sale.stream_id,
+        products: [sale.product_id, sale.product_id],
+    };
+    let vera = verified(&app, &live, "Vera").await;
+    let id = start(&app, &live, json!({ "start_price": "12.34" })).await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = vera
+        .post(&bids_path(&live, id), json!({ "amount": 1234 }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    run_out(&app, id).await;
+    let sold = wait_auction(&vera.browser, &live, |a| a["state"] == "sold").await;
+    let pay_by = sold["pay_by"].as_i64().unwrap();
+    let (status, pay) = vera
+        .post(&format!("{}/auctions/{id}/checkout", live.base), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pay}");
+    let token = pay["checkout_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/checkout/")
+        .to_string();
+    let before = showfloor::db::now_ms();
+    let paid = vera
+        .browser
+        .post(&format!("/checkout/{token}/pay"), &[])
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    assert_eq!(
+        paid.location(),
+        "https://checkout.stripe.test/pay/cs_test_1"
+    );
+    let calls = fake.calls.lock().unwrap().clone();
+    let f = &calls
+        .iter()
+        .find(|c| c.path == "/v1/checkout/sessions")
+        .expect("a Checkout session")
+        .form;
+    // The winning amount as price_data (never the catalogue's Stripe price), one unit.
+    assert_eq!(f["line_items[0][price_data][currency]"], "eur");
+    assert_eq!(f["line_items[0][price_data][unit_amount]"], "1234");
+    assert_eq!(
+        f["line_items[0][price_data][product_data][name]"],
+        "Linen shirt"
+    );
+    assert_eq!(f["line_items[0][quantity]"], "1");
+    assert!(!f.contains_key("line_items[0][price]"));
+    // The session ends by the pay-by time, within Stripe's 24 hours.
+    let expires_at: i64 = f["expires_at"].parse().unwrap();
+    assert!(
+        expires_at <= pay_by / 1000 && expires_at <= before / 1000 + 24 * 3600,
+        "expires_at {expires_at}, pay by {pay_by}"
+    );
 }

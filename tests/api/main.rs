@@ -4,6 +4,10 @@
 mod fixtures;
 mod helpers;
 mod sse;
+// Waiting on conditions with deadlines (shared with the media tests).
+#[path = "../media/wait.rs"]
+#[allow(dead_code)]
+mod wait;
 
 mod accounts;
 mod catalog;

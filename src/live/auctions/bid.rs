@@ -82,6 +82,9 @@ async fn place(
     let access = load_live(state, shop, stream, viewer).await?;
     let s = &access.stream;
     let pool = &state.db.pool;
+    // Read outside the lock too: a missing auction (or another stream's) is a 404 before
+    // anything else, and a refusal costs no turn in the queue; the standing is read again
+    // under the lock, where only that read counts.
     let row = auctions::get(pool, s.id, id)
         .await?
         .ok_or(ApiError(Error::NotFound))?;

@@ -105,7 +105,7 @@ pub async fn runners_up(
         .collect())
 }
 
-/// Every bidder who bid on the auction (for "runner-up" refusals and the report).
+/// How many people bid on the auction (the report).
 pub async fn bidders(db: impl AnyExecutor<'_>, auction_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(DISTINCT viewer_id) FROM live_auction_bids WHERE auction_id = $1",

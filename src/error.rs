@@ -158,6 +158,13 @@ impl IntoResponse for Error {
 #[derive(Debug)]
 pub struct ApiError(pub Error);
 
+/// A 422 naming one field of the form and what to fix in it.
+pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    ApiError(Error::Invalid(errors))
+}
+
 impl<E: Into<Error>> From<E> for ApiError {
     fn from(e: E) -> Self {
         ApiError(e.into())

@@ -100,7 +100,13 @@
       list.appendChild(li);
     });
     body.appendChild(list);
-    body.appendChild(el("p", "sheet-total", "Total " + order.total_display));
+    var totalLine = el("p", "sheet-total", "Total " + order.total_display);
+    var coupon = couponRow(order, function (quote) {
+      totalLine.textContent = "Total " + (quote ? quote.total_display : order.total_display);
+      pay.textContent = payLabel(quote ? quote.total_display : order.total_display);
+    });
+    body.appendChild(coupon.row);
+    body.appendChild(totalLine);
     var notice = el("p", "sheet-notice", "");
     notice.setAttribute("role", "alert");
     notice.hidden = true;
@@ -115,7 +121,8 @@
         address: field(form, "address", "Shipping address", "textarea", "street-address")
       };
     }
-    var pay = el("button", "btn btn-primary btn-pay", order.provider === "test" ? "Pay " + order.total_display : "Pay " + order.total_display + " by card");
+    function payLabel(total) { return order.provider === "test" ? "Pay " + total : "Pay " + total + " by card"; }
+    var pay = el("button", "btn btn-primary btn-pay", payLabel(order.total_display));
     pay.type = "submit";
     form.appendChild(pay);
     body.appendChild(form);
@@ -133,15 +140,16 @@
       pay.disabled = true;
       notice.hidden = true;
       if (order.provider !== "test") {
-        Live.post(order.pay_url).then(function (r) {
+        Live.post(order.pay_url, { coupon: coupon.code() }).then(function (r) {
           if (r.ok && r.body.redirect) { window.location.href = r.body.redirect; return; }
           pay.disabled = false;
+          if (r.body.fields && r.body.fields.coupon) { coupon.refused(r.body.error); return; }
           notice.textContent = r.body.error || "The payment could not start; try again.";
           notice.hidden = false;
         });
         return;
       }
-      var data = { name: inputs.name.value, email: inputs.email.value, address: inputs.address.value };
+      var data = { name: inputs.name.value, email: inputs.email.value, address: inputs.address.value, coupon: coupon.code() };
       Live.post(order.test_url, data).then(function (r) {
         pay.disabled = false;
         Object.keys(inputs).forEach(function (k) {
@@ -150,6 +158,7 @@
           err.textContent = message || ""; err.hidden = !message;
           inputs[k].setAttribute("aria-invalid", message ? "true" : "false");
         });
+        if (!r.ok && r.body.fields && r.body.fields.coupon) { coupon.refused(r.body.error); return; }
         if (r.ok && r.body.paid) {
           Live.tell("order-paid", { order: r.body.number, total_minor: r.body.total, currency: r.body.currency });
           Live.dispatch("order-paid", { order: r.body.number });
@@ -166,6 +175,57 @@
     });
     var focus = inputs ? inputs.name : pay;
     setTimeout(function () { focus.focus(); }, 0);
+  }
+
+  // The coupon line: the one the order carries, or a field for a code (filled with the
+  // one the shopper kept from the video, coupon.js) that asks what it takes off before
+  // Pay sends it. `changed(quote|null)` updates the total and the Pay button.
+  function couponRow(order, changed) {
+    var row = el("div", "sheet-coupon");
+    if (order.coupon) {
+      row.appendChild(el("p", "sheet-coupon-applied", "Coupon " + order.coupon + " " + order.discount_display));
+      return { row: row, code: function () { return null; }, refused: function () {} };
+    }
+    var quote = null;
+    var id = "checkout-coupon";
+    var l = el("label", "", "Coupon code");
+    l.setAttribute("for", id);
+    var wrap = el("div", "sheet-coupon-field");
+    var input = el("input");
+    input.id = id; input.type = "text"; input.maxLength = 20; input.autocomplete = "off";
+    input.setAttribute("autocapitalize", "characters");
+    var apply = el("button", "btn btn-secondary btn-small", "Apply");
+    apply.type = "button";
+    var said = el("p", "sheet-coupon-said", "");
+    said.id = id + "-said"; said.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", said.id);
+    wrap.appendChild(input); wrap.appendChild(apply);
+    row.appendChild(l); row.appendChild(wrap); row.appendChild(said);
+    function set(q, message, bad) {
+      quote = q;
+      said.textContent = message;
+      said.classList.toggle("sheet-field-error", !!bad);
+      input.setAttribute("aria-invalid", bad ? "true" : "false");
+      changed(q);
+    }
+    function ask() {
+      var code = input.value.trim();
+      if (!code) { set(null, "", false); return; }
+      Live.post(order.coupon_url, { code: code }).then(function (r) {
+        if (r.ok) { set(r.body, r.body.code + " — " + r.body.label + ": " + r.body.discount_display, false); }
+        else { set(null, r.body.error || "That code does not apply.", true); }
+      });
+    }
+    apply.addEventListener("click", ask);
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); ask(); } });
+    input.addEventListener("input", function () { if (quote) { set(null, "", false); } });
+    var kept = window.ShowfloorCoupon && window.ShowfloorCoupon.kept();
+    if (kept) { input.value = kept; ask(); }
+    return {
+      row: row,
+      code: function () { return quote ? quote.code : null; },
+      refused: function (message) { set(null, message, true); input.focus(); }
+    };
   }
 
   function paid(body, order, email) {

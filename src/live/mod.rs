@@ -1,4 +1,4 @@
-//! The live room of a stream: pinned products and live offers, Q&A, chat, polls, auctions,
+//! The live room of a stream: pinned products and live offers, Q&A, chat, polls, auctions, coupons,
 //! reactions and presence, delivered to viewers over Server-Sent Events. One in-process room per
 //! stream (`room`), the rooms of this process in the `registry` (`LiveHub`), who watches
 //! in `presence`, the 500 ms aggregate broadcast in `tick`; every durable event is
@@ -6,6 +6,7 @@
 //! the rooms of one stream on different nodes talk through `peers` (over `crate::notify`).
 
 pub mod auctions;
+pub mod coupons;
 pub mod events;
 pub mod lifecycle;
 pub mod offer;
@@ -62,6 +63,8 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/polls"), post(polls::open))
         .route(&format!("{base}/polls/{{id}}/close"), post(polls::close))
         .route(&format!("{base}/polls/{{id}}/votes"), post(polls::vote))
+        .route(&format!("{base}/coupons"), post(coupons::drop))
+        .route(&format!("{base}/coupons/{{id}}/end"), post(coupons::end))
         .route(&format!("{base}/auctions"), post(auctions::host::start))
         .route(&format!("{base}/auctions/lots"), get(auctions::lots))
         .route(

@@ -14,16 +14,10 @@ use super::store::questions::QuestionStatus;
 use super::viewer::Viewer;
 use super::{events, load_moderator, store};
 use crate::db::{OnConstraint, now_ms};
-use crate::error::{ApiError, Error, FormErrors};
+use crate::error::{ApiError, Error, invalid};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
-    let mut errors = FormErrors::default();
-    errors.add(field, message.into());
-    ApiError(Error::Invalid(errors))
-}
 
 /// Longest live offer, in minutes.
 pub const OFFER_MAX_MINUTES: i64 = 24 * 60;

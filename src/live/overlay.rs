@@ -26,6 +26,8 @@ struct OverlayPage {
     poll_css: &'static str,
     auction_js: &'static str,
     auction_css: &'static str,
+    coupon_js: &'static str,
+    coupon_css: &'static str,
 }
 
 async fn stream_of(state: &AppState, token: &str) -> Result<store::LiveStream, Error> {
@@ -49,6 +51,8 @@ pub async fn page(
         poll_css: assets::url("poll.css"),
         auction_js: assets::url("auction.js"),
         auction_css: assets::url("auction.css"),
+        coupon_js: assets::url("coupon.js"),
+        coupon_css: assets::url("coupon.css"),
     });
     // Not for search engines or other sites; OBS opens it directly.
     response

@@ -18,7 +18,7 @@ use super::store::{LiveStream, polls};
 use super::viewer::Viewer;
 use super::{events, load_live, load_moderator};
 use crate::db::now_ms;
-use crate::error::{ApiError, Error, FormErrors};
+use crate::error::{ApiError, Error, invalid};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -29,12 +29,6 @@ pub const QUESTION_MAX: usize = 140;
 pub const ANSWER_MAX: usize = 60;
 /// Countdown bounds, in seconds.
 pub const SECONDS: std::ops::RangeInclusive<i64> = 10..=600;
-
-fn invalid(field: &'static str, message: &str) -> ApiError {
-    let mut errors = FormErrors::default();
-    errors.add(field, message.to_string());
-    ApiError(Error::Invalid(errors))
-}
 
 #[derive(Debug, Deserialize)]
 pub struct PollForm {

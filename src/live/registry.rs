@@ -53,6 +53,8 @@ pub struct RoomEntry {
     pub(super) stock: Mutex<super::stock::Shown>,
     /// A poll's results are due to go out (`polls`: at most one event per interval).
     pub(super) poll_results_due: std::sync::atomic::AtomicBool,
+    /// A coupon's redemption count is due to go out (`coupons`: the same coalescing).
+    pub(super) coupon_due: std::sync::atomic::AtomicBool,
     /// The running auction's bids on this node, one at a time, and its coalesced news.
     pub(super) auction: super::auctions::RoomAuction,
 }
@@ -107,6 +109,7 @@ impl LiveHub {
             presence: Mutex::new(Presence::starting_at(peak)),
             stock: Mutex::default(),
             poll_results_due: std::sync::atomic::AtomicBool::new(false),
+            coupon_due: std::sync::atomic::AtomicBool::new(false),
             auction: Default::default(),
         });
         // Another request may have loaded it meanwhile: keep the first.

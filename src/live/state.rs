@@ -122,6 +122,7 @@ pub async fn room_state(
         .collect();
     let poll = super::polls::for_state(state, stream, viewer_id).await?;
     let auction = super::auctions::for_state(state, stream).await?;
+    let coupon = super::coupons::for_state(state, stream).await?;
     let bidder = match viewer_id {
         Some(viewer) => Some(super::auctions::bidder_for_state(state, stream, viewer).await?),
         None => None,
@@ -135,6 +136,7 @@ pub async fn room_state(
         "featured": featured,
         "poll": poll,
         "auction": auction,
+        "coupon": coupon,
         "bidder": bidder,
         "questions": questions,
         "chat": chat,

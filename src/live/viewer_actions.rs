@@ -12,7 +12,7 @@ use super::store::questions::QuestionStatus;
 use super::viewer::{self, Viewer};
 use super::{Access, events, load_live, store};
 use crate::db::now_ms;
-use crate::error::{ApiError, Error, FormErrors};
+use crate::error::{ApiError, Error, invalid};
 use crate::state::AppState;
 use crate::web::ratelimit;
 
@@ -21,12 +21,6 @@ type ApiResult<T> = Result<T, ApiError>;
 /// Longest question and chat message, in characters.
 pub const QUESTION_MAX: usize = 280;
 pub const CHAT_MAX: usize = 200;
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
-    let mut errors = FormErrors::default();
-    errors.add(field, message);
-    ApiError(Error::Invalid(errors))
-}
 
 #[derive(Debug, Deserialize)]
 pub struct NameForm {

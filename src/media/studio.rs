@@ -67,12 +67,16 @@ struct BroadcastPage {
     studio_js: &'static str,
     /// The live room (pins, Q&A, chat) shown beside the broadcaster: src/live.
     room_url: String,
+    /// The shop's currency, named beside an amount the host types (a coupon's).
+    currency: String,
     live_js: &'static str,
     studio_live_js: &'static str,
     poll_js: &'static str,
     poll_css: &'static str,
     auction_js: &'static str,
     auction_css: &'static str,
+    coupon_js: &'static str,
+    coupon_css: &'static str,
     studio_live_css: &'static str,
 }
 
@@ -103,12 +107,15 @@ pub async fn page(
         ice_js: assets::url("ice.js"),
         studio_js: assets::url("studio.js"),
         room_url: format!("/@{}/{}/live", user.shop.slug, stream.slug),
+        currency: user.shop.currency.clone(),
         live_js: assets::url("live.js"),
         studio_live_js: assets::url("studio-live.js"),
         poll_js: assets::url("poll.js"),
         poll_css: assets::url("poll.css"),
         auction_js: assets::url("auction.js"),
         auction_css: assets::url("auction.css"),
+        coupon_js: assets::url("coupon.js"),
+        coupon_css: assets::url("coupon.css"),
         studio_live_css: assets::url("studio-live.css"),
     };
     Ok(render(&page))

@@ -4,9 +4,10 @@
 
 use super::store::{Line, Order};
 use crate::money::Money;
-use crate::payments::{Charge, ChargeLine, CheckoutRequest, RefundRequest};
+use crate::payments::{Charge, ChargeDiscount, ChargeLine, CheckoutRequest, RefundRequest};
 
-/// The order's lines as a charge; the order id is the reference every event carries.
+/// The order's lines as a charge (less its coupon); the order id is the reference every
+/// event carries.
 pub fn charge(order: &Order, lines: &[Line]) -> Charge {
     Charge {
         reference: order.id.to_string(),
@@ -18,6 +19,10 @@ pub fn charge(order: &Order, lines: &[Line]) -> Charge {
             ),
         ],
         lines: lines.iter().map(charge_line).collect(),
+        discount: order.coupon_code.as_ref().map(|code| ChargeDiscount {
+            name: code.clone(),
+            amount: order.discount.clone(),
+        }),
     }
 }
 

@@ -126,16 +126,34 @@ pub(super) fn json_refusal(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-/// `POST /checkout/{token}/pay`: start payment with the shop's provider. From the sheet
-/// (JSON) the answer is `{redirect}`, which the page follows in the same tab; the
-/// provider sends the shopper back to the stream page with `?order=` (paid or not).
+/// What Pay may carry: a live coupon's code.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct PayForm {
+    coupon: Option<String>,
+}
+
+/// `POST /checkout/{token}/pay`: start payment with the shop's provider, after applying
+/// the coupon Pay carries (`coupon`). From the sheet (JSON) the answer is `{redirect}`,
+/// which the page follows in the same tab; the provider sends the shopper back to the
+/// stream page with `?order=` (paid or not).
 pub async fn pay(
     State(state): State<AppState>,
     session: Session,
     Path(token): Path<String>,
     headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response> {
     let json = wants_json(&headers);
+    let form: PayForm = if body.is_empty() {
+        PayForm::default()
+    } else if json {
+        serde_json::from_slice(&body)
+            .map_err(|_| Error::BadRequest("The request is not valid JSON.".into()))?
+    } else {
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|_| Error::BadRequest("The form could not be read.".into()))?
+    };
     let order = load(&state, &token).await?;
     if let Some(message) = closed(&state, &order).await? {
         if json {
@@ -147,6 +165,18 @@ pub async fn pay(
             &checkout_page(&state, &session, order, message).await?,
         ));
     }
+    let order = match super::coupon::typed(form.coupon.as_deref()) {
+        Some(code) => match super::coupon::apply(&state, order, &code).await? {
+            Ok(order) => order,
+            Err(refused) if json => return Ok(refused.response()),
+            Err(refused) => {
+                let order = load(&state, &token).await?;
+                let page = checkout_page(&state, &session, order, refused.message).await?;
+                return Ok(render_status(refused.status, &page));
+            }
+        },
+        None => order,
+    };
     let provider = payments::provider_for(&state, order.shop_id).await?;
     let lines = store::lines(&state.db.pool, order.shop_id, order.id).await?;
     let base = state.config.base_url();

@@ -19,7 +19,8 @@ use crate::state::AppState;
 
 pub use super::paid::{Paid, Payment, flag, mark_paid};
 
-/// Pending → expired or cancelled, giving every held unit (and offer unit) back.
+/// Pending → expired or cancelled, giving every held unit (and offer unit, and live
+/// coupon) back.
 /// False when the order was no longer pending (paid meanwhile, or already released).
 pub async fn release(
     conn: &mut AnyConnection,
@@ -68,6 +69,9 @@ pub async fn release(
             pins::return_offer_units(&mut *conn, pin, line.quantity).await?;
         }
     }
+    // A live coupon it held goes back to the coupon's count (the studio hears it from
+    // `release_now`, or at the next redemption).
+    crate::live::store::coupons::release(conn, order.id).await?;
     Ok(true)
 }
 
@@ -110,6 +114,11 @@ async fn release_now(
         state.orders.hints.raised();
         super::ticker::emit(state, order, to.as_str());
         close_checkout(state, order);
+        if let (Some(_), Some(stream_id)) = (&order.coupon_code, order.stream_id)
+            && let Err(err) = crate::live::coupons::redeemed(state, order.shop_id, stream_id).await
+        {
+            tracing::warn!(order = order.id, error = %err, "could not schedule a coupon's count");
+        }
     }
     Ok(done)
 }

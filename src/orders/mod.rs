@@ -14,6 +14,7 @@ pub mod bulk;
 pub mod buy;
 pub mod charge;
 pub mod checkout;
+pub mod coupon;
 pub mod domain;
 pub mod expiry;
 pub mod flight;
@@ -122,6 +123,7 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/{token}", get(checkout::show))
         .route("/checkout/{token}/status", get(checkout::status))
         .route("/checkout/{token}/pay", post(checkout::pay))
+        .route("/checkout/{token}/coupon", post(coupon::show))
         .route("/checkout/{token}/cancel", post(checkout::cancel))
         .route(
             "/checkout/{token}/test",

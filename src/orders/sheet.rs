@@ -2,7 +2,7 @@
 //! (`checkout.js`): the shop's name, the lines with their product's photo, the total in
 //! the shop's currency, when the reservation ends (UTC ms; the page counts down in words
 //! and shows times in the shopper's zone), which provider takes the payment and where,
-//! and whether a confirmation mail will really be sent.
+//! whether a confirmation mail will really be sent, and the live coupon it carries.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -46,6 +46,9 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         "shop_logo": serde_json::Value::Null,
         "lines": shown,
         "total": order.total.minor,
+        "coupon": order.coupon_code,
+        "discount_display": order.coupon_code.as_ref().map(|_| format!("−{}", order.discount)),
+        "coupon_url": format!("/checkout/{token}/coupon"),
         "total_display": view::total(&order),
         "currency": order.total.currency,
         "expires_at": order.expires_at,

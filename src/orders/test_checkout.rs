@@ -36,6 +36,8 @@ pub struct TestForm {
     name: String,
     email: String,
     address: String,
+    /// A live coupon's code (the sheet sends the one the shopper kept).
+    coupon: Option<String>,
 }
 
 async fn test_checkout(
@@ -152,6 +154,14 @@ pub async fn test_pay(
         let page = test_checkout(&state, &session, order, form, errors, String::new()).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
+    let order = match super::coupon::typed(form.coupon.as_deref()) {
+        Some(code) => match super::coupon::apply(&state, order, &code).await? {
+            Ok(order) => order,
+            Err(refused) if json => return Ok(refused.response()),
+            Err(refused) => return refused_page(&state, &session, &token, form, refused).await,
+        },
+        None => order,
+    };
     let payment = Payment {
         provider: "test",
         reference: None,
@@ -207,7 +217,30 @@ async fn refused(
     form: TestForm,
     message: String,
 ) -> Result<Response> {
+    let refusal = super::coupon::Refused {
+        status: StatusCode::CONFLICT,
+        message,
+    };
+    refused_page(state, session, token, form, refusal).await
+}
+
+/// The test page again with the refusal's sentence, at the refusal's status.
+async fn refused_page(
+    state: &AppState,
+    session: &Session,
+    token: &str,
+    form: TestForm,
+    refusal: super::coupon::Refused,
+) -> Result<Response> {
     let order = load(state, token).await?;
-    let page = test_checkout(state, session, order, form, FormErrors::default(), message).await?;
-    Ok(render_status(StatusCode::CONFLICT, &page))
+    let page = test_checkout(
+        state,
+        session,
+        order,
+        form,
+        FormErrors::default(),
+        refusal.message,
+    )
+    .await?;
+    Ok(render_status(refusal.status, &page))
 }

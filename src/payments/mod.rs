@@ -46,6 +46,15 @@ pub struct Charge {
     /// number, the stream it was bought from.
     pub labels: Vec<(&'static str, String)>,
     pub lines: Vec<ChargeLine>,
+    /// Taken off the lines' sum (a live coupon): what the shopper pays is the sum less it.
+    pub discount: Option<ChargeDiscount>,
+}
+
+/// An amount off a whole charge, named as the shopper knows it (the coupon's code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeDiscount {
+    pub name: String,
+    pub amount: Money,
 }
 
 /// Start taking payment for a charge.

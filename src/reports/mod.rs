@@ -64,6 +64,10 @@ pub fn router() -> Router<AppState> {
             get(exports::auctions::csv),
         )
         .route(
+            "/reports/streams/{id}/coupons.csv",
+            get(exports::coupons::csv),
+        )
+        .route(
             "/reports/streams/{id}/products.csv",
             get(exports::streams::products),
         )

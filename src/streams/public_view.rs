@@ -32,6 +32,8 @@ pub struct Assets {
     pub poll_css: &'static str,
     pub auction_js: &'static str,
     pub auction_css: &'static str,
+    pub coupon_js: &'static str,
+    pub coupon_css: &'static str,
     /// Opens the live page's WHEP session before the other scripts run (issue 16): the
     /// script's text, carried inline.
     pub player_early_inline: &'static str,
@@ -55,6 +57,8 @@ impl Assets {
             poll_css: assets::url("poll.css"),
             auction_js: assets::url("auction.js"),
             auction_css: assets::url("auction.css"),
+            coupon_js: assets::url("coupon.js"),
+            coupon_css: assets::url("coupon.css"),
             player_early_inline: assets::inline("player-early.js"),
         }
     }

@@ -54,6 +54,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("poll.css", "text/css; charset=utf-8"),
         asset!("auction.js", "text/javascript; charset=utf-8"),
         asset!("auction.css", "text/css; charset=utf-8"),
+        asset!("coupon.js", "text/javascript; charset=utf-8"),
+        asset!("coupon.css", "text/css; charset=utf-8"),
         asset!("player-early.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()

@@ -17,6 +17,7 @@ mod catalog_stripe;
 mod cli;
 mod live;
 mod live_auctions;
+mod live_coupons;
 mod live_polls;
 mod mail;
 mod mail_support;

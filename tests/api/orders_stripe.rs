@@ -77,6 +77,11 @@ async fn answer(
         ("GET", p) if p.starts_with("/v1/checkout/sessions/") => {
             session(p.rsplit('/').next().unwrap(), true)
         }
+        ("POST", "/v1/coupons") => {
+            json!({"id": "co_test_1", "object": "coupon", "amount_off": form.get("amount_off").and_then(|a| a.parse::<i64>().ok()),
+                   "created": 1, "currency": form.get("currency"), "duration": "once", "livemode": false,
+                   "max_redemptions": 1, "name": form.get("name"), "times_redeemed": 0, "valid": true})
+        }
         ("POST", "/v1/refunds") => {
             let n = fake
                 .calls

@@ -275,7 +275,7 @@ async fn a_scheduled_stream_shows_an_empty_state_not_a_chart_of_zeros() {
 }
 
 #[tokio::test]
-async fn the_timeline_marks_the_polls_and_auctions_that_ran() {
+async fn the_timeline_marks_the_polls_auctions_and_coupons_that_ran() {
     let app = spawn_app().await;
     let f = fixture(&app, "format-shop").await;
     let db = app.db();
@@ -313,17 +313,33 @@ async fn the_timeline_marks_the_polls_and_auctions_that_ran() {
     .execute(db)
     .await
     .unwrap();
+    sqlx::query(
+        "INSERT INTO live_coupons (shop_id, stream_id, code, kind, value, currency, dropped_at, \
+         ended_at) VALUES ($1, $2, 'LIVE10', 'percent', 10, 'EUR', $3, $4)",
+    )
+    .bind(f.shop_id)
+    .bind(f.stream_id)
+    .bind(t0 + 7 * min)
+    .bind(t0 + 9 * min)
+    .execute(db)
+    .await
+    .unwrap();
     let page = f
         .owner
         .get(&format!("/reports/streams/{}", f.stream_id))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.texts("#timeline-chart .format-band").len(), 2);
+    assert_eq!(page.texts("#timeline-chart .format-band").len(), 3);
+    assert!(
+        page.contains("Coupon LIVE10: 10 % off, 0 paid orders, 09:07–09:09"),
+        "{}",
+        page.body
+    );
     assert!(
         page.contains("Poll: Which colour?, 09:02–09:03")
             && page.contains("Auction: Straw hat, sold for €30.00, 09:05–09:06"),
         "{}",
         page.body
     );
-    assert!(page.contains("1 poll and 1 auction"));
+    assert!(page.contains("1 poll, 1 auction and 1 coupon"));
 }

@@ -10,7 +10,11 @@ use crate::helpers::{Browser, TestApp, email, spawn_app};
 use crate::reports_overview::builders::{self, JANUARY, overview};
 
 /// GET `path` with `Authorization: <authorization>` (no cookies): (status, JSON body).
-async fn api(app: &TestApp, authorization: Option<&str>, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn api(
+    app: &TestApp,
+    authorization: Option<&str>,
+    path: &str,
+) -> (StatusCode, Value) {
     let mut request = reqwest::Client::new().get(format!("{}{path}", app.base()));
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
@@ -25,7 +29,7 @@ async fn api(app: &TestApp, authorization: Option<&str>, path: &str) -> (StatusC
 }
 
 /// The owner creates a token named `name`; it is shown once, in the flash.
-async fn create_token(owner: &Browser, name: &str) -> String {
+pub(crate) async fn create_token(owner: &Browser, name: &str) -> String {
     let page = owner.post("/settings/api-tokens", &[("name", name)]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let token = owner

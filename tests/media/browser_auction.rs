@@ -4,10 +4,9 @@
 //! to it, bids over the other bidder, leads (the studio sees it), wins when the
 //! clock runs out, and pays the winning amount in the in-page checkout sheet.
 
-use crate::browser::{chromedriver, chromium};
-use crate::browser_phone::sign_in;
-use crate::db_fixtures::{self, NewProduct};
-use crate::fixtures::scheduled_stream;
+use crate::browser::chromedriver;
+use crate::db_fixtures::NewProduct;
+use crate::fixtures::{live_selling, studio};
 use crate::helpers::Browser;
 use crate::phone::{click, js, phone, type_into, wait_js};
 
@@ -71,33 +70,17 @@ async fn auction_id(live: &crate::fixtures::Live) -> i64 {
 
 #[tokio::test]
 async fn a_phone_bids_on_an_auction_the_studio_started_wins_it_and_pays() {
-    let live = scheduled_stream().await;
-    let base = live.base();
-    let db = live.app.db();
     let now = showfloor::db::now_ms();
-    let shop_id: i64 = sqlx::query_scalar("SELECT shop_id FROM streams WHERE id = $1")
-        .bind(live.stream_id)
-        .fetch_one(db)
-        .await
-        .unwrap();
     let vase = NewProduct::new("signed-vase", "Signed vase", 9000)
         .stock(1)
         .at(now);
-    let vase = db_fixtures::product(db, shop_id, vase).await;
-    db_fixtures::feature(db, shop_id, live.stream_id, vase.id, 0).await;
-    let state = live.app.server.as_ref().unwrap().state.clone();
-    showfloor::streams::go_live(&state, live.stream_id, showfloor::streams::Actor::System)
-        .await
-        .expect("goes live");
+    let (live, vase) = live_selling(vase).await;
+    let base = live.base();
+    let db = live.app.db();
 
     let (_driver, webdriver) = chromedriver().await.expect("chromedriver starts");
     let (p1, p2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let studio = chromium(&webdriver, &p1).await;
-    sign_in(&studio, &base, &live.owner_email).await;
-    studio
-        .goto(&format!("{base}/studio/{}", live.stream_id))
-        .await
-        .unwrap();
+    let studio = studio(&webdriver, &p1, &live).await;
     let form = "[data-auction-form]";
     wait_js(
         &studio,

@@ -122,3 +122,39 @@ pub async fn publishes(live: &Live, codec: &str) -> crate::aiortc::Peer {
     .await;
     publisher
 }
+
+/// A live stream featuring `product` (a format's lot, a coupon's basket): the stream, and
+/// the product as stored.
+pub async fn live_selling(
+    product: crate::db_fixtures::NewProduct,
+) -> (Live, crate::db_fixtures::Product) {
+    let live = scheduled_stream().await;
+    let db = live.app.db();
+    let shop_id: i64 = sqlx::query_scalar("SELECT shop_id FROM streams WHERE id = $1")
+        .bind(live.stream_id)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let product = crate::db_fixtures::product(db, shop_id, product).await;
+    crate::db_fixtures::feature(db, shop_id, live.stream_id, product.id, 0).await;
+    let state = live.app.server.as_ref().unwrap().state.clone();
+    showfloor::streams::go_live(&state, live.stream_id, showfloor::streams::Actor::System)
+        .await
+        .expect("goes live");
+    (live, product)
+}
+
+/// A laptop Chromium signed in as the owner, on the stream's studio.
+pub async fn studio(
+    webdriver: &str,
+    profile: &tempfile::TempDir,
+    live: &Live,
+) -> fantoccini::Client {
+    let studio = crate::browser::chromium(webdriver, profile).await;
+    crate::browser_phone::sign_in(&studio, &live.base(), &live.owner_email).await;
+    studio
+        .goto(&format!("{}/studio/{}", live.base(), live.stream_id))
+        .await
+        .unwrap();
+    studio
+}

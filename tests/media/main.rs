@@ -11,6 +11,7 @@ mod aiortc;
 mod browser;
 mod browser_auction;
 mod browser_bag;
+mod browser_coupon;
 mod browser_embed;
 mod browser_lifecycle;
 mod browser_phone;

@@ -28,7 +28,8 @@ use super::store::auctions::{self, AuctionRow};
 use super::store::{self as live_store, LiveStream};
 use super::viewer::Viewer;
 use crate::db::now_ms;
-use crate::error::{ApiError, Error, FormErrors};
+pub(super) use crate::error::invalid;
+use crate::error::{ApiError, Error};
 use crate::money;
 use crate::state::AppState;
 
@@ -59,12 +60,6 @@ impl RoomAuction {
     fn keep_card(&self, product_id: i64, card: Value) {
         *self.card.lock().unwrap_or_else(|e| e.into_inner()) = Some((product_id, card));
     }
-}
-
-pub(super) fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
-    let mut errors = FormErrors::default();
-    errors.add(field, message.into());
-    ApiError(Error::Invalid(errors))
 }
 
 /// Send the auction now as a durable `auction` event; gives back what was sent.

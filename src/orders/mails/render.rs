@@ -33,6 +33,8 @@ pub struct OrderMail {
     /// When it was paid (or placed), in the shop's zone.
     pub placed: String,
     pub lines: Vec<MailLine>,
+    /// "Coupon LIVE10: −€4.90" when a live coupon took something off.
+    pub discount: Option<String>,
     pub total: String,
     /// The buyer's confirmation page, or the merchant's order page in the shop's notice.
     pub order_url: String,
@@ -183,6 +185,10 @@ async fn base(cx: &RenderContext<'_>, shop: &Shop, order: &Order) -> sqlx::Resul
                 amount: l.amount().to_string(),
             })
             .collect(),
+        discount: order
+            .coupon_code
+            .as_ref()
+            .map(|code| format!("Coupon {code}: −{}", order.discount)),
         total: order.total.to_string(),
         order_url: format!("{}/checkout/{}/done", cx.base_url, order.token),
         stream_url: view::stream_path(cx.db, order)
@@ -212,6 +218,7 @@ mod tests {
                 variant: "M".into(),
                 amount: "€98.00".into(),
             }],
+            discount: None,
             total: "€98.00".into(),
             order_url: "https://shop.example/checkout/tok/done".into(),
             stream_url: Some("https://shop.example/@anna/flash".into()),
@@ -236,6 +243,19 @@ mod tests {
         assert!(text.contains("2 × Linen shirt (M): €98.00"), "{text}");
         // The plain part is plain: what was typed stays as typed.
         assert!(text.contains("Bo <script>alert(1)</script>"));
+    }
+
+    #[test]
+    fn a_live_coupon_shows_above_the_total_in_both_parts() {
+        let mut m = sample();
+        m.discount = Some("Coupon LIVE10: −€9.80".into());
+        m.total = "€88.20".into();
+        let (text, html) = parts(Kind::Confirmation, &m).unwrap();
+        assert!(
+            text.contains("Coupon LIVE10: −€9.80\nTotal: €88.20"),
+            "{text}"
+        );
+        assert!(html.contains("Coupon LIVE10: −€9.80"), "{html}");
     }
 
     #[test]

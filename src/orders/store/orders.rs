@@ -21,6 +21,9 @@ pub struct Order {
     pub total: Money,
     /// Refunded so far, in the order's currency.
     pub refunded_amount: Money,
+    /// What a live coupon took off the lines (`total` is after it), and its code.
+    pub discount: Money,
+    pub coupon_code: Option<String>,
     pub provider: Option<String>,
     pub viewer_id: String,
     pub stream_id: Option<i64>,
@@ -85,7 +88,9 @@ impl<'r> FromRow<'r, AnyRow> for Order {
             number: row.try_get("number")?,
             status,
             total: Money::new(row.try_get("total")?, currency.clone()),
-            refunded_amount: Money::new(row.try_get("refunded_amount")?, currency),
+            refunded_amount: Money::new(row.try_get("refunded_amount")?, currency.clone()),
+            discount: Money::new(row.try_get("discount")?, currency),
+            coupon_code: row.try_get("coupon_code")?,
             provider: row.try_get("provider")?,
             viewer_id: row.try_get("viewer_id")?,
             stream_id: row.try_get("stream_id")?,
@@ -112,7 +117,7 @@ impl<'r> FromRow<'r, AnyRow> for Order {
 pub const ORDER_COLUMNS: &str = "o.id, o.shop_id, o.token, o.number, o.status, o.currency, o.total, \
      o.refunded_amount, o.provider, o.viewer_id, o.stream_id, o.pin_id, o.stream_offset_s, o.email, \
      o.customer_name, o.shipping_address, o.carrier, o.tracking_number, o.stripe_session_id, \
-     o.stripe_payment_intent, o.attention, o.expires_at, o.created_at, o.paid_at, o.late_payment, o.updated_at";
+     o.stripe_payment_intent, o.attention, o.expires_at, o.created_at, o.paid_at, o.late_payment, o.updated_at, o.discount, o.coupon_code";
 
 pub async fn by_token(db: impl AnyExecutor<'_>, token: &str) -> sqlx::Result<Option<Order>> {
     sqlx::query_as(&format!(

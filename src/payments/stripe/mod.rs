@@ -1,7 +1,8 @@
 //! The Stripe provider: a Checkout Session (mode payment) per payment attempt, with the
 //! provider's own Price of each line when it has one (synced from the catalogue) or
 //! `price_data` otherwise (a live-offer price), our reference in `client_reference_id`
-//! and metadata, shipping address and e-mail collection, and the URLs back. Payment
+//! and metadata, shipping address and e-mail collection, and the URLs back; a charge
+//! with a discount (a live coupon) gets a one-time Stripe coupon for exactly that amount. Payment
 //! methods are the ones the merchant enabled in Stripe (automatic payment methods:
 //! cards, wallets, WeChat Pay or Alipay where the account has them). Every create
 //! carries the request's `Idempotency-Key`. A session ends with the reservation behind
@@ -21,12 +22,14 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use stripe::{Client, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_checkout::checkout_session::{
-    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionShippingAddressCollection,
+    CreateCheckoutSession, CreateCheckoutSessionDiscounts, CreateCheckoutSessionLineItems,
+    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionPaymentIntentData,
+    CreateCheckoutSessionShippingAddressCollection,
     CreateCheckoutSessionShippingAddressCollectionAllowedCountries, ExpireCheckoutSession,
     ProductData,
 };
 use stripe_core::refund::CreateRefund;
+use stripe_product::coupon::CreateCoupon;
 
 pub use link::StripeLink;
 
@@ -105,6 +108,32 @@ fn line_item(line: &super::ChargeLine) -> CreateCheckoutSessionLineItems {
     item
 }
 
+impl StripeProvider {
+    /// A one-time Stripe coupon for exactly the amount our coupon took off this charge
+    /// (never Stripe's own percentage, whose rounding could differ from the order's
+    /// total): redeemable once, named by the shopper's code. Its id.
+    async fn coupon(
+        &self,
+        discount: &super::ChargeDiscount,
+        metadata: &HashMap<String, String>,
+        request: &CheckoutRequest,
+    ) -> Result<String, Failure> {
+        let coupon = CreateCoupon::new()
+            .amount_off(discount.amount.minor)
+            .currency(currency(&discount.amount.currency))
+            .duration(stripe_product::CouponDuration::Once)
+            .max_redemptions(1)
+            .name(discount.name.clone())
+            .metadata(metadata.clone())
+            .customize()
+            .request_strategy(strategy(&format!("{}-coupon", request.idempotency_key)))
+            .send(self.client()?)
+            .await
+            .map_err(failure)?;
+        Ok(coupon.id.as_str().to_string())
+    }
+}
+
 #[async_trait]
 impl Provider for StripeProvider {
     fn name(&self) -> &'static str {
@@ -127,7 +156,15 @@ impl Provider for StripeProvider {
                 .iter()
                 .filter_map(|c| c.parse().ok())
                 .collect();
-        let session = CreateCheckoutSession::new()
+        let mut session = CreateCheckoutSession::new();
+        if let Some(discount) = &charge.discount {
+            let coupon = self.coupon(discount, &metadata, request).await?;
+            session = session.discounts(vec![CreateCheckoutSessionDiscounts {
+                coupon: Some(coupon),
+                promotion_code: None,
+            }]);
+        }
+        let session = session
             .mode(stripe_checkout::CheckoutSessionMode::Payment)
             .line_items(charge.lines.iter().map(line_item).collect::<Vec<_>>())
             .client_reference_id(charge.reference.clone())

@@ -150,6 +150,7 @@ pub async fn stream(
         })
         .collect();
     let auctions = crate::reports::exports::auctions::summaries(db, shop.id, id).await?;
+    let coupons = crate::reports::exports::coupons::summaries(db, id).await?;
     Ok(Json(json!({
         "stream": {
             "id": stream.id,
@@ -165,5 +166,6 @@ pub async fn stream(
         "timeline": timeline,
         "sources": sources,
         "auctions": auctions,
+        "coupons": coupons,
     })))
 }

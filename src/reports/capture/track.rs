@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::store::{self, PinnedProduct};
 use super::{Event, Kind};
 use crate::db::now_ms;
-use crate::error::{ApiError, Error, FormErrors};
+use crate::error::{ApiError, Error, invalid};
 use crate::live::viewer::Viewer;
 use crate::state::AppState;
 use crate::web::ratelimit;
@@ -26,12 +26,6 @@ pub struct TrackForm {
     kind: String,
     product_id: Option<i64>,
     pin_id: Option<i64>,
-}
-
-fn invalid(field: &'static str, message: &str) -> ApiError {
-    let mut errors = FormErrors::default();
-    errors.add(field, message.to_string());
-    ApiError(Error::Invalid(errors))
 }
 
 pub async fn track(

@@ -42,7 +42,7 @@ pub struct Chart {
     pub y_ticks: Vec<Tick>,
     pub x_ticks: Vec<Tick>,
     pub bands: Vec<Band>,
-    /// The live selling formats that ran (polls, auctions): a strip along the plot's top.
+    /// The live selling formats that ran (polls, auctions, coupons): a strip along the plot's top.
     pub formats: Vec<Band>,
     pub markers: Vec<Marker>,
     pub spikes: Vec<Marker>,
@@ -77,7 +77,7 @@ fn nice_step(max: i64, ticks: i64, steps: &[i64]) -> i64 {
 pub type Span = (i64, i64, String);
 
 /// Lay out the chart; `pins` are (start, end, product title), `formats` (start, end, what
-/// ran: "Auction: …", "Poll: …"), `orders` the times of kept orders; spikes are the
+/// ran: "Auction: …", "Poll: …", "Coupon …"), `orders` the times of kept orders; spikes are the
 /// minutes marked in `minutes`.
 pub fn layout(
     minutes: &[Minute],

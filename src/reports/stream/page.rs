@@ -123,15 +123,7 @@ pub async fn stream(
         .collect();
     let spikes = r.minutes.iter().filter(|m| m.spike).count();
     let formats = formats(&state.db.pool, id, w.end).await?;
-    let polls = formats.iter().filter(|f| f.2.starts_with("Poll:")).count();
-    let ran = match (polls, formats.len() - polls) {
-        (0, 0) => String::new(),
-        (p, a) => format!(
-            "; {p} {} and {a} {}",
-            if p == 1 { "poll" } else { "polls" },
-            if a == 1 { "auction" } else { "auctions" }
-        ),
-    };
+    let ran = ran(&formats);
     page.chart_summary = format!(
         "Concurrent viewers per minute. Peak {} viewers{}; {} pinned products; {} orders; {} reaction spikes{ran}.",
         k.peak_viewers,
@@ -183,7 +175,26 @@ pub async fn stream(
     Ok(render(&page))
 }
 
-/// The polls and auctions of the stream as timeline spans, each with what became of it.
+/// "; 2 polls, 1 auction and 1 coupon" for the chart's summary (nothing when none ran).
+fn ran(formats: &[chart::Span]) -> String {
+    let count = |prefix: &str| formats.iter().filter(|f| f.2.starts_with(prefix)).count();
+    let kinds = [
+        (count("Poll:"), "poll", "polls"),
+        (count("Auction:"), "auction", "auctions"),
+        (count("Coupon "), "coupon", "coupons"),
+    ];
+    if formats.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+    format!("; {}, {} and {}", parts[0], parts[1], parts[2])
+}
+
+/// The polls, auctions and coupons of the stream as timeline spans, each with what became
+/// of it.
 async fn formats(db: &sqlx::AnyPool, stream_id: i64, window_end: i64) -> Result<Vec<chart::Span>> {
     use crate::live::store::auctions::AuctionState;
     let mut spans = Vec::new();
@@ -205,6 +216,21 @@ async fn formats(db: &sqlx::AnyPool, stream_id: i64, window_end: i64) -> Result<
             a.started_at,
             end,
             format!("Auction: {}, {outcome}", a.title),
+        ));
+    }
+    for c in crate::live::store::coupons::of_stream(db, stream_id).await? {
+        let end = c
+            .ended_at
+            .or(c.expires_at.filter(|e| *e < window_end))
+            .unwrap_or(window_end);
+        let terms = crate::live::coupons::terms(&c).label();
+        let used = crate::live::store::coupons::brought(db, c.id)
+            .await?
+            .paid_orders;
+        spans.push((
+            c.dropped_at,
+            end,
+            format!("Coupon {}: {terms}, {used} paid orders", c.code),
         ));
     }
     Ok(spans)

@@ -313,21 +313,9 @@
   function wireForm(form) {
     var error = form.querySelector("[data-auction-error]");
     var select = form.elements.variant_id;
-    fetch(base + "/auctions/lots", { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : { lots: [] }; })
-      .then(function (d) {
-        select.textContent = "";
-        if (!d.lots.length) {
-          var none = Live.el("option", null, "No products on this stream yet");
-          none.value = ""; select.appendChild(none);
-        }
-        d.lots.forEach(function (l) {
-          var o = Live.el("option", null, l.title + " (" + l.price_display + (l.left === null ? "" : ", " + l.left + " left") + ")");
-          o.value = l.variant_id;
-          o.disabled = l.left === 0;
-          select.appendChild(o);
-        });
-      });
+    Live.lots(select, base, function (l) {
+      return l.title + " (" + l.price_display + (l.left === null ? "" : ", " + l.left + " left") + ")";
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var el = form.elements;

@@ -198,7 +198,7 @@
     var source = new EventSource(this.base + "/events?" + query.join("&"));
     this.source = source;
     var names = ["pin", "unpin", "question", "question_removed", "featured", "chat", "chat_removed",
-      "reactions", "viewers", "settings", "status", "order", "stock", "offer_ended", "poll", "auction", "coupon"];
+      "reactions", "viewers", "settings", "status", "order", "stock", "offer_ended", "poll", "auction", "coupon", "giveaway"];
     names.forEach(function (name) {
       source.addEventListener(name, function (event) {
         var id = event.lastEventId ? parseInt(event.lastEventId, 10) : 0;

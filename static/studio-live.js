@@ -3,6 +3,28 @@
 (function () {
   "use strict";
   var Live = window.ShowfloorLive;
+
+  // The stream's products as a lot or prize picker (…/auctions/lots), shared by the
+  // auction and giveaway forms (loaded after this script); `label(lot)` words an option.
+  if (Live) {
+    Live.lots = function (select, base, label) {
+      fetch(base + "/auctions/lots", { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { lots: [] }; })
+        .then(function (d) {
+          select.textContent = "";
+          if (!d.lots.length) {
+            var none = Live.el("option", null, "No products on this stream yet");
+            none.value = ""; select.appendChild(none);
+          }
+          d.lots.forEach(function (l) {
+            var o = Live.el("option", null, label(l));
+            o.value = l.variant_id;
+            o.disabled = l.left === 0;
+            select.appendChild(o);
+          });
+        });
+    };
+  }
   var root = document.querySelector("[data-studio-room]");
   if (!Live || !root) return;
   var base = root.getAttribute("data-studio-room");

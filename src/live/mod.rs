@@ -1,4 +1,4 @@
-//! The live room of a stream: pinned products and live offers, Q&A, chat, polls, auctions, coupons,
+//! The live room of a stream: pinned products and live offers, Q&A, chat, polls, auctions, coupons, giveaways,
 //! reactions and presence, delivered to viewers over Server-Sent Events. One in-process room per
 //! stream (`room`), the rooms of this process in the `registry` (`LiveHub`), who watches
 //! in `presence`, the 500 ms aggregate broadcast in `tick`; every durable event is
@@ -8,6 +8,7 @@
 pub mod auctions;
 pub mod coupons;
 pub mod events;
+pub mod giveaways;
 pub mod lifecycle;
 pub mod offer;
 pub mod peers;
@@ -63,6 +64,19 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/polls"), post(polls::open))
         .route(&format!("{base}/polls/{{id}}/close"), post(polls::close))
         .route(&format!("{base}/polls/{{id}}/votes"), post(polls::vote))
+        .route(&format!("{base}/giveaways"), post(giveaways::open))
+        .route(
+            &format!("{base}/giveaways/{{id}}/enter"),
+            post(giveaways::entry::enter),
+        )
+        .route(
+            &format!("{base}/giveaways/{{id}}/draw"),
+            post(giveaways::run_draw).get(giveaways::record),
+        )
+        .route(
+            &format!("{base}/giveaways/{{id}}/cancel"),
+            post(giveaways::cancel),
+        )
         .route(&format!("{base}/coupons"), post(coupons::drop))
         .route(&format!("{base}/coupons/{{id}}/end"), post(coupons::end))
         .route(&format!("{base}/auctions"), post(auctions::host::start))

@@ -28,6 +28,8 @@ struct OverlayPage {
     auction_css: &'static str,
     coupon_js: &'static str,
     coupon_css: &'static str,
+    giveaway_js: &'static str,
+    giveaway_css: &'static str,
 }
 
 async fn stream_of(state: &AppState, token: &str) -> Result<store::LiveStream, Error> {
@@ -53,6 +55,8 @@ pub async fn page(
         auction_css: assets::url("auction.css"),
         coupon_js: assets::url("coupon.js"),
         coupon_css: assets::url("coupon.css"),
+        giveaway_js: assets::url("giveaway.js"),
+        giveaway_css: assets::url("giveaway.css"),
     });
     // Not for search engines or other sites; OBS opens it directly.
     response

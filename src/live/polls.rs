@@ -5,8 +5,6 @@
 //! second are a handful of events, not a thousand. The vote itself is decided by the
 //! database (one row per viewer and poll), so a double tap or a race counts once.
 
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
@@ -19,6 +17,7 @@ use super::viewer::Viewer;
 use super::{events, load_live, load_moderator};
 use crate::db::now_ms;
 use crate::error::{ApiError, Error, invalid};
+use crate::live::registry::Due;
 use crate::state::AppState;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -184,14 +183,9 @@ async fn announce(state: &AppState, s: &LiveStream, id: i64) -> Result<Value, Er
 /// New results within [`RESULTS_EVERY`]: the first vote of an interval schedules them,
 /// the others ride along.
 async fn results_soon(state: &AppState, s: &LiveStream, id: i64) -> Result<(), Error> {
-    let entry: Arc<_> = state.live.room(s.shop_id, s.id).await?;
-    if entry.poll_results_due.swap(true, Ordering::AcqRel) {
-        return Ok(());
-    }
+    let entry = state.live.room(s.shop_id, s.id).await?;
     let (state, stream) = (state.clone(), s.clone());
-    tokio::spawn(async move {
-        tokio::time::sleep(RESULTS_EVERY).await;
-        entry.poll_results_due.store(false, Ordering::Release);
+    entry.soon(Due::PollResults, RESULTS_EVERY, move || async move {
         if let Err(err) = announce(&state, &stream, id).await {
             tracing::warn!(poll = id, error = %err, "could not send a poll's results");
         }

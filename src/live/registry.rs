@@ -40,6 +40,17 @@ pub enum Audience {
     Staff,
 }
 
+/// What a format's coalesced news is about (an index into `RoomEntry::due`).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Due {
+    /// A poll's results (`polls`).
+    PollResults = 0,
+    /// A coupon's redemption count (`coupons`).
+    CouponCount = 1,
+    /// A giveaway's entry count (`giveaways`).
+    GiveawayCount = 2,
+}
+
 /// A room and what the hub tracks beside it.
 pub struct RoomEntry {
     pub room: Room,
@@ -51,10 +62,8 @@ pub struct RoomEntry {
     pub(super) presence: Mutex<Presence>,
     /// What the viewers were last told about stock and the offer (`stock`).
     pub(super) stock: Mutex<super::stock::Shown>,
-    /// A poll's results are due to go out (`polls`: at most one event per interval).
-    pub(super) poll_results_due: std::sync::atomic::AtomicBool,
-    /// A coupon's redemption count is due to go out (`coupons`: the same coalescing).
-    pub(super) coupon_due: std::sync::atomic::AtomicBool,
+    /// News due to go out at the end of an interval, per format ([`RoomEntry::soon`]).
+    pub(super) due: [std::sync::atomic::AtomicBool; 3],
     /// The running auction's bids on this node, one at a time, and its coalesced news.
     pub(super) auction: super::auctions::RoomAuction,
 }
@@ -108,8 +117,7 @@ impl LiveHub {
             shop_id,
             presence: Mutex::new(Presence::starting_at(peak)),
             stock: Mutex::default(),
-            poll_results_due: std::sync::atomic::AtomicBool::new(false),
-            coupon_due: std::sync::atomic::AtomicBool::new(false),
+            due: Default::default(),
             auction: Default::default(),
         });
         // Another request may have loaded it meanwhile: keep the first.
@@ -236,5 +244,27 @@ impl LiveHub {
     pub async fn react(&self, shop_id: i64, stream_id: i64, n: u64) -> sqlx::Result<()> {
         self.room(shop_id, stream_id).await?.room.add_reactions(n);
         Ok(())
+    }
+}
+
+impl RoomEntry {
+    /// Run `send` once at the end of an interval of `every`, however often this is called
+    /// during it: the first call schedules it, the others ride along. A thousand votes in
+    /// a second are a handful of events, not a thousand.
+    pub(super) fn soon<F, Fut>(self: &Arc<Self>, what: Due, every: std::time::Duration, send: F)
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        use std::sync::atomic::Ordering;
+        if self.due[what as usize].swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let entry = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(every).await;
+            entry.due[what as usize].store(false, Ordering::Release);
+            send().await;
+        });
     }
 }

@@ -123,6 +123,7 @@ pub async fn room_state(
     let poll = super::polls::for_state(state, stream, viewer_id).await?;
     let auction = super::auctions::for_state(state, stream).await?;
     let coupon = super::coupons::for_state(state, stream).await?;
+    let giveaway = super::giveaways::for_state(state, stream, viewer_id).await?;
     let bidder = match viewer_id {
         Some(viewer) => Some(super::auctions::bidder_for_state(state, stream, viewer).await?),
         None => None,
@@ -137,6 +138,7 @@ pub async fn room_state(
         "poll": poll,
         "auction": auction,
         "coupon": coupon,
+        "giveaway": giveaway,
         "bidder": bidder,
         "questions": questions,
         "chat": chat,

@@ -230,7 +230,13 @@ pub async fn chat(
             payload.clone(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "message": payload }))))
+    // The open giveaway's keyword enters its author (the message is posted either way).
+    let giveaway =
+        super::giveaways::entry::on_chat(&state, &access.stream, &viewer, &name, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "message": payload, "giveaway": giveaway })),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

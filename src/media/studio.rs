@@ -77,6 +77,8 @@ struct BroadcastPage {
     auction_css: &'static str,
     coupon_js: &'static str,
     coupon_css: &'static str,
+    giveaway_js: &'static str,
+    giveaway_css: &'static str,
     studio_live_css: &'static str,
 }
 
@@ -116,6 +118,8 @@ pub async fn page(
         auction_css: assets::url("auction.css"),
         coupon_js: assets::url("coupon.js"),
         coupon_css: assets::url("coupon.css"),
+        giveaway_js: assets::url("giveaway.js"),
+        giveaway_css: assets::url("giveaway.css"),
         studio_live_css: assets::url("studio-live.css"),
     };
     Ok(render(&page))

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Value, json};
 
 use super::domain::OrderStatus;
-use super::reserve::{Job, Refusal};
+use super::reserve::Refusal;
 use super::{store, write};
 use crate::db::now_ms;
 use crate::error::{ApiError, Error, Result};
@@ -43,38 +43,16 @@ async fn ensure_order(state: &AppState, a: &AuctionRow) -> Result<String> {
             "The time to pay for this lot ran out; the shop may offer it to another bidder.".into(),
         ));
     }
-    let Some(item) = store::buyable(pool, a.shop_id, a.stream_id, a.variant_id).await? else {
-        return Err(Error::Conflict(
-            "This lot is no longer in the shop's catalogue; the shop will contact you.".into(),
-        ));
-    };
-    let stream = crate::live::store::stream_of_shop(pool, a.shop_id, a.stream_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let job = Job {
+    let one = super::single::One {
         shop_id: a.shop_id,
         stream_id: a.stream_id,
-        stream_started_at: stream.started_at,
-        shop_slug: stream.shop_slug.clone(),
-        stream_slug: stream.slug.clone(),
-        viewer_id: winner.clone(),
         variant_id: a.variant_id,
-        quantity: 1,
-        product_id: item.product_id,
-        product_title: item.product_title,
-        variant_title: item.variant_title,
+        viewer_id: winner,
         unit_price: Money::new(price, &*a.currency),
-        offer_pin: None,
-        regular_price: price,
-        current_pin: None,
-        stripe_price: None,
-        tracked: !item.unlimited,
-        cart: None,
-        number: super::domain::new_number(),
-        token: crate::auth::tokens::random_token(),
         reservation_ms: pay_by - now,
-        seen: state.orders.hints.observe(),
+        gone: "This lot is no longer in the shop's catalogue; the shop will contact you.",
     };
+    let job = super::single::job(state, one).await?;
     let mut tx = pool.begin().await?;
     let mut short = false;
     let bought = match write::write(&mut tx, &job, &mut short).await {

@@ -27,8 +27,10 @@ pub mod paid;
 pub mod payment_events;
 pub mod refunds;
 
+pub mod giveaway_claim;
 pub mod reserve;
 pub mod sheet;
+pub mod single;
 pub mod store;
 pub mod stripe_events;
 pub mod test_checkout;
@@ -112,6 +114,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/@{shop}/{stream}/live/auctions/{id}/checkout",
             post(auction_win::checkout),
+        )
+        .route(
+            "/@{shop}/{stream}/live/giveaways/{id}/claim",
+            post(giveaway_claim::claim),
         )
         .route(
             "/@{shop}/{stream}/live/auctions/{id}/second-chance",

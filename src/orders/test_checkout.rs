@@ -33,9 +33,9 @@ struct TestCheckoutPage {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TestForm {
-    name: String,
-    email: String,
-    address: String,
+    pub(super) name: String,
+    pub(super) email: String,
+    pub(super) address: String,
     /// A live coupon's code (the sheet sends the one the shopper kept).
     coupon: Option<String>,
 }
@@ -90,7 +90,9 @@ pub async fn test_page(
     ))
 }
 
-fn validate(form: &TestForm) -> FormErrors {
+/// Name, e-mail and shipping address, each said when missing or too long (also the
+/// giveaway claim's form).
+pub(super) fn validate(form: &TestForm) -> FormErrors {
     let mut errors = FormErrors::default();
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -112,6 +114,17 @@ fn validate(form: &TestForm) -> FormErrors {
         );
     }
     errors
+}
+
+/// A 422 for a page script: `{error, fields}` naming what [`validate`] found.
+pub(super) fn refused_fields(errors: &FormErrors) -> Response {
+    let fields: serde_json::Map<String, serde_json::Value> = ["name", "email", "address"]
+        .into_iter()
+        .filter(|f| errors.has(f))
+        .map(|f| (f.to_string(), serde_json::Value::from(errors.get(f))))
+        .collect();
+    let body = serde_json::json!({ "error": "Check the fields marked below.", "fields": fields });
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
 
 /// `POST /checkout/{token}/test`: mark the order paid (no money moves). A form from the
@@ -141,14 +154,7 @@ pub async fn test_pay(
     }
     let errors = validate(&form);
     if !errors.is_empty() && json {
-        let fields: serde_json::Map<String, serde_json::Value> = ["name", "email", "address"]
-            .into_iter()
-            .filter(|f| errors.has(f))
-            .map(|f| (f.to_string(), serde_json::Value::from(errors.get(f))))
-            .collect();
-        let body =
-            serde_json::json!({ "error": "Check the fields marked below.", "fields": fields });
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response());
+        return Ok(refused_fields(&errors));
     }
     if !errors.is_empty() {
         let page = test_checkout(&state, &session, order, form, errors, String::new()).await?;

@@ -68,6 +68,10 @@ pub fn router() -> Router<AppState> {
             get(exports::coupons::csv),
         )
         .route(
+            "/reports/streams/{id}/giveaways.csv",
+            get(exports::giveaways::csv),
+        )
+        .route(
             "/reports/streams/{id}/products.csv",
             get(exports::streams::products),
         )

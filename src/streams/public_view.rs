@@ -34,6 +34,8 @@ pub struct Assets {
     pub auction_css: &'static str,
     pub coupon_js: &'static str,
     pub coupon_css: &'static str,
+    pub giveaway_js: &'static str,
+    pub giveaway_css: &'static str,
     /// Opens the live page's WHEP session before the other scripts run (issue 16): the
     /// script's text, carried inline.
     pub player_early_inline: &'static str,
@@ -59,6 +61,8 @@ impl Assets {
             auction_css: assets::url("auction.css"),
             coupon_js: assets::url("coupon.js"),
             coupon_css: assets::url("coupon.css"),
+            giveaway_js: assets::url("giveaway.js"),
+            giveaway_css: assets::url("giveaway.css"),
             player_early_inline: assets::inline("player-early.js"),
         }
     }

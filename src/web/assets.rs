@@ -56,6 +56,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("auction.css", "text/css; charset=utf-8"),
         asset!("coupon.js", "text/javascript; charset=utf-8"),
         asset!("coupon.css", "text/css; charset=utf-8"),
+        asset!("giveaway.js", "text/javascript; charset=utf-8"),
+        asset!("giveaway.css", "text/css; charset=utf-8"),
         asset!("player-early.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()

@@ -18,6 +18,7 @@ mod cli;
 mod live;
 mod live_auctions;
 mod live_coupons;
+mod live_giveaways;
 mod live_polls;
 mod mail;
 mod mail_support;

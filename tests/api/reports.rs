@@ -341,5 +341,5 @@ async fn the_timeline_marks_the_polls_auctions_and_coupons_that_ran() {
         "{}",
         page.body
     );
-    assert!(page.contains("1 poll, 1 auction and 1 coupon"));
+    assert!(page.contains("1 poll, 1 auction, 1 coupon and 0 giveaways"));
 }

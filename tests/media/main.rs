@@ -13,6 +13,7 @@ mod browser_auction;
 mod browser_bag;
 mod browser_coupon;
 mod browser_embed;
+mod browser_giveaway;
 mod browser_lifecycle;
 mod browser_phone;
 mod browser_poll;

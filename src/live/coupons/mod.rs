@@ -9,7 +9,6 @@
 
 pub mod rules;
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
@@ -23,6 +22,7 @@ use super::store::{self as live_store, LiveStream};
 use super::viewer::Viewer;
 use crate::db::now_ms;
 use crate::error::{ApiError, Error, invalid};
+use crate::live::registry::Due;
 use crate::money::Money;
 use crate::state::AppState;
 use crate::streams::Status;
@@ -267,13 +267,8 @@ pub async fn redeemed(state: &AppState, shop_id: i64, stream_id: i64) -> Result<
         return Ok(());
     };
     let entry = state.live.room(shop_id, stream_id).await?;
-    if entry.coupon_due.swap(true, Ordering::AcqRel) {
-        return Ok(());
-    }
     let state = state.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(COUNT_EVERY).await;
-        entry.coupon_due.store(false, Ordering::Release);
+    entry.soon(Due::CouponCount, COUNT_EVERY, move || async move {
         let latest = coupons::latest(&state.db.pool, s.id).await;
         match latest {
             Ok(Some(row)) => {

@@ -5,6 +5,7 @@ pub mod auctions;
 pub mod bidders;
 pub mod chat;
 pub mod coupons;
+pub mod giveaways;
 pub mod pins;
 pub mod polls;
 pub mod presence;

@@ -25,8 +25,8 @@ pub use lines::{Line, Restocked, lines};
 pub use listing::{TickerLine, first_items, ticker_lines};
 pub use orders::{
     ORDER_COLUMNS, Order, StreamAddress, add_refund, by_id, by_number, by_stripe, by_token,
-    due_for_expiry, pin_title, set_checkout_session, set_provider, set_shipment, status_of,
-    stream_address, stream_titles,
+    detach_from_stream, due_for_expiry, pin_title, set_checkout_session, set_provider,
+    set_shipment, status_of, stream_address, stream_titles,
 };
 pub use reservations::{Buyable, buyable};
 

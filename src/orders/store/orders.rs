@@ -226,6 +226,24 @@ pub async fn set_checkout_session(
     Ok(())
 }
 
+/// Take an order out of its stream's figures (a giveaway's prize is not a sale of the
+/// stream); it stays in the orders dashboard.
+pub async fn detach_from_stream(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    order_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE orders SET stream_id = NULL, pin_id = NULL, stream_offset_s = NULL \
+         WHERE id = $1 AND shop_id = $2",
+    )
+    .bind(order_id)
+    .bind(shop_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// The shipment of a fulfilled order, and when it was fulfilled.
 pub async fn set_shipment(
     conn: &mut AnyConnection,

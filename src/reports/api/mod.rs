@@ -151,6 +151,7 @@ pub async fn stream(
         .collect();
     let auctions = crate::reports::exports::auctions::summaries(db, shop.id, id).await?;
     let coupons = crate::reports::exports::coupons::summaries(db, id).await?;
+    let giveaways = crate::reports::exports::giveaways::summaries(db, id).await?;
     Ok(Json(json!({
         "stream": {
             "id": stream.id,
@@ -167,5 +168,6 @@ pub async fn stream(
         "sources": sources,
         "auctions": auctions,
         "coupons": coupons,
+        "giveaways": giveaways,
     })))
 }

@@ -175,13 +175,14 @@ pub async fn stream(
     Ok(render(&page))
 }
 
-/// "; 2 polls, 1 auction and 1 coupon" for the chart's summary (nothing when none ran).
+/// "; 2 polls, 1 auction, 1 coupon and 0 giveaways" for the chart's summary (nothing when none ran).
 fn ran(formats: &[chart::Span]) -> String {
     let count = |prefix: &str| formats.iter().filter(|f| f.2.starts_with(prefix)).count();
     let kinds = [
         (count("Poll:"), "poll", "polls"),
         (count("Auction:"), "auction", "auctions"),
         (count("Coupon "), "coupon", "coupons"),
+        (count("Giveaway:"), "giveaway", "giveaways"),
     ];
     if formats.is_empty() {
         return String::new();
@@ -190,10 +191,13 @@ fn ran(formats: &[chart::Span]) -> String {
         .iter()
         .map(|(n, one, many)| format!("{n} {}", if *n == 1 { one } else { many }))
         .collect();
-    format!("; {}, {} and {}", parts[0], parts[1], parts[2])
+    format!(
+        "; {}, {}, {} and {}",
+        parts[0], parts[1], parts[2], parts[3]
+    )
 }
 
-/// The polls, auctions and coupons of the stream as timeline spans, each with what became
+/// The polls, auctions, coupons and giveaways of the stream as timeline spans, each with what became
 /// of it.
 async fn formats(db: &sqlx::AnyPool, stream_id: i64, window_end: i64) -> Result<Vec<chart::Span>> {
     use crate::live::store::auctions::AuctionState;
@@ -231,6 +235,19 @@ async fn formats(db: &sqlx::AnyPool, stream_id: i64, window_end: i64) -> Result<
             c.dropped_at,
             end,
             format!("Coupon {}: {terms}, {used} paid orders", c.code),
+        ));
+    }
+    for g in crate::live::store::giveaways::of_stream(db, stream_id).await? {
+        let end = g.drawn_at.unwrap_or(window_end);
+        let outcome = match g.state.as_str() {
+            "drawn" => format!("{} entries, drawn", g.entrants),
+            "cancelled" => "cancelled".to_string(),
+            _ => "open".to_string(),
+        };
+        spans.push((
+            g.opened_at,
+            end,
+            format!("Giveaway: {}, {outcome}", g.prize),
         ));
     }
     Ok(spans)

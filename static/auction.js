@@ -316,19 +316,29 @@
     Live.lots(select, base, function (l) {
       return l.title + " (" + l.price_display + (l.left === null ? "" : ", " + l.left + " left") + ")";
     });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    function bodyOf() {
       var el = form.elements;
-      var body = {
+      return {
         variant_id: Number(el.variant_id.value), start_price: el.start_price.value, increment: el.increment.value,
         reserve: el.reserve.value, seconds: Number(el.seconds.value), extend_seconds: Number(el.extend_seconds.value)
       };
-      Live.post(base + "/auctions", body).then(function (r) {
+    }
+    function refused(r) { error.hidden = false; error.textContent = fieldError(r.body); }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      Live.post(base + "/auctions", bodyOf()).then(function (r) {
         error.hidden = r.ok;
-        if (!r.ok) { error.textContent = fieldError(r.body); return; }
+        if (!r.ok) { refused(r); return; }
         show(r.body);
       });
     });
+    // The studio's queue (queue.js) prepares this form's auction to fire later.
+    if (Live.formats) {
+      Live.formats.auction = {
+        form: form, path: "/auctions", body: bodyOf, shown: show, refused: refused,
+        label: function () { var o = select.options[select.selectedIndex]; return "Auction: " + (o ? o.textContent : "lot"); }
+      };
+    }
   }
 
   function start(main) {

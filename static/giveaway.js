@@ -207,26 +207,37 @@
     var error = form.querySelector("[data-giveaway-error]");
     var select = form.elements.variant_id;
     Live.lots(select, base, function (l) { return l.title + (l.left === null ? "" : " (" + l.left + " left)"); });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    function bodyOf() {
       var f = form.elements;
-      var body = {
+      return {
         variant_id: Number(f.variant_id.value), rules: f.rules.value, keyword: f.keyword.value || null,
         winners: Number(f.winners.value || 1), min_watch_minutes: Number(f.min_watch_minutes.value || 0),
         needs_question: f.needs_question.checked, needs_order: f.needs_order.checked,
         not_recent_winner: f.not_recent_winner.checked
       };
-      Live.post(base + "/giveaways", body).then(function (r) {
+    }
+    function refused(r) {
+      var fields = r.body.fields || {};
+      error.hidden = false;
+      error.textContent = fields.variant_id || fields.rules || fields.keyword || fields.winners ||
+        fields.min_watch_minutes || r.body.error;
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      Live.post(base + "/giveaways", bodyOf()).then(function (r) {
         error.hidden = r.ok;
-        if (!r.ok) {
-          var fields = r.body.fields || {};
-          error.textContent = fields.variant_id || fields.rules || fields.keyword || fields.winners ||
-            fields.min_watch_minutes || r.body.error;
-          return;
-        }
+        if (!r.ok) { refused(r); return; }
         show(r.body, false);
       });
     });
+    // The studio's queue (queue.js) prepares this form's giveaway to fire later.
+    if (Live.formats) {
+      Live.formats.giveaway = {
+        form: form, path: "/giveaways", body: bodyOf, refused: refused,
+        shown: function (d) { show(d, false); },
+        label: function () { var o = select.options[select.selectedIndex]; return "Giveaway: " + (o ? o.textContent : "prize"); }
+      };
+    }
   }
 
   function start(main) {

@@ -103,22 +103,32 @@
   // what the host typed kept.
   function wireForm(form) {
     var error = form.querySelector("[data-poll-error]");
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
+    function bodyOf() {
       var options = Array.prototype.map.call(form.querySelectorAll("[name=option]"), function (i) { return i.value; });
       var seconds = form.elements.seconds.value;
-      var body = { question: form.elements.question.value, options: options, seconds: seconds ? Number(seconds) : null };
-      Live.post(base + "/polls", body).then(function (r) {
+      return { question: form.elements.question.value, options: options, seconds: seconds ? Number(seconds) : null };
+    }
+    function refused(r) {
+      var fields = r.body.fields || {};
+      error.hidden = false;
+      error.textContent = fields.question || fields.options || fields.seconds || r.body.error;
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      Live.post(base + "/polls", bodyOf()).then(function (r) {
         error.hidden = r.ok;
-        if (!r.ok) {
-          var fields = r.body.fields || {};
-          error.textContent = fields.question || fields.options || fields.seconds || r.body.error;
-          return;
-        }
+        if (!r.ok) { refused(r); return; }
         form.reset();
         show(r.body);
       });
     });
+    // The studio's queue (queue.js) prepares this form's poll to fire later.
+    if (Live.formats) {
+      Live.formats.poll = {
+        form: form, path: "/polls", body: bodyOf, shown: show, refused: refused,
+        label: function (b) { return "Poll: " + b.question; }
+      };
+    }
   }
 
   function start(main) {

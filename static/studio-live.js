@@ -7,6 +7,9 @@
   // The stream's products as a lot or prize picker (…/auctions/lots), shared by the
   // auction and giveaway forms (loaded after this script); `label(lot)` words an option.
   if (Live) {
+    // The format forms register here for the queue (queue.js): {form, path, body(),
+    // label(body), shown(answer), refused(response)}.
+    Live.formats = {};
     Live.lots = function (select, base, label) {
       fetch(base + "/auctions/lots", { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { lots: [] }; })

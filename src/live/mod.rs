@@ -24,6 +24,7 @@ pub mod viewer;
 mod moderation;
 mod overlay;
 mod polls;
+mod queue;
 mod state;
 mod studio;
 mod viewer_actions;
@@ -64,6 +65,10 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/polls"), post(polls::open))
         .route(&format!("{base}/polls/{{id}}/close"), post(polls::close))
         .route(&format!("{base}/polls/{{id}}/votes"), post(polls::vote))
+        .route(&format!("{base}/queue"), get(queue::list).post(queue::add))
+        .route(&format!("{base}/queue/order"), post(queue::reorder))
+        .route(&format!("{base}/queue/{{id}}/remove"), post(queue::remove))
+        .route(&format!("{base}/queue/{{id}}/fired"), post(queue::fired))
         .route(&format!("{base}/giveaways"), post(giveaways::open))
         .route(
             &format!("{base}/giveaways/{{id}}/enter"),

@@ -40,7 +40,7 @@ pub struct PollForm {
 }
 
 /// The form checked: the question, the answers, the countdown.
-fn checked(form: &PollForm) -> Result<(String, Vec<String>, Option<i64>), ApiError> {
+pub(super) fn checked(form: &PollForm) -> Result<(String, Vec<String>, Option<i64>), ApiError> {
     let question = form.question.trim().to_string();
     if question.is_empty() || question.chars().count() > QUESTION_MAX {
         return Err(invalid(

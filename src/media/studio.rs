@@ -79,6 +79,7 @@ struct BroadcastPage {
     coupon_css: &'static str,
     giveaway_js: &'static str,
     giveaway_css: &'static str,
+    queue_js: &'static str,
     studio_live_css: &'static str,
 }
 
@@ -120,6 +121,7 @@ pub async fn page(
         coupon_css: assets::url("coupon.css"),
         giveaway_js: assets::url("giveaway.js"),
         giveaway_css: assets::url("giveaway.css"),
+        queue_js: assets::url("queue.js"),
         studio_live_css: assets::url("studio-live.css"),
     };
     Ok(render(&page))

@@ -58,6 +58,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         asset!("coupon.css", "text/css; charset=utf-8"),
         asset!("giveaway.js", "text/javascript; charset=utf-8"),
         asset!("giveaway.css", "text/css; charset=utf-8"),
+        asset!("queue.js", "text/javascript; charset=utf-8"),
         asset!("player-early.js", "text/javascript; charset=utf-8"),
     ]
     .into_iter()

@@ -20,6 +20,7 @@ mod live_auctions;
 mod live_coupons;
 mod live_giveaways;
 mod live_polls;
+mod live_queue;
 mod mail;
 mod mail_support;
 mod operations;

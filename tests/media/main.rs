@@ -17,6 +17,7 @@ mod browser_giveaway;
 mod browser_lifecycle;
 mod browser_phone;
 mod browser_poll;
+mod browser_queue;
 mod browser_studio;
 #[path = "../common/fixtures.rs"]
 mod db_fixtures;

@@ -56,13 +56,13 @@ pub struct DropForm {
 
 /// A drop as checked: its terms, its limit and how long it lasts.
 #[derive(Debug, PartialEq, Eq)]
-struct Checked {
+pub(super) struct Checked {
     terms: Terms,
     max_redemptions: Option<i64>,
     minutes: Option<i64>,
 }
 
-fn checked(form: &DropForm, currency: &str) -> Result<Checked, ApiError> {
+pub(super) fn checked(form: &DropForm, currency: &str) -> Result<Checked, ApiError> {
     let code = if form.code.trim().is_empty() {
         made_up_code()
     } else {
@@ -156,11 +156,6 @@ pub async fn drop(
 ) -> ApiResult<Json<Value>> {
     let access = load_moderator(&state, &shop, &stream, &viewer, true).await?;
     let s = &access.stream;
-    if s.status != Status::Live {
-        return Err(ApiError(Error::Conflict(
-            "Go live first: a coupon is dropped on the video while the stream is live.".into(),
-        )));
-    }
     let c = checked(&form, &s.currency)?;
     let now = now_ms();
     let new = NewCoupon {

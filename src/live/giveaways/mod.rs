@@ -63,7 +63,7 @@ fn one() -> i64 {
 }
 
 /// The form's rules, keyword, winners and watch time checked.
-fn checked(form: &OpenForm) -> Result<(String, Option<String>), ApiError> {
+pub(super) fn checked(form: &OpenForm) -> Result<(String, Option<String>), ApiError> {
     let rules = form.rules.trim().to_string();
     if rules.is_empty() || rules.chars().count() > RULES_MAX {
         return Err(invalid(

@@ -10,6 +10,7 @@ pub mod pins;
 pub mod polls;
 pub mod presence;
 pub mod questions;
+pub mod queue;
 pub mod viewer_tokens;
 
 use sqlx::{AnyExecutor, FromRow};

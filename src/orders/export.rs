@@ -14,7 +14,7 @@ use crate::money;
 use crate::state::AppState;
 use crate::web::csv::CsvWriter;
 
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 18] = [
     "order_number",
     "status",
     "created_at",
@@ -31,6 +31,10 @@ pub const COLUMNS: [&str; 16] = [
     "line_total",
     "order_total",
     "currency",
+    // Added last so the columns before keep their place: the live coupon, if any, and what
+    // it took off the order (order_total is after it).
+    "coupon_code",
+    "order_discount",
 ];
 
 pub async fn csv(
@@ -70,6 +74,8 @@ pub async fn csv(
                 ),
                 money::decimal(order.total.minor, order.currency()),
                 order.currency().to_string(),
+                order.coupon_code.clone().unwrap_or_default(),
+                money::decimal(order.discount.minor, order.currency()),
             ])?;
         }
     }

@@ -181,6 +181,24 @@ async fn a_dropped_coupon_reaches_the_room_and_takes_its_discount_off_a_test_che
         "{row}"
     );
 
+    // The orders export names the code and what it took off.
+    let export = sale.owner.get("/orders/export.csv").await;
+    assert_eq!(export.status, StatusCode::OK);
+    let line = export
+        .body
+        .lines()
+        .find(|l| l.starts_with(&format!("{number},")))
+        .expect("the order in the export");
+    assert!(line.ends_with(",44.10,EUR,LIVE10,4.90"), "{line}");
+    let attributed = sale.owner.get("/reports/orders.csv").await;
+    assert_eq!(attributed.status, StatusCode::OK, "{}", attributed.body);
+    let line = attributed
+        .body
+        .lines()
+        .find(|l| l.starts_with(&format!("{number},")))
+        .expect("the order in the reports' orders");
+    assert!(line.ends_with(",LIVE10,490"), "{line}");
+
     // Taken off the video: the room hears it, nobody can use it any more.
     let id = dropped["id"].as_i64().unwrap();
     let (status, ended) = sale

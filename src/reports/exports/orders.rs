@@ -17,7 +17,7 @@ use crate::reports::overview::Sort;
 use crate::reports::sources::{self, BuyerFirst, NO_VISIT, Scope};
 use crate::state::AppState;
 
-pub const ORDER_COLUMNS: [&str; 16] = [
+pub const ORDER_COLUMNS: [&str; 18] = [
     "order_number",
     "status",
     "created_at_utc",
@@ -34,6 +34,10 @@ pub const ORDER_COLUMNS: [&str; 16] = [
     "currency",
     "traffic_source",
     "viewer_visited",
+    // Last, so the columns before keep their place: a live coupon and what it took off
+    // (total_minor is after it).
+    "coupon_code",
+    "discount_minor",
 ];
 
 /// One order with what it is attributed to.
@@ -46,6 +50,8 @@ pub struct AttributedOrder {
     pub currency: String,
     pub total: i64,
     pub refunded_amount: i64,
+    pub discount: i64,
+    pub coupon_code: Option<String>,
     pub stream_id: i64,
     pub stream_title: String,
     pub stream_started_at: i64,
@@ -123,6 +129,8 @@ pub async fn csv(
                 o.currency.clone(),
                 o.source(),
                 if o.first_visit.is_some() { "yes" } else { "no" }.to_string(),
+                o.coupon_code.clone().unwrap_or_default(),
+                o.discount.to_string(),
             ]
         })
         .collect();

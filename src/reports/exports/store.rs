@@ -20,7 +20,7 @@ pub async fn attributed_orders(
     sqlx::query_as_with(
         &format!(
             "SELECT o.number, o.status, o.viewer_id, o.created_at, o.currency, o.total, \
-             o.refunded_amount, o.stream_id, s.title AS stream_title, s.started_at AS stream_started_at, \
+             o.refunded_amount, o.discount, o.coupon_code, o.stream_id, s.title AS stream_title, s.started_at AS stream_started_at, \
              o.pin_id, p.product_id AS pin_product_id, pr.title AS pin_product, o.stream_offset_s \
              FROM orders o JOIN streams s ON s.id = o.stream_id AND s.shop_id = o.shop_id \
              LEFT JOIN pins p ON p.id = o.pin_id AND p.shop_id = o.shop_id \

@@ -1,7 +1,8 @@
 //! A coupon drop end to end in real Chromium: the merchant drops a code from the studio's
 //! form on a laptop (a bad percentage refused beside the form first); a shopper's phone
 //! sees it over the video, taps "Use it", buys from the bag, and the checkout sheet takes
-//! 10 % off before she pays; the studio counts the redemption.
+//! 10 % off before she pays; the studio counts the redemption, and the OBS overlay shows
+//! the code with one fewer left.
 
 use crate::browser::chromedriver;
 use crate::db_fixtures::NewProduct;
@@ -109,6 +110,21 @@ async fn a_merchant_drops_a_coupon_from_the_studio_and_a_phone_pays_less_with_it
         &shopper,
         "the shopper's card to show one fewer left",
         "return document.querySelector('[data-coupon] .coupon-state').textContent === '4 of 5 left · until the stream ends'",
+    )
+    .await;
+    // The OBS overlay (the studio's secret address) shows the code down the left.
+    let overlay = js(
+        &studio,
+        "return document.querySelector('[data-overlay-url]').value",
+    )
+    .await;
+    // The address's path on this test server (its configured base URL has no real port).
+    let path = &overlay.as_str().unwrap()[overlay.as_str().unwrap().find("/overlay/").unwrap()..];
+    studio.goto(&format!("{base}{path}")).await.unwrap();
+    wait_js(
+        &studio,
+        "the coupon on the overlay",
+        "var c = document.querySelector('[data-coupon-results]'); return !!c && !c.hidden && c.querySelector('.coupon-code').textContent === 'SPRING10' && c.getBoundingClientRect().left === 64 && c.querySelector('.coupon-state').textContent === '4 of 5 left · until the stream ends'",
     )
     .await;
     let _ = shopper.close().await;

@@ -1,7 +1,7 @@
 //! A giveaway end to end in real Chromium: the merchant opens it from the studio's form on
 //! a laptop; a shopper's phone joins with a name, taps Enter, reads the rules and enters;
 //! the studio counts the entry and draws; the phone is told it won and claims the prize
-//! with a shipping address (a zero-amount order).
+//! with a shipping address (a zero-amount order); the OBS overlay names the winner.
 
 use crate::browser::chromedriver;
 use crate::db_fixtures::NewProduct;
@@ -125,6 +125,27 @@ async fn a_merchant_runs_a_giveaway_from_the_studio_and_a_phone_wins_and_claims_
         (total, status.as_str(), address.as_str()),
         (0, "paid", "1 Loop Street")
     );
+    // The OBS overlay names the winner, down the left like every format.
+    let overlay = js(
+        &studio,
+        "return document.querySelector('[data-overlay-url]').value",
+    )
+    .await;
+    let overlay = overlay.as_str().unwrap();
+    // The address's path on this test server (its configured base URL has no real port).
+    studio
+        .goto(&format!(
+            "{base}{}",
+            &overlay[overlay.find("/overlay/").unwrap()..]
+        ))
+        .await
+        .unwrap();
+    wait_js(
+        &studio,
+        "the winner on the overlay",
+        "var g = document.querySelector('[data-giveaway-results]'); return !!g && !g.hidden && g.querySelector('.giveaway-winners').textContent === 'Winner: Ana' && g.getBoundingClientRect().left === 64 && !g.querySelector('form')",
+    )
+    .await;
     let _ = shopper.close().await;
     let _ = studio.close().await;
 }

@@ -20,6 +20,7 @@
   function keep(code) {
     kept = code;
     try { window.sessionStorage.setItem(KEY + ":" + location.pathname, code); } catch (e) { /* blocked */ }
+    Live.dispatch("coupon-kept", { code: code });
   }
 
   function isOn() { return coupon && coupon.on && (!coupon.expires_at || Date.now() < coupon.expires_at); }

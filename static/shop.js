@@ -285,6 +285,10 @@
       });
       if (!bag.selling) list.appendChild(el("li", "bag-closed", "These products are not on sale here any more."));
     }
+    // The coupon the shopper kept from the video (coupon.js): checkout takes it off at Pay.
+    var kept = window.ShowfloorCoupon && window.ShowfloorCoupon.kept();
+    var note = box.querySelector("[data-bag-coupon]");
+    if (note) { note.hidden = !kept; note.textContent = kept ? "Coupon " + kept + " comes off when you pay." : ""; }
     var held = box.querySelector("[data-bag-held]");
     if (held && !unchanged(held, bag.held || [])) {
       held.textContent = "";
@@ -366,6 +370,8 @@
   Live.on("connection", function (c) { if (c === "open") loadBag(); });
   // A payment finished in the sheet: the hold is gone.
   Live.on("order-paid", function () { loadBag(); });
+  Live.on("coupon-kept", function () { renderBag(); });
+  Live.on("coupon", function () { renderBag(); });
 
   var timer = setInterval(tick, 1000);
 

@@ -84,12 +84,14 @@ async fn a_dropped_coupon_reaches_the_room_and_takes_its_discount_off_a_test_che
     assert_eq!(dropped["label"], "10 % off");
     assert_eq!(dropped["left"], 5);
     assert_eq!(dropped["on"], true);
-    let event = feed
-        .next_named("coupon", WAIT)
-        .await
-        .expect("the drop")
-        .json();
-    assert_eq!(event["code"], "LIVE10");
+    let drop_event = feed.next_named("coupon", WAIT).await.expect("the drop");
+    assert_eq!(drop_event.json()["code"], "LIVE10");
+    // Durable: a page that reconnects with the id before it gets the drop again.
+    let before = drop_event.id.expect("a durable event has an id") - 1;
+    let mut resumed = watcher.events(&room(&sale), Some(before)).await;
+    let again = resumed.next_named("coupon", WAIT).await.expect("replayed");
+    assert_eq!(again.id, drop_event.id);
+    assert_eq!(again.json()["code"], "LIVE10");
     // A page that opens now gets it in the room's state.
     let state = watcher.get(&format!("{}/state", room(&sale))).await;
     let state: Value = serde_json::from_str(&state.body).unwrap();

@@ -95,12 +95,19 @@ async fn viewers_enter_once_the_host_draws_and_anyone_can_redo_the_draw_from_the
     );
     let seed_hash = opened["seed_hash"].as_str().unwrap().to_string();
     let id = opened["id"].as_i64().unwrap();
-    let event = feed
+    let opened_event = feed.next_named("giveaway", WAIT).await.expect("opened");
+    assert_eq!(
+        opened_event.json()["rules"],
+        "Two winners, drawn at the end of the demo."
+    );
+    // Durable: a page that reconnects with the id before it gets it again.
+    let before = opened_event.id.expect("a durable event has an id") - 1;
+    let mut resumed = watcher.events(&live.base, Some(before)).await;
+    let again = resumed
         .next_named("giveaway", WAIT)
         .await
-        .expect("opened")
-        .json();
-    assert_eq!(event["rules"], "Two winners, drawn at the end of the demo.");
+        .expect("replayed");
+    assert_eq!(again.id, opened_event.id);
 
     // Without a name: told to choose one.
     let nameless = app.browser();

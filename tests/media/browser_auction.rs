@@ -8,7 +8,7 @@ use crate::browser::chromedriver;
 use crate::db_fixtures::NewProduct;
 use crate::fixtures::{live_selling, studio};
 use crate::helpers::Browser;
-use crate::phone::{click, js, phone, type_into, wait_js};
+use crate::phone::{click, js, pay_in_sheet, phone, type_into, wait_js};
 
 /// A bidder with a confirmed address, over plain HTTP (the code read where the outbox
 /// renders it); posts JSON with its CSRF token.
@@ -219,10 +219,7 @@ async fn a_phone_bids_on_an_auction_the_studio_started_wins_it_and_pays() {
         "var b = document.querySelector('[data-checkout-body]'); return !!b && b.textContent.indexOf('Signed vase') >= 0 && b.textContent.indexOf('€21.00') >= 0",
     )
     .await;
-    type_into(&shopper, "#checkout-name", "Pia Phone").await;
-    type_into(&shopper, "#checkout-email", "pia@phone.test").await;
-    type_into(&shopper, "#checkout-address", "1 Loop Street").await;
-    click(&shopper, ".btn-pay").await;
+    pay_in_sheet(&shopper, "Pia Phone").await;
     wait_js(
         &shopper,
         "the paid confirmation",

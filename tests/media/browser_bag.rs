@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::browser::{chromedriver, chromium};
 use crate::db_fixtures::{self, NewProduct};
 use crate::fixtures::scheduled_stream;
-use crate::phone::{click, type_into};
+use crate::phone::{click, pay_in_sheet};
 use crate::wait::until_async;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -158,10 +158,7 @@ async fn a_phone_waits_on_the_countdown_then_buys_from_the_bag_at_the_offer_and_
         t.contains("Silk scarf") && t.contains("Held for")
     })
     .await;
-    type_into(&a, "#checkout-name", "Ana Phone").await;
-    type_into(&a, "#checkout-email", "ana@example.com").await;
-    type_into(&a, "#checkout-address", "1 Loop Street").await;
-    click(&a, ".btn-pay").await;
+    pay_in_sheet(&a, "Ana Phone").await;
     let paid = wait_text(&a, "[data-order-paid]", "the paid confirmation", |t| {
         t.contains("is paid")
     })

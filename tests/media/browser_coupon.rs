@@ -6,8 +6,8 @@
 
 use crate::browser::chromedriver;
 use crate::db_fixtures::NewProduct;
-use crate::fixtures::{live_selling, studio};
-use crate::phone::{click, js, phone, type_into, wait_js};
+use crate::fixtures::{live_selling, open_overlay, studio};
+use crate::phone::{click, js, pay_in_sheet, phone, type_into, wait_js};
 
 #[tokio::test]
 async fn a_merchant_drops_a_coupon_from_the_studio_and_a_phone_pays_less_with_it() {
@@ -67,6 +67,12 @@ async fn a_merchant_drops_a_coupon_from_the_studio_and_a_phone_pays_less_with_it
     .await;
 
     click(&shopper, "[data-bag-open]").await;
+    wait_js(
+        &shopper,
+        "the bag to say the coupon comes off at Pay",
+        "var n = document.querySelector('[data-bag-coupon]'); return !n.hidden && n.textContent === 'Coupon SPRING10 comes off when you pay.'",
+    )
+    .await;
     click(
         &shopper,
         &format!(
@@ -82,10 +88,7 @@ async fn a_merchant_drops_a_coupon_from_the_studio_and_a_phone_pays_less_with_it
         "var s = document.querySelector('#checkout-coupon-said'); return !!s && s.textContent === 'SPRING10 — 10 % off: −€4.90' && document.querySelector('.sheet-total').textContent === 'Total €44.10' && document.querySelector('#checkout-coupon').value === 'SPRING10'",
     )
     .await;
-    type_into(&shopper, "#checkout-name", "Ana Phone").await;
-    type_into(&shopper, "#checkout-email", "ana@example.com").await;
-    type_into(&shopper, "#checkout-address", "1 Loop Street").await;
-    click(&shopper, ".btn-pay").await;
+    pay_in_sheet(&shopper, "Ana Phone").await;
     wait_js(
         &shopper,
         "the paid confirmation at the lower total",
@@ -113,14 +116,7 @@ async fn a_merchant_drops_a_coupon_from_the_studio_and_a_phone_pays_less_with_it
     )
     .await;
     // The OBS overlay (the studio's secret address) shows the code down the left.
-    let overlay = js(
-        &studio,
-        "return document.querySelector('[data-overlay-url]').value",
-    )
-    .await;
-    // The address's path on this test server (its configured base URL has no real port).
-    let path = &overlay.as_str().unwrap()[overlay.as_str().unwrap().find("/overlay/").unwrap()..];
-    studio.goto(&format!("{base}{path}")).await.unwrap();
+    open_overlay(&studio, &base).await;
     wait_js(
         &studio,
         "the coupon on the overlay",

@@ -5,7 +5,7 @@
 
 use crate::browser::chromedriver;
 use crate::db_fixtures::NewProduct;
-use crate::fixtures::{live_selling, studio};
+use crate::fixtures::{live_selling, open_overlay, studio};
 use crate::phone::{click, js, phone, type_into, wait_js};
 
 #[tokio::test]
@@ -126,20 +126,7 @@ async fn a_merchant_runs_a_giveaway_from_the_studio_and_a_phone_wins_and_claims_
         (0, "paid", "1 Loop Street")
     );
     // The OBS overlay names the winner, down the left like every format.
-    let overlay = js(
-        &studio,
-        "return document.querySelector('[data-overlay-url]').value",
-    )
-    .await;
-    let overlay = overlay.as_str().unwrap();
-    // The address's path on this test server (its configured base URL has no real port).
-    studio
-        .goto(&format!(
-            "{base}{}",
-            &overlay[overlay.find("/overlay/").unwrap()..]
-        ))
-        .await
-        .unwrap();
+    open_overlay(&studio, &base).await;
     wait_js(
         &studio,
         "the winner on the overlay",

@@ -12,7 +12,7 @@ use crate::browser::{chromedriver, chromium};
 use crate::db_fixtures::{self, NewProduct};
 use crate::fixtures::{scheduled_stream, status};
 use crate::helpers::PASSWORD;
-use crate::phone::{click, js, phone, type_into, wait_js};
+use crate::phone::{click, js, pay_in_sheet, phone, type_into, wait_js};
 use crate::wait::until_async;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -238,10 +238,7 @@ async fn a_phone_shopper_watches_full_screen_chats_over_the_video_and_buys_witho
          return !!b && b.textContent.indexOf('Merino jumper') >= 0 && b.textContent.indexOf('Held for') >= 0;",
     )
     .await;
-    type_into(&shopper, "#checkout-name", "Zoé Phone").await;
-    type_into(&shopper, "#checkout-email", "zoe@example.com").await;
-    type_into(&shopper, "#checkout-address", "1 Loop Street").await;
-    click(&shopper, ".btn-pay").await;
+    pay_in_sheet(&shopper, "Zoé Phone").await;
     wait_js(
         &shopper,
         "the paid confirmation",

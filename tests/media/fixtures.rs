@@ -158,3 +158,16 @@ pub async fn studio(
         .unwrap();
     studio
 }
+
+/// Open the studio's OBS overlay address (from its copy field) in the same browser. The
+/// address's path is taken on this test server: its configured base URL has no real port.
+pub async fn open_overlay(studio: &fantoccini::Client, base: &str) {
+    let address = crate::phone::js(
+        studio,
+        "return document.querySelector('[data-overlay-url]').value",
+    )
+    .await;
+    let address = address.as_str().expect("the overlay address");
+    let path = &address[address.find("/overlay/").expect("an overlay path")..];
+    studio.goto(&format!("{base}{path}")).await.unwrap();
+}

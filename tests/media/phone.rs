@@ -169,3 +169,13 @@ pub(crate) async fn type_into(client: &Client, css: &str, value: &str) {
     })
     .await;
 }
+
+/// Pay in the checkout sheet's offline test mode, as a shopper types it: name, e-mail
+/// (made from the first name), a shipping address, then Pay.
+pub(crate) async fn pay_in_sheet(client: &Client, name: &str) {
+    let first = name.split(' ').next().unwrap_or(name).to_lowercase();
+    type_into(client, "#checkout-name", name).await;
+    type_into(client, "#checkout-email", &format!("{first}@example.com")).await;
+    type_into(client, "#checkout-address", "1 Loop Street").await;
+    click(client, ".btn-pay").await;
+}

@@ -36,33 +36,39 @@ pub fn conditions(g: &GiveawayRow) -> Vec<String> {
     out
 }
 
-/// Why `viewer_id` may not enter `g` now, in a sentence; `None` when they may.
+/// Why `viewer_id` may not enter `g` now, in a sentence; `None` when they may. Only the
+/// conditions the host picked are read.
 async fn unmet(
     state: &AppState,
     g: &GiveawayRow,
     viewer_id: &str,
     now: i64,
 ) -> Result<Option<String>, Error> {
-    let s = giveaways::standing(&state.db.pool, g, viewer_id, now, now - RECENT_MS).await?;
+    let pool = &state.db.pool;
     let need_ms = g.min_watch_minutes * 60_000;
-    if s.watched_ms < need_ms {
-        let left = (need_ms - s.watched_ms + 59_999) / 60_000;
-        return Ok(Some(format!(
-            "Keep watching: this giveaway is for viewers who watched {} minutes ({} to go).",
-            g.min_watch_minutes, left
-        )));
+    if need_ms > 0 {
+        let watched = giveaways::watched_ms(pool, g.stream_id, viewer_id, now).await?;
+        if watched < need_ms {
+            let left = (need_ms - watched + 59_999) / 60_000;
+            return Ok(Some(format!(
+                "Keep watching: this giveaway is for viewers who watched {} minutes ({} to go).",
+                g.min_watch_minutes, left
+            )));
+        }
     }
-    if g.needs_question && !s.asked {
+    if g.needs_question && !giveaways::asked(pool, g.stream_id, viewer_id).await? {
         return Ok(Some(
             "Ask the host a question first: this giveaway is for viewers who asked one.".into(),
         ));
     }
-    if g.needs_order && !s.paid_order {
+    if g.needs_order && !giveaways::bought(pool, g.stream_id, viewer_id).await? {
         return Ok(Some(
             "This giveaway is for shoppers who bought something in this stream.".into(),
         ));
     }
-    if g.not_recent_winner && s.won_since {
+    if g.not_recent_winner
+        && giveaways::won_since(pool, g.shop_id, viewer_id, now - RECENT_MS).await?
+    {
         return Ok(Some(
             "You won a giveaway of this shop in the last 30 days: let someone else have a go."
                 .into(),

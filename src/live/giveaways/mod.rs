@@ -251,13 +251,22 @@ pub async fn record(
 /// A giveaway as every screen shows it: names of winners, never viewer ids; the seed
 /// only once drawn.
 pub async fn view(pool: &sqlx::AnyPool, g: &GiveawayRow) -> Result<Value, Error> {
+    Ok(view_with_winners(pool, g).await?.0)
+}
+
+/// [`view`] and the winners it was made from (the room's state reads the viewer's own
+/// place from them rather than asking again).
+async fn view_with_winners(
+    pool: &sqlx::AnyPool,
+    g: &GiveawayRow,
+) -> Result<(Value, Vec<giveaways::Winner>), Error> {
     let winners = giveaways::winners(pool, g.id).await?;
     let entrants = if g.is_open() {
         giveaways::entry_count(pool, g.id).await?
     } else {
         g.entrants
     };
-    Ok(json!({
+    let data = json!({
         "id": g.id,
         "prize": g.prize,
         "rules": g.rules,
@@ -270,7 +279,8 @@ pub async fn view(pool: &sqlx::AnyPool, g: &GiveawayRow) -> Result<Value, Error>
         "seed_hash": g.seed_hash,
         "seed": (g.state == "drawn").then_some(&g.seed),
         "winners": winners.iter().map(|w| json!({"place": w.place, "name": w.name, "ref": draw::entrant_ref(g.id, &w.viewer_id)})).collect::<Vec<_>>(),
-    }))
+    });
+    Ok((data, winners))
 }
 
 /// Send the giveaway now, as a durable `giveaway` event; gives back its data.
@@ -310,15 +320,13 @@ pub async fn for_state(
     let Some(g) = giveaways::latest(pool, stream.id).await? else {
         return Ok(None);
     };
-    let mut data = view(pool, &g).await?;
+    let (mut data, winners) = view_with_winners(pool, &g).await?;
     if let Some(viewer) = viewer_id {
         // The page's own ref: a winner's page knows it won from the broadcast names' refs.
         data["my_ref"] = draw::entrant_ref(g.id, viewer).into();
-        data["entered"] = giveaways::has_entered(pool, g.id, viewer).await?.into();
-        let won = giveaways::winners(pool, g.id)
-            .await?
-            .into_iter()
-            .find(|w| w.viewer_id == viewer);
+        // Whether they are in matters only while entries are taken.
+        data["entered"] = (g.is_open() && giveaways::has_entered(pool, g.id, viewer).await?).into();
+        let won = winners.into_iter().find(|w| w.viewer_id == viewer);
         data["won"] = match won {
             Some(w) => json!({"place": w.place, "claimed": w.order_id.is_some()}),
             None => Value::Null,

@@ -309,59 +309,71 @@ pub async fn set_claim(
         == 1)
 }
 
-/// What the entry conditions read about one viewer of a stream.
-pub struct Standing {
-    pub watched_ms: i64,
-    pub asked: bool,
-    pub paid_order: bool,
-    pub won_since: bool,
-}
-
-/// The viewer's watch time of the stream (open visits count to `now`), whether they asked
-/// a question in it, paid for an order from it, and won a giveaway of the shop since `since`.
-pub async fn standing(
-    pool: &AnyPool,
-    g: &GiveawayRow,
+/// The viewer's watch time of the stream, in ms (open visits count to `now`).
+pub async fn watched_ms(
+    db: impl AnyExecutor<'_>,
+    stream_id: i64,
     viewer_id: &str,
     now: i64,
-    since: i64,
-) -> sqlx::Result<Standing> {
-    let watched_ms: i64 = sqlx::query_scalar(
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(COALESCE(left_at, $1) - joined_at), 0) AS BIGINT) \
          FROM viewer_sessions WHERE stream_id = $2 AND viewer_id = $3",
     )
     .bind(now)
-    .bind(g.stream_id)
+    .bind(stream_id)
     .bind(viewer_id)
-    .fetch_one(pool)
-    .await?;
-    let asked: i64 = sqlx::query_scalar(
+    .fetch_one(db)
+    .await
+}
+
+/// Whether the viewer asked a question in the stream.
+pub async fn asked(
+    db: impl AnyExecutor<'_>,
+    stream_id: i64,
+    viewer_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM questions WHERE stream_id = $1 AND viewer_id = $2",
     )
-    .bind(g.stream_id)
+    .bind(stream_id)
     .bind(viewer_id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
-    let paid: i64 = sqlx::query_scalar(
+    Ok(n > 0)
+}
+
+/// Whether the viewer paid for an order from the stream (a prize's zero order is none).
+pub async fn bought(
+    db: impl AnyExecutor<'_>,
+    stream_id: i64,
+    viewer_id: &str,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM orders WHERE stream_id = $1 AND viewer_id = $2 AND total > 0 \
          AND status IN ('paid', 'fulfilled', 'partially_refunded')",
     )
-    .bind(g.stream_id)
+    .bind(stream_id)
     .bind(viewer_id)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
-    let won: i64 = sqlx::query_scalar(
+    Ok(n > 0)
+}
+
+/// Whether the viewer won a giveaway of the shop since `since`.
+pub async fn won_since(
+    db: impl AnyExecutor<'_>,
+    shop_id: i64,
+    viewer_id: &str,
+    since: i64,
+) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM live_giveaway_winners WHERE shop_id = $1 AND viewer_id = $2 AND won_at >= $3",
     )
-    .bind(g.shop_id)
+    .bind(shop_id)
     .bind(viewer_id)
     .bind(since)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
-    Ok(Standing {
-        watched_ms,
-        asked: asked > 0,
-        paid_order: paid > 0,
-        won_since: won > 0,
-    })
+    Ok(n > 0)
 }

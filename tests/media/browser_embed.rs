@@ -1,8 +1,8 @@
 //! Issue 15, item 7, in real Chromium: the embed inside a cross-site iframe (a merchant's
 //! page on `http://localhost:PORT` framing `http://127.0.0.1:APP/@shop/stream/embed`).
-//! The shopper joins, asks, votes, chats, hearts and buys inside the frame, with third-party cookies
-//! allowed and blocked; the host page receives the `showfloor:*` messages. A page on an
-//! origin the shop did not allow is refused the frame.
+//! The shopper joins, asks, votes, chats, hearts, enters a giveaway and buys inside the
+//! frame, with third-party cookies allowed and blocked; the host page receives the
+//! `showfloor:*` messages. A page on an origin the shop did not allow is refused the frame.
 
 use std::time::Duration;
 
@@ -211,6 +211,52 @@ async fn shopper_acts_in_a_cross_site_frame(block_third_party_cookies: bool) {
     .await;
     let asked = wait_message(&browser, "showfloor:question-asked").await;
     assert_eq!(asked["data"]["body"], "Is it warm enough for winter?");
+
+    // The host opens a giveaway; the shopper reads its rules and enters inside the frame
+    // (with third-party cookies blocked, on the frame's viewer pass).
+    let token = live.owner.csrf().await;
+    let opened = live
+        .owner
+        .client
+        .post(format!("{base}{stream_path}/live/giveaways"))
+        .header("x-csrf-token", token)
+        .json(&serde_json::json!({"variant_id": scarf.variant_id, "rules": "One winner at the end.", "winners": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(opened.status().is_success(), "{}", opened.status());
+    in_frame(&browser, async |c| {
+        wait_js(
+            c,
+            "the giveaway in the frame",
+            "return !!document.querySelector('[data-giveaway] .giveaway-button');",
+        )
+        .await;
+        tap(c, "[data-giveaway] .giveaway-button").await;
+        wait_js(
+            c,
+            "the rules before entering",
+            "var r = document.querySelector('[data-giveaway] .giveaway-rules-text'); return !!r && r.textContent === 'One winner at the end.';",
+        )
+        .await;
+        tap(c, "[data-giveaway] .giveaway-button").await;
+        wait_js(
+            c,
+            "the shopper in the giveaway",
+            "var i = document.querySelector('[data-giveaway] .giveaway-in'); return !!i && i.textContent === 'You are in ✓';",
+        )
+        .await;
+    })
+    .await;
+    let entered: Vec<String> = sqlx::query_scalar("SELECT name FROM live_giveaway_entries")
+        .fetch_all(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        entered,
+        ["Ana"],
+        "entered once, under the name given in the frame"
+    );
 
     // The heart reached the room.
     let viewer = reqwest::Client::new();

@@ -258,21 +258,22 @@ async fn announce(state: &AppState, s: &LiveStream, id: i64) -> Result<Value, Er
 /// A redemption was taken or given back: the new count within [`COUNT_EVERY`] (the first
 /// change of an interval schedules it, the others ride along).
 pub async fn redeemed(state: &AppState, shop_id: i64, stream_id: i64) -> Result<(), Error> {
-    let Some(s) = live_store::stream_of_shop(&state.db.pool, shop_id, stream_id).await? else {
-        return Ok(());
-    };
     let entry = state.live.room(shop_id, stream_id).await?;
     let state = state.clone();
+    // Read when the count goes out, once per interval, not at every redemption.
     entry.soon(Due::CouponCount, COUNT_EVERY, move || async move {
-        let latest = coupons::latest(&state.db.pool, s.id).await;
-        match latest {
-            Ok(Some(row)) => {
-                if let Err(err) = announce(&state, &s, row.id).await {
-                    tracing::warn!(stream = s.id, error = %err, "could not send a coupon's count");
-                }
+        let pool = &state.db.pool;
+        let read = async {
+            let Some(s) = live_store::stream_of_shop(pool, shop_id, stream_id).await? else {
+                return Ok(());
+            };
+            match coupons::latest(pool, s.id).await? {
+                Some(row) => announce(&state, &s, row.id).await.map(|_| ()),
+                None => Ok(()),
             }
-            Ok(None) => {}
-            Err(err) => tracing::warn!(stream = s.id, error = %err, "could not read a coupon"),
+        };
+        if let Err(err) = read.await {
+            tracing::warn!(stream = stream_id, error = %err, "could not send a coupon's count");
         }
     });
     Ok(())
